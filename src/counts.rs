@@ -1,0 +1,294 @@
+//! Sufficient statistics: one record per finest cell (every combination of the
+//! protected attributes' values), holding the confusion counts and weight sums.
+//!
+//! Every metric fairaudit reports is a function of these numbers, so the data are
+//! scanned once and everything after works on this small table. Tables from
+//! several files, days or machines combine with [`Counts::merge`], which is
+//! associative and commutative.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A value of one protected attribute; `None` is a missing value, shown as
+/// [`MISSING`] so that rows without the attribute stay visible.
+pub type GroupValue = Option<String>;
+
+/// How a missing attribute value is shown.
+pub const MISSING: &str = "(missing)";
+
+/// Display form of a group value.
+pub fn show(v: &GroupValue) -> &str {
+    v.as_deref().unwrap_or(MISSING)
+}
+
+/// Index of a (label, prediction) pair in the four-slot arrays of a [`Cell`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// label 0, prediction 0
+    Tn = 0,
+    /// label 0, prediction 1
+    Fp = 1,
+    /// label 1, prediction 0
+    Fn = 2,
+    /// label 1, prediction 1
+    Tp = 3,
+}
+
+impl Outcome {
+    pub fn of(label: bool, pred: bool) -> Self {
+        match (label, pred) {
+            (false, false) => Outcome::Tn,
+            (false, true) => Outcome::Fp,
+            (true, false) => Outcome::Fn,
+            (true, true) => Outcome::Tp,
+        }
+    }
+}
+
+/// The statistics of one finest cell: rows, weight sums and sums of squared
+/// weights, each by outcome (indexed by [`Outcome`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Cell {
+    pub n: [u64; 4],
+    pub w: [f64; 4],
+    pub w2: [f64; 4],
+}
+
+impl Cell {
+    pub fn add(&mut self, other: &Cell) {
+        for i in 0..4 {
+            self.n[i] += other.n[i];
+            self.w[i] += other.w[i];
+            self.w2[i] += other.w2[i];
+        }
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.n.iter().sum()
+    }
+
+    /// Adds `rows` rows of one outcome with the given weight sums.
+    pub fn record(&mut self, outcome: Outcome, rows: u64, w: f64, w2: f64) {
+        let i = outcome as usize;
+        self.n[i] += rows;
+        self.w[i] += w;
+        self.w2[i] += w2;
+    }
+}
+
+/// Why rows were left out of the audit; counted, never silently dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Exclusions {
+    pub missing_label: u64,
+    pub missing_prediction: u64,
+    pub missing_score: u64,
+    pub missing_weight: u64,
+}
+
+impl Exclusions {
+    pub fn total(&self) -> u64 {
+        self.missing_label + self.missing_prediction + self.missing_score + self.missing_weight
+    }
+
+    pub fn add(&mut self, o: &Exclusions) {
+        self.missing_label += o.missing_label;
+        self.missing_prediction += o.missing_prediction;
+        self.missing_score += o.missing_score;
+        self.missing_weight += o.missing_weight;
+    }
+}
+
+/// The finest-grain table of a data set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Counts {
+    /// Names of the protected attributes, in the order of a cell key.
+    pub attributes: Vec<String>,
+    /// Whether the weight sums come from a weight column (else they equal the rows).
+    pub weighted: bool,
+    /// Cells keyed by one value per attribute.
+    pub cells: BTreeMap<Vec<GroupValue>, Cell>,
+    /// Rows read, including excluded ones.
+    pub rows_read: u64,
+    pub excluded: Exclusions,
+}
+
+impl Counts {
+    pub fn new(attributes: Vec<String>, weighted: bool) -> Self {
+        Counts {
+            attributes,
+            weighted,
+            cells: BTreeMap::new(),
+            rows_read: 0,
+            excluded: Exclusions::default(),
+        }
+    }
+
+    /// Rows that enter the metrics.
+    pub fn rows_used(&self) -> u64 {
+        self.cells.values().map(Cell::rows).sum()
+    }
+
+    /// Adds the statistics of `other`, which must describe the same attributes
+    /// in the same order.
+    pub fn merge(&mut self, other: &Counts) -> crate::Result<()> {
+        if self.attributes != other.attributes {
+            return Err(crate::Error::usage(format!(
+                "cannot merge counts over attributes [{}] with counts over [{}]",
+                self.attributes.join(", "),
+                other.attributes.join(", ")
+            )));
+        }
+        if self.weighted != other.weighted {
+            return Err(crate::Error::usage(
+                "cannot merge weighted counts with unweighted counts",
+            ));
+        }
+        for (k, c) in &other.cells {
+            self.cells.entry(k.clone()).or_default().add(c);
+        }
+        self.rows_read += other.rows_read;
+        self.excluded.add(&other.excluded);
+        Ok(())
+    }
+
+    /// The cells summed over every attribute not in `members` (indices into
+    /// [`Counts::attributes`]): the table of one attribute or intersection.
+    pub fn rollup(&self, members: &[usize]) -> BTreeMap<Vec<GroupValue>, Cell> {
+        let mut out: BTreeMap<Vec<GroupValue>, Cell> = BTreeMap::new();
+        for (k, c) in &self.cells {
+            let key: Vec<GroupValue> = members.iter().map(|&i| k[i].clone()).collect();
+            out.entry(key).or_default().add(c);
+        }
+        out
+    }
+
+    /// All cells summed: the whole data set.
+    pub fn total(&self) -> Cell {
+        let mut t = Cell::default();
+        for c in self.cells.values() {
+            t.add(c);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(n: [u64; 4]) -> Cell {
+        Cell {
+            n,
+            w: n.map(|x| x as f64),
+            w2: n.map(|x| x as f64),
+        }
+    }
+
+    #[test]
+    fn rollup_sums_over_other_attributes() {
+        let mut c = Counts::new(vec!["sex".into(), "age".into()], false);
+        c.cells.insert(
+            vec![Some("f".into()), Some("young".into())],
+            cell([1, 2, 3, 4]),
+        );
+        c.cells
+            .insert(vec![Some("f".into()), None], cell([10, 20, 30, 40]));
+        c.cells.insert(
+            vec![Some("m".into()), Some("young".into())],
+            cell([5, 0, 0, 1]),
+        );
+        let by_sex = c.rollup(&[0]);
+        assert_eq!(by_sex[&vec![Some("f".to_string())]].n, [11, 22, 33, 44]);
+        assert_eq!(by_sex[&vec![Some("m".to_string())]].n, [5, 0, 0, 1]);
+        let by_age = c.rollup(&[1]);
+        assert_eq!(by_age[&vec![None]].n, [10, 20, 30, 40]);
+        assert_eq!(by_age[&vec![Some("young".to_string())]].n, [6, 2, 3, 5]);
+        assert_eq!(c.total().n, [16, 22, 33, 45]);
+        assert_eq!(c.rows_used(), 116);
+    }
+
+    #[test]
+    fn merge_refuses_other_attributes() {
+        let mut a = Counts::new(vec!["sex".into()], false);
+        let b = Counts::new(vec!["race".into()], false);
+        assert!(a.merge(&b).is_err());
+    }
+}
+
+#[cfg(test)]
+mod merge_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A row: attribute values (None = missing), label, prediction, weight.
+    type Row = (Option<u8>, u8, bool, bool, u8);
+
+    /// The counts of rows, tallied one by one: the reference the merge must match.
+    fn tally(rows: &[Row]) -> Counts {
+        let mut c = Counts::new(vec!["a".into(), "b".into()], true);
+        for &(a, b, y, p, w) in rows {
+            let key = vec![a.map(|v| format!("a{v}")), Some(format!("b{b}"))];
+            let w = w as f64;
+            c.cells
+                .entry(key)
+                .or_default()
+                .record(Outcome::of(y, p), 1, w, w * w);
+            c.rows_read += 1;
+        }
+        c
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        (
+            proptest::option::of(0u8..3),
+            0u8..2,
+            any::<bool>(),
+            any::<bool>(),
+            0u8..5,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn merging_halves_equals_the_whole(rows in proptest::collection::vec(row(), 0..200), cut in 0usize..200) {
+            let cut = cut.min(rows.len());
+            let mut left = tally(&rows[..cut]);
+            left.merge(&tally(&rows[cut..])).unwrap();
+            prop_assert_eq!(left, tally(&rows));
+        }
+
+        #[test]
+        fn merge_is_commutative_and_associative(
+            a in proptest::collection::vec(row(), 0..60),
+            b in proptest::collection::vec(row(), 0..60),
+            c in proptest::collection::vec(row(), 0..60),
+        ) {
+            let (ca, cb, cc) = (tally(&a), tally(&b), tally(&c));
+            let mut ab = ca.clone();
+            ab.merge(&cb).unwrap();
+            let mut ba = cb.clone();
+            ba.merge(&ca).unwrap();
+            prop_assert_eq!(&ab, &ba);
+            let mut ab_c = ab.clone();
+            ab_c.merge(&cc).unwrap();
+            let mut bc = cb.clone();
+            bc.merge(&cc).unwrap();
+            let mut a_bc = ca.clone();
+            a_bc.merge(&bc).unwrap();
+            prop_assert_eq!(ab_c, a_bc);
+        }
+
+        #[test]
+        fn rollups_preserve_totals(rows in proptest::collection::vec(row(), 1..100)) {
+            let c = tally(&rows);
+            for members in [vec![0], vec![1], vec![0, 1]] {
+                let mut t = Cell::default();
+                for cell in c.rollup(&members).values() {
+                    t.add(cell);
+                }
+                prop_assert_eq!(&t, &c.total());
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! A plain-text report for the terminal: one table of groups per attribute,
+//! then its summaries. Undefined values show as "—" with the reason below.
+
+use std::fmt::Write;
+
+use crate::audit::Audit;
+use crate::metrics::Rate;
+use crate::spec::Favorable;
+use crate::Result;
+
+use super::Exporter;
+
+pub struct TableExporter;
+
+const COLS: [Rate; 6] = [
+    Rate::SelectionRate,
+    Rate::Tpr,
+    Rate::Fpr,
+    Rate::Ppv,
+    Rate::Accuracy,
+    Rate::BaseRate,
+];
+
+fn f(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), |x| format!("{x:.3}"))
+}
+
+/// Pads to `w` characters (not bytes, so names in any script line up).
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+fn rpad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{}{s}", " ".repeat(w - n))
+    }
+}
+
+impl Exporter for TableExporter {
+    fn render(&self, audit: &Audit) -> Result<String> {
+        let mut out = String::new();
+        let c = &audit.counts;
+        let paths: Vec<String> = audit
+            .spec
+            .data
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let _ = writeln!(
+            out,
+            "fairaudit {} — {}",
+            env!("CARGO_PKG_VERSION"),
+            paths.join(", ")
+        );
+        let ex = &c.excluded;
+        let _ = writeln!(
+            out,
+            "rows read {}, used {}, excluded {} (missing label {}, prediction {}, score {}, weight {}){}",
+            c.rows_read,
+            c.rows_used(),
+            ex.total(),
+            ex.missing_label,
+            ex.missing_prediction,
+            ex.missing_score,
+            ex.missing_weight,
+            if c.weighted { ", weighted" } else { "" }
+        );
+        let fav = match audit.spec.favorable {
+            Favorable::Positive => {
+                "the positive prediction is favourable; impact ratios use selection_rate"
+            }
+            Favorable::Negative => {
+                "the positive prediction is adverse; impact ratios use 1 - selection_rate"
+            }
+        };
+        let _ = writeln!(out, "{fav}");
+        let o = &audit.overall;
+        let _ = writeln!(
+            out,
+            "\noverall  n {}  {}",
+            o.rows(),
+            COLS.iter()
+                .map(|r| format!("{} {}", r.name(), f(o.rates.get(*r))))
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
+
+        for a in &audit.attributes {
+            let _ = writeln!(out, "\n{} (reference: {})", a.name, a.reference_name);
+            let gw = a
+                .groups
+                .iter()
+                .map(|g| g.group.name.chars().count() + 2)
+                .max()
+                .unwrap_or(5)
+                .max(7);
+            let mut header = format!("{}{}{}", pad("group", gw), rpad("n", 9), rpad("share", 8));
+            for r in COLS {
+                header.push_str(&rpad(r.name(), 16.min(r.name().len() + 2).max(8)));
+            }
+            header.push_str(&rpad("impact", 9));
+            let _ = writeln!(out, "{header}");
+            for g in &a.groups {
+                let is_ref = g.group.name == a.reference_name;
+                let mark = if is_ref { " *" } else { "" };
+                let mut line = format!(
+                    "{}{}{}",
+                    pad(&format!("{}{mark}", g.group.name), gw),
+                    rpad(&g.group.rows().to_string(), 9),
+                    rpad(&format!("{:.1}%", 100.0 * g.share), 8)
+                );
+                for r in COLS {
+                    line.push_str(&rpad(
+                        &f(g.group.rates.get(r)),
+                        16.min(r.name().len() + 2).max(8),
+                    ));
+                }
+                line.push_str(&rpad(&f(g.impact_ratio.get()), 9));
+                let _ = writeln!(out, "{line}");
+            }
+            let s = &a.summary;
+            for (name, v) in &s.values {
+                let mut line = format!("  {} {}", pad(name, 31), f(v.value.get()));
+                if let Some(g) = &v.group {
+                    let _ = write!(line, " ({g})");
+                }
+                if *name == "disparate_impact" {
+                    match s.four_fifths_rule_passed {
+                        Some(true) => line.push_str("  four-fifths rule: passed"),
+                        Some(false) => line.push_str("  four-fifths rule: FAILED"),
+                        None => {}
+                    }
+                }
+                if let Some(r) = v.value.reason() {
+                    let _ = write!(line, "  [{r}]");
+                }
+                let _ = writeln!(out, "{line}");
+            }
+            for (rate, groups) in &s.left_out {
+                let _ = writeln!(
+                    out,
+                    "  left out of {rate} summaries: {}",
+                    groups
+                        .iter()
+                        .map(|(g, r)| format!("{g} ({r})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        Ok(out)
+    }
+}

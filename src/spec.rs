@@ -1,0 +1,264 @@
+//! What to audit and how: columns, attributes, reference groups and options.
+//! Built from CLI flags (and, later, a TOML specification); never reads data.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// File formats fairaudit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    Csv,
+    Parquet,
+    Ndjson,
+    Ipc,
+}
+
+impl InputFormat {
+    /// The format implied by a file's extension, if it is one we know.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Some(InputFormat::Csv),
+            "parquet" | "pq" => Some(InputFormat::Parquet),
+            "ndjson" | "jsonl" | "json" => Some(InputFormat::Ndjson),
+            "arrow" | "ipc" | "feather" => Some(InputFormat::Ipc),
+            _ => None,
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(InputFormat::Csv),
+            "parquet" => Ok(InputFormat::Parquet),
+            "ndjson" | "jsonl" | "json" => Ok(InputFormat::Ndjson),
+            "ipc" | "arrow" | "feather" => Ok(InputFormat::Ipc),
+            other => Err(Error::usage(format!(
+                "unknown input format '{other}': expected csv, parquet, ndjson or ipc"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Csv => "CSV",
+            InputFormat::Parquet => "Parquet",
+            InputFormat::Ndjson => "NDJSON",
+            InputFormat::Ipc => "Arrow IPC",
+        }
+    }
+}
+
+/// Which predicted outcome benefits the person: approval is favourable in a
+/// loan-approval file, while a "high-priced loan" flag is adverse.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Favorable {
+    #[default]
+    Positive,
+    Negative,
+}
+
+impl Favorable {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "positive" => Ok(Favorable::Positive),
+            "negative" => Ok(Favorable::Negative),
+            other => Err(Error::usage(format!(
+                "--favorable must be 'positive' or 'negative', not '{other}'"
+            ))),
+        }
+    }
+}
+
+/// How the reference group of an attribute is chosen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferenceStrategy {
+    /// The group with most rows.
+    Largest,
+    /// The group with the highest favourable-outcome rate.
+    Best,
+    /// The whole data set.
+    Overall,
+}
+
+impl fmt::Display for ReferenceStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReferenceStrategy::Largest => "largest",
+            ReferenceStrategy::Best => "best",
+            ReferenceStrategy::Overall => "overall",
+        })
+    }
+}
+
+/// Reference groups: one strategy for every attribute, and named groups for some.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct References {
+    pub strategy: ReferenceStrategy,
+    /// Attribute (or intersection) name → group name.
+    pub named: BTreeMap<String, String>,
+}
+
+impl Default for References {
+    fn default() -> Self {
+        References {
+            strategy: ReferenceStrategy::Largest,
+            named: BTreeMap::new(),
+        }
+    }
+}
+
+impl References {
+    /// Parses the values of repeated `--reference` flags: at most one strategy
+    /// (`largest|best|overall`) and any number of `ATTR=GROUP`.
+    pub fn parse(values: &[String]) -> Result<Self> {
+        let mut r = References::default();
+        let mut strategy_seen = false;
+        for v in values {
+            if let Some((attr, group)) = v.split_once('=') {
+                let attr = attr.trim();
+                if attr.is_empty() {
+                    return Err(Error::usage(format!(
+                        "--reference '{v}': expected ATTR=GROUP with a non-empty attribute"
+                    )));
+                }
+                r.named.insert(attr.to_string(), group.to_string());
+            } else {
+                if strategy_seen {
+                    return Err(Error::usage(
+                        "--reference names more than one strategy; give one of largest, best, overall, plus any ATTR=GROUP",
+                    ));
+                }
+                strategy_seen = true;
+                r.strategy = match v.as_str() {
+                    "largest" => ReferenceStrategy::Largest,
+                    "best" => ReferenceStrategy::Best,
+                    "overall" => ReferenceStrategy::Overall,
+                    other => {
+                        return Err(Error::usage(format!(
+                            "--reference '{other}': expected largest, best, overall or ATTR=GROUP"
+                        )))
+                    }
+                };
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// The columns of a decisions file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Columns {
+    pub label: String,
+    /// `None`: use `y_pred` if present, else derive from the score.
+    pub prediction: Option<String>,
+    pub score: Option<String>,
+    pub threshold: f64,
+    pub weight: Option<String>,
+    /// The value of label and prediction that counts as positive, when they are
+    /// not 0/1 or true/false.
+    pub positive: Option<String>,
+}
+
+/// The default prediction column.
+pub const DEFAULT_PREDICTION: &str = "y_pred";
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            label: "y_true".into(),
+            prediction: None,
+            score: None,
+            threshold: 0.5,
+            weight: None,
+            positive: None,
+        }
+    }
+}
+
+/// Everything the engine needs to audit one or more files.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditSpec {
+    pub data: Vec<PathBuf>,
+    pub input_format: Option<InputFormat>,
+    pub columns: Columns,
+    pub attributes: Vec<String>,
+    pub intersect: bool,
+    pub references: References,
+    pub favorable: Favorable,
+}
+
+impl AuditSpec {
+    /// Checks what can be checked before reading any data.
+    pub fn validate(&self) -> Result<()> {
+        if self.data.is_empty() {
+            return Err(Error::usage("no data file given"));
+        }
+        if self.attributes.is_empty() {
+            return Err(Error::usage(
+                "no protected attribute given: pass --attr COLUMN at least once",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &self.attributes {
+            if !seen.insert(a) {
+                return Err(Error::usage(format!("--attr '{a}' is given twice")));
+            }
+            let c = &self.columns;
+            if *a == c.label
+                || Some(a) == c.prediction.as_ref()
+                || Some(a) == c.score.as_ref()
+                || Some(a) == c.weight.as_ref()
+            {
+                return Err(Error::usage(format!(
+                    "column '{a}' is both a protected attribute and the label, prediction, score or weight"
+                )));
+            }
+        }
+        if !(self.columns.threshold.is_finite() && (0.0..=1.0).contains(&self.columns.threshold)) {
+            return Err(Error::usage(format!(
+                "--threshold must be a number in [0, 1], not {}",
+                self.columns.threshold
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse_strategy_and_named_groups() {
+        let r =
+            References::parse(&["best".into(), "sex=female".into(), "race=a=b".into()]).unwrap();
+        assert_eq!(r.strategy, ReferenceStrategy::Best);
+        assert_eq!(r.named["sex"], "female");
+        assert_eq!(r.named["race"], "a=b");
+        assert!(References::parse(&["best".into(), "largest".into()]).is_err());
+        assert!(References::parse(&["biggest".into()]).is_err());
+        assert!(References::parse(&["=x".into()]).is_err());
+    }
+
+    #[test]
+    fn formats_from_extension() {
+        use std::path::Path;
+        assert_eq!(
+            InputFormat::from_path(Path::new("a/b.PARQUET")),
+            Some(InputFormat::Parquet)
+        );
+        assert_eq!(
+            InputFormat::from_path(Path::new("x.jsonl")),
+            Some(InputFormat::Ndjson)
+        );
+        assert_eq!(InputFormat::from_path(Path::new("x.xlsx")), None);
+    }
+}

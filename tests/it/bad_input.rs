@@ -1,0 +1,199 @@
+//! Bad input: one clear paragraph naming file, column, value and rows; exit 2;
+//! no output file; never a panic.
+
+use std::path::Path;
+
+use crate::{fairaudit, temp_file};
+
+/// Runs an audit expected to fail with exit 2 and returns its stderr, checking
+/// that no report file was written and nothing looks like a panic.
+fn fails(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = fairaudit()
+        .arg("audit")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr: {err}");
+    assert!(!out.exists(), "no report is written on error");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no temporary files"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(err.starts_with("fairaudit: error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one paragraph: {err}");
+    err
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn missing_file() {
+    let e = fails(&["no/such/file.csv", "--attr", "sex"]);
+    assert!(e.contains("no/such/file.csv"), "{e}");
+    assert!(e.contains("No such file"), "{e}");
+}
+
+#[test]
+fn missing_column_lists_the_columns() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,1,0\n");
+    let e = fails(&[p(&f), "--attr", "race"]);
+    assert!(e.contains("no column 'race'"), "{e}");
+    assert!(e.contains("sex, y_true, y_pred"), "{e}");
+    assert!(e.contains("a.csv"), "{e}");
+    let e = fails(&[p(&f), "--attr", "sex", "--label", "outcome"]);
+    assert!(
+        e.contains("no column 'outcome'") && e.contains("label"),
+        "{e}"
+    );
+}
+
+#[test]
+fn non_binary_label_names_values_and_rows() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,1,0\nf,2,1\nm,2,1\nm,3,0\n");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("column 'y_true'"), "{e}");
+    assert!(e.contains("3 rows hold other values"), "{e}");
+    assert!(
+        e.contains("'2' (2 rows)") && e.contains("'3' (1 row)"),
+        "{e}"
+    );
+    assert!(e.contains("--positive"), "{e}");
+}
+
+#[test]
+fn text_labels_without_positive_suggest_it() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,approved,1\nm,denied,0\n");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("'approved' (1 row)"), "{e}");
+    assert!(e.contains("--positive VALUE"), "{e}");
+}
+
+#[test]
+fn positive_value_absent() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,yes,no\nm,no,yes\n");
+    let e = fails(&[p(&f), "--attr", "sex", "--positive", "approved"]);
+    assert!(
+        e.contains("'approved'") && e.contains("never occurs"),
+        "{e}"
+    );
+}
+
+#[test]
+fn non_binary_prediction() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,1,0.7\nm,0,0.2\n");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(
+        e.contains("column 'y_pred'") && e.contains("prediction must be binary"),
+        "{e}"
+    );
+}
+
+#[test]
+fn score_out_of_range_or_nan() {
+    let (_d, f) = temp_file(
+        "a.csv",
+        "sex,y_true,s\nf,1,0.7\nm,0,1.5\nm,0,-0.25\nf,1,NaN\n",
+    );
+    let e = fails(&[p(&f), "--attr", "sex", "--score", "s"]);
+    assert!(e.contains("column 's'"), "{e}");
+    assert!(e.contains("2 rows outside [0, 1]"), "{e}");
+    assert!(
+        e.contains("lowest -0.25") && e.contains("highest 1.5"),
+        "{e}"
+    );
+    assert!(e.contains("1 row with NaN"), "{e}");
+}
+
+#[test]
+fn negative_weight() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred,w\nf,1,1,1\nm,0,0,-2\n");
+    let e = fails(&[p(&f), "--attr", "sex", "--weight", "w"]);
+    assert!(
+        e.contains("column 'w'") && e.contains("1 row is negative"),
+        "{e}"
+    );
+    assert!(e.contains("-2"), "{e}");
+}
+
+#[test]
+fn text_weight_column() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred,w\nf,1,1,heavy\n");
+    let e = fails(&[p(&f), "--attr", "sex", "--weight", "w"]);
+    assert!(
+        e.contains("column 'w'") && e.contains("must hold numbers"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_files() {
+    let (_d, f) = temp_file("a.csv", "");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("a.csv") && e.contains("empty"), "{e}");
+    let (_d, f) = temp_file("b.csv", "sex,y_true,y_pred\n");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("b.csv") && e.contains("no rows"), "{e}");
+}
+
+#[test]
+fn all_rows_excluded() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,,1\nm,,0\n");
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(
+        e.contains("all 2 rows were excluded") && e.contains("missing label: 2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn corrupt_parquet() {
+    let (_d, f) = temp_file(
+        "a.parquet",
+        "this is not a parquet file at all, just text\n",
+    );
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("a.parquet") && e.contains("as Parquet"), "{e}");
+}
+
+#[test]
+fn truncated_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("g.parquet");
+    fairaudit::ingest::convert(&crate::fixture("german_credit.csv"), &good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let bad = dir.path().join("t.parquet");
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let e = fails(&[p(&bad), "--attr", "sex"]);
+    assert!(e.contains("t.parquet") && e.contains("as Parquet"), "{e}");
+}
+
+#[test]
+fn usage_errors() {
+    let (_d, f) = temp_file("a.csv", "sex,y_true,y_pred\nf,1,1\n");
+    let e = fails(&[p(&f)]);
+    assert!(e.contains("--attr"), "{e}");
+    let e = fails(&[p(&f), "--attr", "sex", "--reference", "sex=x"]);
+    assert!(e.contains("no group 'x'") && e.contains("f"), "{e}");
+    let e = fails(&[p(&f), "--attr", "sex", "--favorable", "good"]);
+    assert!(e.contains("--favorable"), "{e}");
+    let e = fails(&[p(&f), "--attr", "sex", "--threshold", "2"]);
+    assert!(e.contains("--threshold"), "{e}");
+    let e = fails(&["x.xlsx", "--attr", "sex"]);
+    assert!(e.contains("--input-format"), "{e}");
+}
+
+#[test]
+fn unknown_flag_is_exit_2() {
+    let o = fairaudit().args(["audit", "--bogus"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

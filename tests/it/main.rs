@@ -1,0 +1,84 @@
+//! The one integration-test binary (so polars links once). Modules by subject;
+//! helpers and macros here.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+mod bad_input;
+mod cli;
+mod peers;
+
+/// Path of a file in `fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// The `fairaudit` binary, run from the crate root.
+pub fn fairaudit() -> Command {
+    let mut c = Command::cargo_bin("fairaudit").expect("binary builds");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Runs `fairaudit audit ARGS --format json` and parses the report; panics with
+/// stderr when it does not succeed.
+pub fn audit_json(args: &[&str]) -> Value {
+    let out = fairaudit()
+        .arg("audit")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "fairaudit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// Asserts two floats agree within `tol`, naming what is compared.
+#[macro_export]
+macro_rules! assert_close {
+    ($got:expr, $want:expr, $tol:expr, $($what:tt)+) => {{
+        let (g, w): (f64, f64) = ($got, $want);
+        assert!(
+            (g - w).abs() <= $tol,
+            "{}: got {g}, want {w} (tolerance {})",
+            format!($($what)+),
+            $tol
+        );
+    }};
+}
+
+/// Finds the attribute of a report by name.
+pub fn attribute<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no attribute {name} in report"))
+}
+
+/// Finds a group of an attribute by name.
+pub fn group<'a>(attr: &'a Value, name: &str) -> &'a Value {
+    attr["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == name)
+        .unwrap_or_else(|| panic!("no group {name} in {}", attr["name"]))
+}
+
+/// Writes `contents` to a file `name` in a fresh temporary directory.
+pub fn temp_file(name: &str, contents: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, contents).unwrap();
+    (dir, p)
+}
