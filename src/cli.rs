@@ -11,7 +11,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::{write_atomic, Format};
-use crate::spec::{AuditSpec, Columns, Favorable, InputFormat, References};
+use crate::spec::{AuditSpec, Columns, Favorable, InputFormat, References, StatOptions};
+use crate::stats::{CiMethod, PAdjust};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,6 +73,30 @@ pub struct AuditArgs {
     /// Which predicted outcome benefits the person.
     #[arg(long, default_value = "positive", value_name = "positive|negative")]
     pub favorable: String,
+    /// Confidence level of every interval.
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub ci_level: f64,
+    /// Interval on rates: Wilson score or exact Clopper-Pearson.
+    #[arg(long, default_value = "wilson", value_name = "wilson|exact")]
+    pub ci_method: String,
+    /// Bootstrap replicates for the summaries' intervals (0 switches them off).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap, for reproducible intervals.
+    #[arg(long, default_value_t = crate::spec::StatOptions::default().seed, value_name = "S")]
+    pub seed: u64,
+    /// Multiple-comparison adjustment of p-values across the report.
+    #[arg(long, default_value = "holm", value_name = "holm|bh|none")]
+    pub p_adjust: String,
+    /// Significance level: an adjusted p-value below it is significant.
+    #[arg(long, default_value_t = 0.05, value_name = "A")]
+    pub alpha: f64,
+    /// Groups with fewer rows are reported as insufficient_data and not judged.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub min_group_size: u64,
+    /// Groups with a smaller share of rows are insufficient_data (0.02: NYC LL 144).
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub min_group_share: f64,
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_name = "table|json")]
     pub format: Option<String>,
@@ -102,6 +127,16 @@ impl AuditArgs {
             intersect: self.intersect,
             references: References::parse(&self.references)?,
             favorable: Favorable::parse(&self.favorable)?,
+            stats: StatOptions {
+                ci_level: self.ci_level,
+                ci_method: CiMethod::parse(&self.ci_method)?,
+                bootstrap: self.bootstrap,
+                seed: self.seed,
+                p_adjust: PAdjust::parse(&self.p_adjust)?,
+                alpha: self.alpha,
+                min_group_size: self.min_group_size,
+                min_group_share: self.min_group_share,
+            },
         })
     }
 }

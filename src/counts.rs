@@ -64,6 +64,17 @@ impl Cell {
         }
     }
 
+    /// `self` minus `other` (a sub-cell of it): the rest of the data.
+    pub fn minus(&self, other: &Cell) -> Cell {
+        let mut c = self.clone();
+        for i in 0..4 {
+            c.n[i] -= other.n[i].min(c.n[i]);
+            c.w[i] -= other.w[i];
+            c.w2[i] -= other.w2[i];
+        }
+        c
+    }
+
     pub fn rows(&self) -> u64 {
         self.n.iter().sum()
     }

@@ -6,22 +6,18 @@
 //! [`report`] (output formats). [`spec`] holds what to audit.
 //!
 //! ```no_run
-//! use fairaudit::spec::{AuditSpec, Columns, Favorable, References};
-//! let spec = AuditSpec {
-//!     data: vec!["fixtures/german_credit.csv".into()],
-//!     input_format: None,
-//!     columns: Columns::default(),
-//!     attributes: vec!["sex".into()],
-//!     intersect: false,
-//!     references: References::default(),
-//!     favorable: Favorable::Positive,
-//! };
+//! use fairaudit::spec::AuditSpec;
+//! let spec = AuditSpec::new(
+//!     vec!["fixtures/german_credit.csv".into()],
+//!     vec!["sex".into()],
+//! );
 //! let audit = fairaudit::audit::run(&spec)?;
 //! println!("{}", fairaudit::report::json::to_json(&audit));
 //! # Ok::<(), fairaudit::Error>(())
 //! ```
 
 pub mod audit;
+pub mod bootstrap;
 pub mod cli;
 pub mod counts;
 mod error;
@@ -29,5 +25,6 @@ pub mod ingest;
 pub mod metrics;
 pub mod report;
 pub mod spec;
+pub mod stats;
 
 pub use error::{Error, Result};

@@ -366,29 +366,79 @@ impl Summary {
     }
 }
 
-/// (max − min, min / max) of a rate over the included groups.
-fn range(groups: &[&Group], rate: Rate) -> (Option<(f64, f64)>, usize) {
-    let vals: Vec<f64> = groups.iter().filter_map(|g| g.rates.get(rate)).collect();
-    if vals.len() < 2 {
-        return (None, vals.len());
+/// (min, max) of a rate over the included groups, and how many have it.
+fn range(rates: &[&Rates], included: &[bool], rate: Rate) -> (Option<(f64, f64)>, usize) {
+    let mut n = 0;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (r, &inc) in rates.iter().zip(included) {
+        if let (true, Some(v)) = (inc, r.get(rate)) {
+            n += 1;
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
     }
-    let max = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let min = vals.iter().cloned().fold(f64::INFINITY, f64::min);
-    (Some((min, max)), vals.len())
+    ((n >= 2).then_some((lo, hi)), n)
 }
 
-fn too_few(rate: Rate, found: usize) -> String {
-    format!(
-        "fewer than two groups have a defined {} ({found} found)",
-        rate.name()
-    )
+/// The summary values of one attribute as numbers only: (value, index of the
+/// group it comes from). The hot path of the bootstrap; [`summarize`] adds the
+/// reasons and names.
+pub fn summary_values(
+    rates: &[&Rates],
+    included: &[bool],
+    ref_rates: &Rates,
+    ref_index: Option<usize>,
+    favorable: Favorable,
+) -> [(Option<f64>, Option<usize>); 8] {
+    let sr = range(rates, included, Rate::SelectionRate).0;
+    let tpr = range(rates, included, Rate::Tpr).0;
+    let fpr = range(rates, included, Rate::Fpr).0;
+    let ppv = range(rates, included, Rate::Ppv).0;
+    let acc = range(rates, included, Rate::Accuracy).0;
+    let others = || {
+        rates
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| included[*i] && Some(*i) != ref_index)
+    };
+    let di = match favorable_rate(ref_rates, favorable) {
+        Some(r) if r > 0.0 => others()
+            .filter_map(|(i, g)| favorable_rate(g, favorable).map(|f| (f / r, i)))
+            .min_by(|a, b| a.0.total_cmp(&b.0)),
+        _ => None,
+    };
+    let aod = match (ref_rates.get(Rate::Tpr), ref_rates.get(Rate::Fpr)) {
+        (Some(rt), Some(rf)) => others()
+            .filter_map(|(i, g)| {
+                let t = g.get(Rate::Tpr)?;
+                let f = g.get(Rate::Fpr)?;
+                Some((0.5 * ((f - rf) + (t - rt)), i))
+            })
+            .max_by(|a, b| a.0.abs().total_cmp(&b.0.abs())),
+        _ => None,
+    };
+    let diff = |r: Option<(f64, f64)>| (r.map(|(lo, hi)| hi - lo), None);
+    [
+        diff(sr),
+        (sr.and_then(|(lo, hi)| (hi > 0.0).then(|| lo / hi)), None),
+        (di.map(|d| d.0), di.map(|d| d.1)),
+        diff(tpr),
+        (
+            tpr.zip(fpr).map(|((a, b), (c, d))| (b - a).max(d - c)),
+            None,
+        ),
+        (aod.map(|d| d.0), aod.map(|d| d.1)),
+        diff(ppv),
+        diff(acc),
+    ]
 }
 
 /// Computes the summaries of one attribute.
 ///
 /// `included` are the groups that enter summaries (large enough to be judged);
-/// `excluded` are listed as left out with their reason. `reference` is the
-/// reference's rates; `ref_index` its position among `groups` when it is a group.
+/// the others are listed as left out with `exclusion_reason`. `ref_rates` are
+/// the reference's rates; `ref_index` its position among `groups` when it is a
+/// group.
 pub fn summarize(
     groups: &[Group],
     included: &[bool],
@@ -397,12 +447,6 @@ pub fn summarize(
     ref_index: Option<usize>,
     favorable: Favorable,
 ) -> Summary {
-    let inc: Vec<&Group> = groups
-        .iter()
-        .zip(included)
-        .filter(|(_, &i)| i)
-        .map(|(g, _)| g)
-        .collect();
     let mut left_out: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
     for rate in [
         Rate::SelectionRate,
@@ -424,110 +468,70 @@ pub fn summarize(
         }
     }
 
-    let mut values = vec![];
-    let (sr, nsr) = range(&inc, Rate::SelectionRate);
-    values.push((
-        "demographic_parity_difference",
-        match sr {
-            Some((lo, hi)) => SummaryValue::defined(hi - lo, None),
-            None => SummaryValue::undefined(too_few(Rate::SelectionRate, nsr)),
-        },
-    ));
-    values.push((
-        "demographic_parity_ratio",
-        match sr {
-            Some((lo, hi)) if hi > 0.0 => SummaryValue::defined(lo / hi, None),
-            Some(_) => SummaryValue::undefined("every group has a selection_rate of 0"),
-            None => SummaryValue::undefined(too_few(Rate::SelectionRate, nsr)),
-        },
-    ));
-
-    // Disparate impact: lowest ratio of favourable-outcome rates to the reference's.
-    let others: Vec<(usize, &Group)> = groups
+    let rates: Vec<&Rates> = groups.iter().map(|g| &g.rates).collect();
+    let core = summary_values(&rates, included, ref_rates, ref_index, favorable);
+    let count = |rate: Rate| range(&rates, included, rate).1;
+    let has_others = groups
         .iter()
         .enumerate()
-        .filter(|(i, _)| included[*i] && Some(*i) != ref_index)
-        .collect();
-    let ref_fav = favorable_rate(ref_rates, favorable);
-    let di = match ref_fav {
-        None => SummaryValue::undefined("the reference's selection_rate is undefined"),
-        Some(r) if r <= 0.0 => {
-            SummaryValue::undefined("the reference's favourable-outcome rate is 0")
+        .any(|(i, _)| included[i] && Some(i) != ref_index);
+    let reason = |name: &str| -> String {
+        match name {
+            "demographic_parity_difference" => {
+                too_few(Rate::SelectionRate, count(Rate::SelectionRate))
+            }
+            "demographic_parity_ratio" if count(Rate::SelectionRate) >= 2 => {
+                "every group has a selection_rate of 0".into()
+            }
+            "demographic_parity_ratio" => too_few(Rate::SelectionRate, count(Rate::SelectionRate)),
+            "disparate_impact" => match favorable_rate(ref_rates, favorable) {
+                None => "the reference's selection_rate is undefined".into(),
+                Some(r) if r <= 0.0 => "the reference's favourable-outcome rate is 0".into(),
+                _ if !has_others => "no group besides the reference to compare".into(),
+                _ => "no group besides the reference has a defined selection_rate".into(),
+            },
+            "equal_opportunity_difference" => too_few(Rate::Tpr, count(Rate::Tpr)),
+            "equalized_odds_difference" if count(Rate::Tpr) < 2 => {
+                too_few(Rate::Tpr, count(Rate::Tpr))
+            }
+            "equalized_odds_difference" => too_few(Rate::Fpr, count(Rate::Fpr)),
+            "average_odds_difference" => {
+                if ref_rates.get(Rate::Tpr).is_none() || ref_rates.get(Rate::Fpr).is_none() {
+                    "the reference's tpr or fpr is undefined".into()
+                } else if !has_others {
+                    "no group besides the reference to compare".into()
+                } else {
+                    "no group besides the reference has both tpr and fpr defined".into()
+                }
+            }
+            "predictive_parity_difference" => too_few(Rate::Ppv, count(Rate::Ppv)),
+            _ => too_few(Rate::Accuracy, count(Rate::Accuracy)),
         }
-        Some(r) => others
-            .iter()
-            .filter_map(|(_, g)| favorable_rate(&g.rates, favorable).map(|f| (f / r, g)))
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(v, g)| SummaryValue::defined(v, Some(g.name.clone())))
-            .unwrap_or_else(|| {
-                SummaryValue::undefined(
-                    "no group besides the reference has a defined selection_rate",
-                )
-            }),
     };
-    let four_fifths = di.value.get().map(|v| v >= 0.8);
-    values.push(("disparate_impact", di));
-
-    let (tpr, ntpr) = range(&inc, Rate::Tpr);
-    let (fpr, nfpr) = range(&inc, Rate::Fpr);
-    values.push((
-        "equal_opportunity_difference",
-        match tpr {
-            Some((lo, hi)) => SummaryValue::defined(hi - lo, None),
-            None => SummaryValue::undefined(too_few(Rate::Tpr, ntpr)),
-        },
-    ));
-    values.push((
-        "equalized_odds_difference",
-        match (tpr, fpr) {
-            (Some((a, b)), Some((c, d))) => SummaryValue::defined((b - a).max(d - c), None),
-            (None, _) => SummaryValue::undefined(too_few(Rate::Tpr, ntpr)),
-            (_, None) => SummaryValue::undefined(too_few(Rate::Fpr, nfpr)),
-        },
-    ));
-
-    // Average odds: ½(Δfpr + Δtpr) against the reference; the largest in size, signed.
-    let aod = match (ref_rates.get(Rate::Tpr), ref_rates.get(Rate::Fpr)) {
-        (Some(rt), Some(rf)) => others
-            .iter()
-            .filter_map(|(_, g)| {
-                let t = g.rates.get(Rate::Tpr)?;
-                let f = g.rates.get(Rate::Fpr)?;
-                Some((0.5 * ((f - rf) + (t - rt)), g))
-            })
-            .max_by(|a, b| a.0.abs().total_cmp(&b.0.abs()))
-            .map(|(v, g)| SummaryValue::defined(v, Some(g.name.clone())))
-            .unwrap_or_else(|| {
-                SummaryValue::undefined(
-                    "no group besides the reference has both tpr and fpr defined",
-                )
-            }),
-        _ => SummaryValue::undefined("the reference's tpr or fpr is undefined"),
-    };
-    values.push(("average_odds_difference", aod));
-
-    let (ppv, nppv) = range(&inc, Rate::Ppv);
-    values.push((
-        "predictive_parity_difference",
-        match ppv {
-            Some((lo, hi)) => SummaryValue::defined(hi - lo, None),
-            None => SummaryValue::undefined(too_few(Rate::Ppv, nppv)),
-        },
-    ));
-    let (acc, nacc) = range(&inc, Rate::Accuracy);
-    values.push((
-        "accuracy_difference",
-        match acc {
-            Some((lo, hi)) => SummaryValue::defined(hi - lo, None),
-            None => SummaryValue::undefined(too_few(Rate::Accuracy, nacc)),
-        },
-    ));
-
+    let values: Vec<(&'static str, SummaryValue)> = SUMMARIES
+        .iter()
+        .zip(core)
+        .map(|(&name, (v, gi))| {
+            let sv = match v {
+                Some(v) => SummaryValue::defined(v, gi.map(|i| groups[i].name.clone())),
+                None => SummaryValue::undefined(reason(name)),
+            };
+            (name, sv)
+        })
+        .collect();
+    let four_fifths = values[2].1.value.get().map(|v| v >= 0.8);
     Summary {
         values,
         four_fifths_rule_passed: four_fifths,
         left_out,
     }
+}
+
+fn too_few(rate: Rate, found: usize) -> String {
+    format!(
+        "fewer than two groups have a defined {} ({found} found)",
+        rate.name()
+    )
 }
 
 #[cfg(test)]

@@ -183,6 +183,62 @@ impl Default for Columns {
     }
 }
 
+/// Options of the statistics: intervals, tests, small groups.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StatOptions {
+    pub ci_level: f64,
+    pub ci_method: crate::stats::CiMethod,
+    /// Bootstrap replicates for the summaries' intervals (0: none).
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub p_adjust: crate::stats::PAdjust,
+    /// Significance level for "significant" flags.
+    pub alpha: f64,
+    /// Groups with fewer rows are `insufficient_data`.
+    pub min_group_size: u64,
+    /// Groups with a smaller share of rows are `insufficient_data`.
+    pub min_group_share: f64,
+}
+
+impl Default for StatOptions {
+    fn default() -> Self {
+        StatOptions {
+            ci_level: 0.95,
+            ci_method: crate::stats::CiMethod::Wilson,
+            bootstrap: 1000,
+            seed: 20_240_613,
+            p_adjust: crate::stats::PAdjust::Holm,
+            alpha: 0.05,
+            min_group_size: 30,
+            min_group_share: 0.0,
+        }
+    }
+}
+
+impl StatOptions {
+    pub fn validate(&self) -> Result<()> {
+        if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
+            return Err(Error::usage(format!(
+                "--ci-level must be between 0 and 1 (e.g. 0.95), not {}",
+                self.ci_level
+            )));
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(Error::usage(format!(
+                "--alpha must be between 0 and 1, not {}",
+                self.alpha
+            )));
+        }
+        if !(0.0..1.0).contains(&self.min_group_share) {
+            return Err(Error::usage(format!(
+                "--min-group-share must be in [0, 1), not {}",
+                self.min_group_share
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Everything the engine needs to audit one or more files.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditSpec {
@@ -193,9 +249,24 @@ pub struct AuditSpec {
     pub intersect: bool,
     pub references: References,
     pub favorable: Favorable,
+    pub stats: StatOptions,
 }
 
 impl AuditSpec {
+    /// A spec with default columns and options for `data` and `attributes`.
+    pub fn new(data: Vec<PathBuf>, attributes: Vec<String>) -> Self {
+        AuditSpec {
+            data,
+            input_format: None,
+            columns: Columns::default(),
+            attributes,
+            intersect: false,
+            references: References::default(),
+            favorable: Favorable::Positive,
+            stats: StatOptions::default(),
+        }
+    }
+
     /// Checks what can be checked before reading any data.
     pub fn validate(&self) -> Result<()> {
         if self.data.is_empty() {
@@ -222,6 +293,7 @@ impl AuditSpec {
                 )));
             }
         }
+        self.stats.validate()?;
         if !(self.columns.threshold.is_finite() && (0.0..=1.0).contains(&self.columns.threshold)) {
             return Err(Error::usage(format!(
                 "--threshold must be a number in [0, 1], not {}",

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::audit::{AttributeAudit, Audit, GroupAudit};
+use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus};
 use crate::counts::{show, Cell, Outcome};
 use crate::metrics::{Group, Rate};
 use crate::spec::Favorable;
@@ -12,7 +12,7 @@ use crate::Result;
 use super::Exporter;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub struct JsonExporter;
 
@@ -22,13 +22,6 @@ impl Exporter for JsonExporter {
             serde_json::to_string_pretty(&to_json(audit)).expect("a JSON value always serializes");
         s.push('\n');
         Ok(s)
-    }
-}
-
-fn num(v: Option<f64>) -> Json {
-    match v {
-        Some(x) if x.is_finite() => json!(x),
-        _ => Json::Null,
     }
 }
 
@@ -50,13 +43,29 @@ fn weighted_counts_json(c: &Cell) -> Json {
     })
 }
 
+/// `{"value": v, "ci": [lo, hi]}`, or `null` when undefined; `ci` only when
+/// an interval exists.
+fn est(v: Option<f64>, ci: Ci) -> Json {
+    match v {
+        Some(x) if x.is_finite() => {
+            let mut o = Map::new();
+            o.insert("value".into(), json!(x));
+            if let Some((lo, hi)) = ci {
+                o.insert("ci".into(), json!([lo, hi]));
+            }
+            Json::Object(o)
+        }
+        _ => Json::Null,
+    }
+}
+
 /// `metrics` and `undefined` maps of a group.
-fn rates_json(g: &Group) -> (Json, Map<String, Json>) {
+fn rates_json(g: &Group, cis: &[Ci; 11]) -> (Json, Map<String, Json>) {
     let mut metrics = Map::new();
     let mut undefined = Map::new();
     for r in Rate::ALL {
         let v = g.rates.get(r);
-        metrics.insert(r.name().into(), num(v));
+        metrics.insert(r.name().into(), est(v, cis[r as usize]));
         if v.is_none() {
             undefined.insert(r.name().into(), json!(r.undefined_reason(&g.cell)));
         }
@@ -64,7 +73,7 @@ fn rates_json(g: &Group) -> (Json, Map<String, Json>) {
     (Json::Object(metrics), undefined)
 }
 
-fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool) -> Json {
+fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool, alpha: f64) -> Json {
     let g = &ga.group;
     let mut o = Map::new();
     o.insert("group".into(), json!(g.name));
@@ -75,28 +84,68 @@ fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool) -> Json {
         }
         o.insert("values".into(), Json::Object(vals));
     }
+    match &ga.status {
+        GroupStatus::Ok => {
+            o.insert("status".into(), json!("ok"));
+        }
+        GroupStatus::InsufficientData(why) => {
+            o.insert("status".into(), json!("insufficient_data"));
+            o.insert("status_reason".into(), json!(why));
+        }
+    }
+    o.insert("is_reference".into(), json!(ga.is_reference));
     o.insert("n".into(), json!(g.rows()));
     o.insert("share".into(), json!(ga.share));
     if weighted {
         o.insert("weight".into(), json!(g.weight()));
+        o.insert("effective_n".into(), json!(ga.effective_n));
     }
     o.insert("counts".into(), counts_json(&g.cell));
     if weighted {
         o.insert("weighted_counts".into(), weighted_counts_json(&g.cell));
     }
-    let (metrics, undefined) = rates_json(g);
+    let (metrics, undefined) = rates_json(g, &ga.rate_ci);
     o.insert("metrics".into(), metrics);
     o.insert("undefined".into(), Json::Object(undefined));
-    o.insert("impact_ratio".into(), num(ga.impact_ratio.get()));
+    o.insert(
+        "impact_ratio".into(),
+        est(ga.impact_ratio.get(), ga.impact_ratio_ci),
+    );
+    if let Some(r) = ga.impact_ratio.reason() {
+        o.insert("impact_ratio_undefined".into(), json!(r));
+    }
     o.insert(
         "average_odds_difference".into(),
-        num(ga.average_odds_difference.get()),
+        est(ga.average_odds_difference.get(), None),
     );
+    if let Some(r) = ga.average_odds_difference.reason() {
+        o.insert("average_odds_difference_undefined".into(), json!(r));
+    }
     let mut d = Map::new();
-    for (r, dis) in &ga.disparities {
+    for ds in &ga.disparities {
+        let dis = &ds.value;
         let mut e = Map::new();
-        e.insert("difference".into(), num(dis.difference.get()));
-        e.insert("ratio".into(), num(dis.ratio.get()));
+        e.insert(
+            "difference".into(),
+            est(dis.difference.get(), ds.difference_ci),
+        );
+        e.insert("ratio".into(), est(dis.ratio.get(), ds.ratio_ci));
+        match &ds.test {
+            Ok(t) => {
+                e.insert("p_value".into(), json!(t.p_value));
+                e.insert("p_adjusted".into(), json!(t.p_adjusted));
+                e.insert("test".into(), json!(t.kind.name()));
+                e.insert("significant".into(), json!(t.p_adjusted < alpha));
+            }
+            Err(why) if why != "not tested" => {
+                e.insert("p_value".into(), Json::Null);
+                e.insert("p_adjusted".into(), Json::Null);
+                e.insert("test".into(), Json::Null);
+                e.insert("significant".into(), Json::Null);
+                e.insert("untested".into(), json!(why));
+            }
+            Err(_) => {}
+        }
         let mut why = Map::new();
         if let Some(r) = dis.difference.reason() {
             why.insert("difference".into(), json!(r));
@@ -107,15 +156,9 @@ fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool) -> Json {
         if !why.is_empty() {
             e.insert("undefined".into(), Json::Object(why));
         }
-        d.insert(r.name().into(), Json::Object(e));
+        d.insert(ds.rate.name().into(), Json::Object(e));
     }
     o.insert("disparities".into(), Json::Object(d));
-    if let Some(r) = ga.impact_ratio.reason() {
-        o.insert("impact_ratio_undefined".into(), json!(r));
-    }
-    if let Some(r) = ga.average_odds_difference.reason() {
-        o.insert("average_odds_difference_undefined".into(), json!(r));
-    }
     Json::Object(o)
 }
 
@@ -123,8 +166,8 @@ fn summary_json(a: &AttributeAudit, favorable: Favorable) -> Json {
     let s = &a.summary;
     let mut o = Map::new();
     let mut undefined = Map::new();
-    for (name, v) in &s.values {
-        o.insert((*name).into(), num(v.value.get()));
+    for (k, (name, v)) in s.values.iter().enumerate() {
+        o.insert((*name).into(), est(v.value.get(), a.summary_ci[k]));
         if let Some(g) = &v.group {
             o.insert(format!("{name}_group"), json!(g));
         }
@@ -165,16 +208,18 @@ fn summary_json(a: &AttributeAudit, favorable: Favorable) -> Json {
 /// The whole report as a JSON value.
 pub fn to_json(audit: &Audit) -> Json {
     let spec = &audit.spec;
+    let st = &spec.stats;
     let counts = &audit.counts;
     let weighted = counts.weighted;
     let c = &spec.columns;
     let paths: Vec<String> = spec.data.iter().map(|p| p.display().to_string()).collect();
     let ex = &counts.excluded;
-    let (overall_metrics, overall_undefined) = rates_json(&audit.overall);
+    let (overall_metrics, overall_undefined) = rates_json(&audit.overall, &audit.overall_ci);
     let mut overall = Map::new();
     overall.insert("n".into(), json!(audit.overall.rows()));
     if weighted {
         overall.insert("weight".into(), json!(audit.overall.weight()));
+        overall.insert("effective_n".into(), json!(audit.overall_effective_n));
     }
     overall.insert("counts".into(), counts_json(&audit.overall.cell));
     if weighted {
@@ -216,14 +261,38 @@ pub fn to_json(audit: &Audit) -> Json {
             "attributes": spec.attributes,
             "intersect": spec.intersect,
         },
+        "statistics": {
+            "ci_level": st.ci_level,
+            "ci_method": st.ci_method,
+            "difference_ci": "newcombe",
+            "ratio_ci": "katz_log",
+            "summary_ci": if st.bootstrap > 0 { json!("percentile_bootstrap") } else { Json::Null },
+            "bootstrap_replicates": st.bootstrap,
+            "seed": st.seed,
+            "p_adjust": st.p_adjust,
+            "alpha": st.alpha,
+            "tests_in_family": audit.tests_in_family,
+            "min_group_size": st.min_group_size,
+            "min_group_share": st.min_group_share,
+        },
         "overall": Json::Object(overall),
         "attributes": audit.attributes.iter().map(|a| {
             json!({
                 "name": a.name,
                 "members": a.members,
                 "reference_group": a.reference_name,
-                "groups": a.groups.iter().map(|g| group_json(a, g, weighted)).collect::<Vec<_>>(),
+                "groups": a.groups.iter().map(|g| group_json(a, g, weighted, st.alpha)).collect::<Vec<_>>(),
                 "summary": summary_json(a, spec.favorable),
+                "chi_square": match &a.chi_square {
+                    Ok(c) => json!({
+                        "statistic": c.result.statistic,
+                        "df": c.result.df,
+                        "p_value": c.result.p_value,
+                        "p_adjusted": c.p_adjusted,
+                        "significant": c.p_adjusted < st.alpha,
+                    }),
+                    Err(why) => json!({"statistic": null, "undefined": why}),
+                },
             })
         }).collect::<Vec<_>>(),
     })

@@ -44,9 +44,20 @@ fn rpad(s: &str, w: usize) -> String {
     }
 }
 
+/// A p-value in a short form.
+fn p_fmt(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 impl Exporter for TableExporter {
     fn render(&self, audit: &Audit) -> Result<String> {
         let mut out = String::new();
+        let st = &audit.spec.stats;
+        let alpha = st.alpha;
         let c = &audit.counts;
         let paths: Vec<String> = audit
             .spec
@@ -82,6 +93,17 @@ impl Exporter for TableExporter {
             }
         };
         let _ = writeln!(out, "{fav}");
+        let _ = writeln!(
+            out,
+            "{:.0}% intervals: {:?} on rates, bootstrap ({} replicates) on summaries; {} tests, {} adjustment, alpha {}; * reference, ~ fewer than {} rows (not judged)",
+            100.0 * st.ci_level,
+            st.ci_method,
+            st.bootstrap,
+            audit.tests_in_family,
+            st.p_adjust.label(),
+            st.alpha,
+            st.min_group_size
+        );
         let o = &audit.overall;
         let _ = writeln!(
             out,
@@ -107,10 +129,16 @@ impl Exporter for TableExporter {
                 header.push_str(&rpad(r.name(), 16.min(r.name().len() + 2).max(8)));
             }
             header.push_str(&rpad("impact", 9));
+            header.push_str("  significant gaps (adjusted p)");
             let _ = writeln!(out, "{header}");
             for g in &a.groups {
-                let is_ref = g.group.name == a.reference_name;
-                let mark = if is_ref { " *" } else { "" };
+                let mark = if g.is_reference {
+                    " *"
+                } else if !g.status.is_ok() {
+                    " ~"
+                } else {
+                    ""
+                };
                 let mut line = format!(
                     "{}{}{}",
                     pad(&format!("{}{mark}", g.group.name), gw),
@@ -124,11 +152,33 @@ impl Exporter for TableExporter {
                     ));
                 }
                 line.push_str(&rpad(&f(g.impact_ratio.get()), 9));
+                let sig: Vec<String> = g
+                    .disparities
+                    .iter()
+                    .filter_map(|d| {
+                        let t = d.test.as_ref().ok()?;
+                        (t.p_adjusted < alpha).then(|| {
+                            format!(
+                                "{} {:+.3} (p={})",
+                                d.rate.name(),
+                                d.value.difference.get().unwrap_or(0.0),
+                                p_fmt(t.p_adjusted)
+                            )
+                        })
+                    })
+                    .collect();
+                if !sig.is_empty() {
+                    line.push_str("  ");
+                    line.push_str(&sig.join(", "));
+                }
                 let _ = writeln!(out, "{line}");
             }
             let s = &a.summary;
-            for (name, v) in &s.values {
+            for (k, (name, v)) in s.values.iter().enumerate() {
                 let mut line = format!("  {} {}", pad(name, 31), f(v.value.get()));
+                if let Some((lo, hi)) = a.summary_ci[k] {
+                    let _ = write!(line, " [{lo:.3}, {hi:.3}]");
+                }
                 if let Some(g) = &v.group {
                     let _ = write!(line, " ({g})");
                 }
@@ -143,6 +193,15 @@ impl Exporter for TableExporter {
                     let _ = write!(line, "  [{r}]");
                 }
                 let _ = writeln!(out, "{line}");
+            }
+            if let Ok(c) = &a.chi_square {
+                let _ = writeln!(
+                    out,
+                    "  chi-square (group x prediction) {:.2}, df {}, adjusted p {}",
+                    c.result.statistic,
+                    c.result.df,
+                    p_fmt(c.p_adjusted)
+                );
             }
             for (rate, groups) in &s.left_out {
                 let _ = writeln!(

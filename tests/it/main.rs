@@ -9,6 +9,7 @@ use serde_json::Value;
 mod bad_input;
 mod cli;
 mod peers;
+mod stats;
 
 /// Path of a file in `fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
