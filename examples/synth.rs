@@ -88,8 +88,8 @@ fn batch(rng: &mut StdRng, n: usize, bias: f64) -> DataFrame {
         let latent = 0.6 + z;
         let repaid = rng.random::<f64>() < 1.0 / (1.0 + (-1.5 * latent).exp());
         let noise: f64 = StandardNormal.sample(rng);
-        let logit = 1.2 * latent + 0.5 * noise
-            - bias * (SEX_PENALTY[s] + RACE_PENALTY[r] + AGE_PENALTY[a]);
+        let logit =
+            1.2 * latent + 0.5 * noise - bias * (SEX_PENALTY[s] + RACE_PENALTY[r] + AGE_PENALTY[a]);
         let p = 1.0 / (1.0 + (-logit).exp());
         let p = (p * 1e6).round() / 1e6;
         sex.push(SEX[s]);
@@ -180,7 +180,10 @@ fn run(args: &Args) -> PolarsResult<()> {
         }
         other => {
             return Err(PolarsError::InvalidOperation(
-                format!("unknown output extension '{other}': use .parquet, .csv, .ndjson or .arrow").into(),
+                format!(
+                    "unknown output extension '{other}': use .parquet, .csv, .ndjson or .arrow"
+                )
+                .into(),
             ))
         }
     }

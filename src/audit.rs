@@ -119,8 +119,10 @@ pub struct Audit {
 /// Reads the data of `spec` and audits it.
 pub fn run(spec: &AuditSpec) -> Result<Audit> {
     spec.validate()?;
-    let counts = ingest::read_all(spec)?;
-    audit_counts(spec, counts)
+    let mut spec = spec.clone();
+    spec.data = ingest::expand_paths(&spec.data)?;
+    let counts = ingest::read_all(&spec)?;
+    audit_counts(&spec, counts)
 }
 
 /// Every attribute alone, then (with `intersect`) every combination of two or

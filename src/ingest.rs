@@ -7,7 +7,7 @@
 //! in Rust, and no second pass over the file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
@@ -50,6 +50,30 @@ pub fn read_all(spec: &AuditSpec) -> Result<Counts> {
     }
     let total = total.ok_or_else(|| Error::usage("no data file given"))?;
     Ok(total)
+}
+
+/// Expands glob patterns (`data/2026-*.parquet`) among the data paths; plain
+/// paths are kept as given. A pattern that matches nothing is an error.
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = vec![];
+    for p in paths {
+        let s = p.to_string_lossy();
+        if !p.exists() && s.contains(['*', '?', '[']) {
+            let mut matched: Vec<PathBuf> = glob::glob(&s)
+                .map_err(|e| Error::usage(format!("bad file pattern '{s}': {e}")))?
+                .filter_map(|r| r.ok())
+                .filter(|m| m.is_file())
+                .collect();
+            if matched.is_empty() {
+                return Err(Error::usage(format!("no file matches the pattern '{s}'")));
+            }
+            matched.sort();
+            out.extend(matched);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The format of `path`: the override if given, else from its extension.

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus};
 use crate::counts::{show, Cell, Outcome};
+use crate::engine::Report;
 use crate::metrics::{Group, Rate};
 use crate::spec::Favorable;
 use crate::Result;
@@ -12,14 +13,14 @@ use crate::Result;
 use super::Exporter;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
-    fn render(&self, audit: &Audit) -> Result<String> {
+    fn render(&self, report: &Report) -> Result<String> {
         let mut s =
-            serde_json::to_string_pretty(&to_json(audit)).expect("a JSON value always serializes");
+            serde_json::to_string_pretty(&to_json(report)).expect("a JSON value always serializes");
         s.push('\n');
         Ok(s)
     }
@@ -205,8 +206,39 @@ fn summary_json(a: &AttributeAudit, favorable: Favorable) -> Json {
     Json::Object(o)
 }
 
-/// The whole report as a JSON value.
-pub fn to_json(audit: &Audit) -> Json {
+/// The whole report as a JSON value: the audit, then the model, cycle, policy,
+/// findings and proposed risks.
+pub fn to_json(report: &Report) -> Json {
+    let mut o = match audit_json(&report.audit) {
+        Json::Object(o) => o,
+        _ => unreachable!("the audit is an object"),
+    };
+    let (by_status, by_sev) = report.counts();
+    let gov = json!({
+        "model": report.model,
+        "cycle": report.cycle,
+        "verdict": report.verdict(),
+        "gate": {"fail_on": report.fail_on, "failed": report.gate_failed()},
+        "finding_counts": {
+            "by_status": by_status.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<Map<_, _>>(),
+            "by_severity": by_sev.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<Map<_, _>>(),
+        },
+        "policy": {"source": report.policy_source, "checks": report.policy},
+        "controls_evidenced_by_run": crate::governance::controls::AUDIT_RUN,
+        "risk_register": report.register.as_ref().map(|(p, n)| json!({"path": p.display().to_string(), "entries": n})),
+        "findings": report.findings_by_severity(),
+        "proposed_risks": report.proposed_risks,
+        "generated_at": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "spec_file": report.spec_file.as_ref().map(|p| p.display().to_string()),
+    });
+    if let Json::Object(g) = gov {
+        o.extend(g);
+    }
+    Json::Object(o)
+}
+
+/// The audit part of the report.
+pub fn audit_json(audit: &Audit) -> Json {
     let spec = &audit.spec;
     let st = &spec.stats;
     let counts = &audit.counts;

@@ -4,15 +4,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::audit::Audit;
+use crate::engine::Report;
 use crate::{Error, Result};
 
+pub mod controls;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod table;
 
-/// Renders an audit in one format.
+/// Renders a report in one format.
 pub trait Exporter {
-    fn render(&self, audit: &Audit) -> Result<String>;
+    fn render(&self, report: &Report) -> Result<String>;
 }
 
 /// The output formats, by name.
@@ -20,6 +23,8 @@ pub trait Exporter {
 pub enum Format {
     Table,
     Json,
+    Junit,
+    Markdown,
 }
 
 impl Format {
@@ -27,8 +32,10 @@ impl Format {
         match s {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
+            "junit" => Ok(Format::Junit),
+            "markdown" | "md" => Ok(Format::Markdown),
             other => Err(Error::usage(format!(
-                "unknown --format '{other}': expected table or json"
+                "unknown --format '{other}': expected table, json, junit or markdown"
             ))),
         }
     }
@@ -37,6 +44,8 @@ impl Format {
         match self {
             Format::Table => Box::new(table::TableExporter),
             Format::Json => Box::new(json::JsonExporter),
+            Format::Junit => Box::new(junit::JunitExporter),
+            Format::Markdown => Box::new(markdown::MarkdownExporter),
         }
     }
 }

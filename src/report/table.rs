@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::Audit;
+use crate::engine::Report;
 use crate::metrics::Rate;
 use crate::spec::Favorable;
 use crate::Result;
@@ -54,7 +54,8 @@ fn p_fmt(p: f64) -> String {
 }
 
 impl Exporter for TableExporter {
-    fn render(&self, audit: &Audit) -> Result<String> {
+    fn render(&self, report: &Report) -> Result<String> {
+        let audit = &report.audit;
         let mut out = String::new();
         let st = &audit.spec.stats;
         let alpha = st.alpha;
@@ -215,6 +216,68 @@ impl Exporter for TableExporter {
                 );
             }
         }
+        findings_section(&mut out, report);
         Ok(out)
     }
+}
+
+/// The findings, highest severity first, and the verdict.
+fn findings_section(out: &mut String, report: &Report) {
+    let m = &report.model;
+    let c = &report.cycle;
+    let _ = writeln!(
+        out,
+        "\nFindings — model {}{} (risk tier {}), cycle {} run {}, next check due {}",
+        m.id,
+        m.version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default(),
+        m.risk_tier.name(),
+        c.id,
+        c.run_date,
+        c.next_check_due
+    );
+    for f in report.findings_by_severity() {
+        let _ = writeln!(
+            out,
+            "  [{:<17}] {:<8} {}  {}",
+            f.status.name(),
+            f.severity.name(),
+            f.id,
+            f.statement
+        );
+        if !f.risks.is_empty() {
+            let _ = writeln!(out, "{:33}risks: {}", "", f.risks.join(", "));
+        }
+    }
+    for r in &report.proposed_risks {
+        let _ = writeln!(
+            out,
+            "  proposed risk {}: {} (likelihood {}, impact {})",
+            r.id, r.title, r.likelihood, r.impact
+        );
+    }
+    let (by_status, _) = report.counts();
+    let _ = writeln!(
+        out,
+        "verdict: {}; {}; gate (fail on {}): {}",
+        match report.verdict() {
+            crate::engine::Verdict::Pass => "pass",
+            crate::engine::Verdict::Warn => "warn",
+            crate::engine::Verdict::Fail => "FAIL",
+        },
+        by_status
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {}", s.name()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        report.fail_on.name(),
+        if report.gate_failed() {
+            "FAILED"
+        } else {
+            "passed"
+        }
+    );
 }

@@ -56,7 +56,7 @@ impl InputFormat {
 
 /// Which predicted outcome benefits the person: approval is favourable in a
 /// loan-approval file, while a "high-priced loan" flag is adverse.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Favorable {
     #[default]
@@ -239,6 +239,66 @@ impl StatOptions {
     }
 }
 
+/// The model's risk tier: sets severities and audit cadences.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskTier {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl RiskTier {
+    pub fn name(self) -> &'static str {
+        match self {
+            RiskTier::Low => "low",
+            RiskTier::Medium => "medium",
+            RiskTier::High => "high",
+        }
+    }
+}
+
+/// The audited model's identity (the `[model]` table of a spec).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub use_case: Option<String>,
+    #[serde(default)]
+    pub risk_tier: RiskTier,
+    /// e.g. "Annex III 5(b)" for credit scoring.
+    #[serde(default)]
+    pub eu_ai_act_high_risk: Option<String>,
+    /// What the positive prediction means, for statements ("approval").
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+impl Default for ModelInfo {
+    fn default() -> Self {
+        ModelInfo {
+            id: "unnamed-model".into(),
+            name: None,
+            version: None,
+            owner: None,
+            use_case: None,
+            risk_tier: RiskTier::Medium,
+            eu_ai_act_high_risk: None,
+            outcome: None,
+        }
+    }
+}
+
 /// Everything the engine needs to audit one or more files.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditSpec {
@@ -334,3 +394,100 @@ mod tests {
         assert_eq!(InputFormat::from_path(Path::new("x.xlsx")), None);
     }
 }
+
+/// Which findings make the run exit 1 (the CI gate).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Any failing finding.
+    #[default]
+    Fail,
+    /// Any warning or failing finding.
+    Warn,
+    /// Never: report only.
+    Never,
+}
+
+impl FailOn {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Fail => "fail",
+            FailOn::Warn => "warn",
+            FailOn::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "fail" => Ok(FailOn::Fail),
+            "warn" => Ok(FailOn::Warn),
+            "never" => Ok(FailOn::Never),
+            o => Err(Error::usage(format!(
+                "--fail-on must be fail, warn or never, not '{o}'"
+            ))),
+        }
+    }
+}
+
+/// Where to write reports, besides standard output.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    #[serde(default)]
+    pub json: Option<PathBuf>,
+    #[serde(default)]
+    pub junit: Option<PathBuf>,
+    #[serde(default)]
+    pub markdown: Option<PathBuf>,
+    #[serde(default)]
+    pub table: Option<PathBuf>,
+    #[serde(default)]
+    pub html: Option<PathBuf>,
+    #[serde(default)]
+    pub proposed_risks: Option<PathBuf>,
+}
+
+/// The whole specification of an audit: data and statistics, the model, the
+/// policy, governance and outputs. Built from a spec file, then CLI flags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spec {
+    pub audit: AuditSpec,
+    pub model: ModelInfo,
+    /// `None`: the built-in default policy.
+    pub checks: Option<Vec<crate::checks::Check>>,
+    pub register: Option<crate::governance::register::RegisterSource>,
+    /// Cadence overrides by risk tier.
+    pub cadences: BTreeMap<RiskTier, crate::governance::cycle::Cadence>,
+    /// The run date (default: today).
+    pub as_of: Option<chrono::NaiveDate>,
+    pub fail_on: FailOn,
+    pub outputs: Outputs,
+    /// The spec file, when one was read.
+    pub spec_file: Option<PathBuf>,
+}
+
+impl Spec {
+    pub fn new(audit: AuditSpec) -> Self {
+        Spec {
+            audit,
+            model: ModelInfo::default(),
+            checks: None,
+            register: None,
+            cadences: BTreeMap::new(),
+            as_of: None,
+            fail_on: FailOn::Fail,
+            outputs: Outputs::default(),
+            spec_file: None,
+        }
+    }
+
+    /// The cadence for the model's tier.
+    pub fn cadence(&self) -> crate::governance::cycle::Cadence {
+        self.cadences
+            .get(&self.model.risk_tier)
+            .copied()
+            .unwrap_or_else(|| crate::governance::cycle::Cadence::default_for(self.model.risk_tier))
+    }
+}
+
+pub mod file;

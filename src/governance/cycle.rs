@@ -1,0 +1,130 @@
+//! Audit cycles: how often a model is checked, reviewed and audited, by risk
+//! tier; the cycle a run belongs to, and when the next ones are due.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::spec::RiskTier;
+
+/// Intervals in months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cadence {
+    /// Scheduled fairness checks (each audit run).
+    pub check_months: u32,
+    /// Management / model-risk review of the findings.
+    pub review_months: u32,
+    /// Internal audit of the model.
+    pub audit_months: u32,
+}
+
+impl Cadence {
+    /// Defaults: high — monthly checks, quarterly review, annual audit;
+    /// medium — quarterly, semi-annual, annual; low — quarterly, annual, every
+    /// three years.
+    pub fn default_for(tier: RiskTier) -> Self {
+        let (c, r, a) = match tier {
+            RiskTier::High => (1, 3, 12),
+            RiskTier::Medium => (3, 6, 12),
+            RiskTier::Low => (3, 12, 36),
+        };
+        Cadence {
+            check_months: c,
+            review_months: r,
+            audit_months: a,
+        }
+    }
+}
+
+/// Words for an interval in months.
+pub fn months_word(m: u32) -> String {
+    match m {
+        1 => "monthly".into(),
+        3 => "quarterly".into(),
+        6 => "semi-annual".into(),
+        12 => "annual".into(),
+        n if n % 12 == 0 => format!("every {} years", n / 12),
+        n => format!("every {n} months"),
+    }
+}
+
+/// The identifier of the check cycle containing `date`: `2026-11` (monthly),
+/// `2026-Q4` (quarterly), `2026-H2` (semi-annual), `2026` (annual), else
+/// `2026-P3` (the third period of that many months in the year).
+pub fn cycle_id(date: NaiveDate, check_months: u32) -> String {
+    let y = date.year();
+    let m = date.month();
+    match check_months {
+        0 | 1 => format!("{y}-{m:02}"),
+        3 => format!("{y}-Q{}", (m - 1) / 3 + 1),
+        6 => format!("{y}-H{}", (m - 1) / 6 + 1),
+        12 => format!("{y}"),
+        n if n < 12 => format!("{y}-P{}", (m - 1) / n + 1),
+        _ => format!("{y}"),
+    }
+}
+
+/// `date` plus `months`, clamped to the end of shorter months.
+pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(months)).unwrap_or(date)
+}
+
+/// The cycle of one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleInfo {
+    pub id: String,
+    pub run_date: NaiveDate,
+    pub cadence: Cadence,
+    pub next_check_due: NaiveDate,
+    pub next_review_due: NaiveDate,
+    pub next_audit_due: NaiveDate,
+}
+
+impl CycleInfo {
+    /// The cycle of a run on `run_date`. Without history, reviews and audits
+    /// are counted from this run.
+    pub fn new(run_date: NaiveDate, cadence: Cadence) -> Self {
+        CycleInfo {
+            id: cycle_id(run_date, cadence.check_months),
+            run_date,
+            cadence,
+            next_check_due: add_months(run_date, cadence.check_months),
+            next_review_due: add_months(run_date, cadence.review_months),
+            next_audit_due: add_months(run_date, cadence.audit_months),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn cycle_ids() {
+        assert_eq!(cycle_id(d("2026-11-28"), 1), "2026-11");
+        assert_eq!(cycle_id(d("2026-11-28"), 3), "2026-Q4");
+        assert_eq!(cycle_id(d("2026-01-01"), 3), "2026-Q1");
+        assert_eq!(cycle_id(d("2026-07-01"), 6), "2026-H2");
+        assert_eq!(cycle_id(d("2026-07-01"), 12), "2026");
+        assert_eq!(cycle_id(d("2026-05-01"), 2), "2026-P3");
+    }
+
+    #[test]
+    fn due_dates_follow_the_tier() {
+        let c = CycleInfo::new(d("2026-11-30"), Cadence::default_for(RiskTier::High));
+        assert_eq!(c.id, "2026-11");
+        assert_eq!(c.next_check_due, d("2026-12-30"));
+        assert_eq!(c.next_review_due, d("2027-02-28")); // clamped
+        assert_eq!(c.next_audit_due, d("2027-11-30"));
+        let low = Cadence::default_for(RiskTier::Low);
+        assert_eq!(
+            (low.check_months, low.review_months, low.audit_months),
+            (3, 12, 36)
+        );
+        assert_eq!(months_word(36), "every 3 years");
+    }
+}

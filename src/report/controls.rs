@@ -1,0 +1,79 @@
+//! `fairaudit controls`: the control catalog and which findings map where.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use crate::governance::controls::{
+    catalog, ACCURACY, AUDIT_RUN, BREACH, EVERY_FINDING, FAILURE, INSUFFICIENT,
+};
+use crate::{Error, Result};
+
+/// When the built-in mapping cites a control.
+fn when(reference: &str) -> Vec<&'static str> {
+    let mut v = vec![];
+    for (list, label) in [
+        (AUDIT_RUN, "every audit run"),
+        (EVERY_FINDING, "every finding"),
+        (BREACH, "warn and fail findings"),
+        (FAILURE, "fail findings"),
+        (INSUFFICIENT, "insufficient_data findings"),
+        (ACCURACY, "accuracy checks"),
+    ] {
+        if list.contains(&reference) {
+            v.push(label);
+        }
+    }
+    v
+}
+
+/// The catalog as a table or JSON.
+pub fn render(format: &str) -> Result<String> {
+    match format {
+        "json" => {
+            let v: Vec<_> = catalog()
+                .iter()
+                .map(|c| {
+                    json!({
+                        "reference": c.reference(),
+                        "framework": c.framework,
+                        "id": c.id,
+                        "title": c.title,
+                        "why": c.why,
+                        "mapped_for": when(&c.reference()),
+                    })
+                })
+                .collect();
+            Ok(serde_json::to_string_pretty(&v).expect("JSON") + "\n")
+        }
+        "table" => {
+            let mut out = String::new();
+            let w = catalog()
+                .iter()
+                .map(|c| c.reference().chars().count())
+                .max()
+                .unwrap_or(10);
+            for c in catalog() {
+                let r = c.reference();
+                let m = when(&r);
+                let _ = writeln!(
+                    out,
+                    "{r:<w$}  {}{}",
+                    c.title,
+                    if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [{}]", m.join("; "))
+                    }
+                );
+            }
+            out.push_str(
+                "\nChecks add controls with `controls = [...]` in the spec (or replace the mapping with `replace_controls = true`).\n",
+            );
+            Ok(out)
+        }
+        o => Err(Error::usage(format!(
+            "--format must be table or json, not '{o}'"
+        ))),
+    }
+}

@@ -1,0 +1,181 @@
+//! A Markdown summary fit for a pull-request comment: verdict, counts, the
+//! findings that need attention, then the rest folded away.
+
+use std::fmt::Write;
+
+use crate::checks::{Finding, Status};
+use crate::engine::{Report, Verdict};
+use crate::Result;
+
+use super::Exporter;
+
+pub struct MarkdownExporter;
+
+/// Escapes text for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or("—".into(), |x| format!("{x:.3}"))
+}
+
+fn row(out: &mut String, f: &Finding) {
+    let ci =
+        f.ci.map(|[a, b]| format!("{a:.3}–{b:.3}"))
+            .unwrap_or_else(|| "—".into());
+    let p = f
+        .p_adjusted
+        .map(|p| {
+            if p < 0.001 {
+                format!("{p:.1e}")
+            } else {
+                format!("{p:.3}")
+            }
+        })
+        .unwrap_or_else(|| "—".into());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} |",
+        f.status.name(),
+        f.severity.name(),
+        cell(&f.title),
+        num(f.value),
+        ci,
+        p,
+        if f.risks.is_empty() {
+            "—".into()
+        } else {
+            cell(&f.risks.join(", "))
+        },
+        f.id
+    );
+}
+
+const HEADER: &str = "| status | severity | finding | value | CI | adj. p | risks | id |\n|---|---|---|---|---|---|---|---|\n";
+
+impl Exporter for MarkdownExporter {
+    fn render(&self, report: &Report) -> Result<String> {
+        let mut out = String::new();
+        let m = &report.model;
+        let verdict = match report.verdict() {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+        };
+        let _ = writeln!(
+            out,
+            "## fairaudit: {verdict} — {}{}\n",
+            cell(m.name.as_deref().unwrap_or(&m.id)),
+            m.version
+                .as_deref()
+                .map(|v| format!(" {}", cell(v)))
+                .unwrap_or_default()
+        );
+        let a = &report.audit;
+        let _ = writeln!(
+            out,
+            "Cycle **{}** · run {} · next check due {} · risk tier {}{} · {} rows ({} excluded) from {}\n",
+            report.cycle.id,
+            report.cycle.run_date,
+            report.cycle.next_check_due,
+            m.risk_tier.name(),
+            m.eu_ai_act_high_risk
+                .as_deref()
+                .map(|x| format!(" · EU AI Act {}", cell(x)))
+                .unwrap_or_default(),
+            a.counts.rows_read,
+            a.counts.excluded.total(),
+            cell(&a.spec.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+        );
+        let (by_status, by_sev) = report.counts();
+        let _ = writeln!(
+            out,
+            "Findings: {} · severities: {} · gate (fail on {}): **{}**\n",
+            by_status
+                .iter()
+                .map(|(s, n)| format!("{n} {}", s.name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            by_sev
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(s, n)| format!("{n} {}", s.name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            report.fail_on.name(),
+            if report.gate_failed() {
+                "failed"
+            } else {
+                "passed"
+            }
+        );
+        let sorted = report.findings_by_severity();
+        let (attention, rest): (Vec<&Finding>, Vec<&Finding>) = sorted
+            .into_iter()
+            .partition(|f| matches!(f.status, Status::Fail | Status::Warn));
+        if attention.is_empty() {
+            out.push_str("No check warned or failed.\n\n");
+        } else {
+            out.push_str("### Needs attention\n\n");
+            out.push_str(HEADER);
+            for f in &attention {
+                row(&mut out, f);
+            }
+            out.push('\n');
+            for f in &attention {
+                let _ = writeln!(
+                    out,
+                    "- **{}** ({}): {}",
+                    cell(&f.title),
+                    f.id,
+                    cell(&f.statement)
+                );
+            }
+            out.push('\n');
+        }
+        if !rest.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>{} other findings</summary>\n\n{HEADER}",
+                rest.len()
+            );
+            for f in &rest {
+                row(&mut out, f);
+            }
+            out.push_str("\n</details>\n\n");
+        }
+        if !report.proposed_risks.is_empty() {
+            out.push_str("### Proposed risk-register entries\n\n| id | title | likelihood | impact | owner |\n|---|---|---|---|---|\n");
+            for r in &report.proposed_risks {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    r.id,
+                    cell(&r.title),
+                    r.likelihood,
+                    r.impact,
+                    cell(&r.owner)
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "<sub>fairaudit {} · {} intervals at {:.0}% · p-values adjusted ({}) across {} tests</sub>",
+            env!("CARGO_PKG_VERSION"),
+            match a.spec.stats.ci_method {
+                crate::stats::CiMethod::Wilson => "Wilson",
+                crate::stats::CiMethod::Exact => "Clopper–Pearson",
+            },
+            100.0 * a.spec.stats.ci_level,
+            a.spec.stats.p_adjust.label(),
+            a.tests_in_family
+        );
+        Ok(out)
+    }
+}
