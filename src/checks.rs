@@ -432,7 +432,13 @@ fn judge(v: f64, c: &Check, significant: Option<bool>) -> (Status, Option<String
                 (Status::Fail, Some(b), Some(t))
             } else {
                 // A breach that may be noise is a warning, not a failure.
-                (Status::Warn, Some(b), Some(t))
+                (
+                    Status::Warn,
+                    Some(b),
+                    Some(format!(
+                        "{t}, but a failure needs statistical significance"
+                    )),
+                )
             }
         }
         (None, Some((b, t))) => (Status::Warn, Some(b), Some(t)),
