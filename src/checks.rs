@@ -435,9 +435,7 @@ fn judge(v: f64, c: &Check, significant: Option<bool>) -> (Status, Option<String
                 (
                     Status::Warn,
                     Some(b),
-                    Some(format!(
-                        "{t}, but a failure needs statistical significance"
-                    )),
+                    Some(format!("{t}, but a failure needs statistical significance")),
                 )
             }
         }

@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{self, Report};
+use crate::governance::history::{self, Store};
 use crate::report::{write_atomic, Format};
 use crate::spec::{file, AuditSpec, FailOn, Favorable, InputFormat, References, RiskTier, Spec};
 use crate::stats::{CiMethod, PAdjust};
@@ -42,6 +43,12 @@ pub enum Command {
     Init(InitArgs),
     /// List the control catalog and which findings map to each control.
     Controls(ControlsArgs),
+    /// Query and verify the history of recorded runs.
+    History(HistoryArgs),
+    /// Audit-cycle status of the models in the history store.
+    Cycle(CycleArgs),
+    /// Write the evidence pack of a recorded run for an auditor.
+    Evidence(EvidenceArgs),
 }
 
 #[derive(Args, Debug)]
@@ -167,6 +174,113 @@ pub struct AuditArgs {
     /// Write proposed risk-register entries (CSV) here.
     #[arg(long, value_name = "PATH")]
     pub proposed_risks: Option<PathBuf>,
+    /// Record the run in the history store (compares findings with the last run).
+    #[arg(long)]
+    pub record: bool,
+    /// History store [default: .fairaudit/history.db].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArg {
+    /// History store [default: .fairaudit/history.db].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub store: Option<PathBuf>,
+}
+
+impl StoreArg {
+    fn path(&self) -> PathBuf {
+        self.store.clone().unwrap_or_else(history::default_path)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: HistoryCommand,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HistoryCommand {
+    /// List recorded runs.
+    List {
+        #[arg(long, value_name = "ID")]
+        model: Option<String>,
+        #[arg(long, default_value = "table", value_name = "table|json")]
+        format: String,
+    },
+    /// Show one run: its findings, or its stored report.
+    Show {
+        /// Run number, run id, or a unique prefix of it.
+        run: String,
+        #[arg(long, default_value = "table", value_name = "table|json|markdown")]
+        format: String,
+    },
+    /// One metric of a model across runs.
+    Trend {
+        #[arg(long, value_name = "ID")]
+        model: String,
+        /// Metric or check id.
+        #[arg(long, value_name = "NAME")]
+        metric: String,
+        #[arg(long = "attr", value_name = "ATTR")]
+        attr: Option<String>,
+        #[arg(long, default_value = "table", value_name = "table|json")]
+        format: String,
+    },
+    /// Recompute the hash chain; exit 1 and name the first altered or missing run.
+    Verify,
+}
+
+#[derive(Args, Debug)]
+pub struct CycleArgs {
+    #[command(subcommand)]
+    pub command: CycleCommand,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CycleCommand {
+    /// Last check, review and audit per model, next due dates, overdue flags.
+    Status {
+        /// Date to judge against [default: today].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Exit 1 when a model is overdue (for a scheduler).
+        #[arg(long)]
+        fail_on_overdue: bool,
+        #[arg(long, default_value = "table", value_name = "table|json")]
+        format: String,
+    },
+    /// Record that a model's findings were reviewed, or the model audited.
+    Review {
+        #[arg(long, value_name = "ID")]
+        model: String,
+        #[arg(long, default_value = "review", value_name = "review|audit")]
+        kind: String,
+        /// [default: today]
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    /// Run number, run id, or a unique prefix of it.
+    pub run: String,
+    /// A directory, or a file ending in .zip.
+    #[arg(long, value_name = "DIR|FILE.zip")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 fn set<T>(slot: &mut T, v: &Option<T>)
@@ -179,12 +293,22 @@ where
 }
 
 impl AuditArgs {
-    /// The spec file (if any) with these flags laid over it.
-    pub fn to_spec(&self) -> crate::Result<Spec> {
-        let mut spec = match &self.spec {
-            Some(p) => file::load(p)?.0,
-            None => Spec::new(AuditSpec::new(vec![], vec![])),
+    /// The spec file (if any) with these flags laid over it, and where to
+    /// record the run (if it is to be recorded).
+    pub fn to_spec(&self) -> crate::Result<(Spec, Option<PathBuf>)> {
+        let (mut spec, run) = match &self.spec {
+            Some(p) => file::load(p)?,
+            None => (
+                Spec::new(AuditSpec::new(vec![], vec![])),
+                Default::default(),
+            ),
         };
+        let record = (self.record || run.record.unwrap_or(false)).then(|| {
+            self.store
+                .clone()
+                .or(run.store)
+                .unwrap_or_else(history::default_path)
+        });
         let a = &mut spec.audit;
         if !self.data.is_empty() {
             a.data = self.data.clone();
@@ -284,7 +408,7 @@ impl AuditArgs {
                 "no data file given: pass DATA or set [data] paths in the --spec file",
             ));
         }
-        Ok(spec)
+        Ok((spec, record))
     }
 }
 
@@ -313,6 +437,18 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::Audit(a) => audit(&a),
         Command::Init(a) => init(&a),
         Command::Controls(a) => controls(&a),
+        Command::History(a) => history_cmd(&a),
+        Command::Cycle(a) => cycle_cmd(&a),
+        Command::Evidence(a) => {
+            let store = Store::open_existing(&a.store.path())?;
+            let written = crate::report::evidence::write_pack(&store, &a.run, &a.out)?;
+            eprintln!(
+                "wrote the evidence pack of run {} to {}",
+                written.run_id,
+                a.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -325,7 +461,7 @@ fn write(path: &Path, text: &str, what: &str) -> anyhow::Result<()> {
 }
 
 fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
-    let spec = a.to_spec()?;
+    let (spec, record) = a.to_spec()?;
     let o = &spec.outputs;
     let files = [&o.json, &o.junit, &o.markdown, &o.table, &o.html]
         .iter()
@@ -336,7 +472,9 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         None if files || std::io::stdout().is_terminal() => Format::Table,
         None => Format::Json,
     };
-    let report = engine::run(&spec)?;
+    // The store is opened (and checked) before the data are read.
+    let mut store = record.as_deref().map(Store::open).transpose()?;
+    let report = engine::run_with_history(&spec, store.as_ref())?;
     // Render everything first: nothing is written unless every format renders.
     let mut pending: Vec<(PathBuf, String, &str)> = vec![];
     for (path, fmt, what) in [
@@ -357,6 +495,16 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let main_text = render(&report, format)?;
+    if let Some(st) = &mut store {
+        let r = engine::record(&report, &spec, st)?;
+        eprintln!(
+            "recorded run #{} {} in {} (chain {})",
+            r.seq,
+            r.run_id,
+            st.path().display(),
+            &r.chain_hash[..16]
+        );
+    }
     for (p, text, what) in &pending {
         write(p, text, what)?;
     }
@@ -391,4 +539,140 @@ fn init(a: &InitArgs) -> anyhow::Result<ExitCode> {
 fn controls(a: &ControlsArgs) -> anyhow::Result<ExitCode> {
     print!("{}", crate::report::controls::render(&a.format)?);
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_date(s: &str, what: &str) -> crate::Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| crate::Error::usage(format!("{what} '{s}' is not a date YYYY-MM-DD: {e}")))
+}
+
+fn json_out<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).expect("serializable") + "\n"
+}
+
+fn history_cmd(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
+    use crate::report::history as view;
+    let store = Store::open_existing(&a.store.path())?;
+    match &a.command {
+        HistoryCommand::List { model, format } => {
+            let runs = store.list(model.as_deref())?;
+            print!(
+                "{}",
+                if format == "json" {
+                    json_out(&runs)
+                } else {
+                    view::runs_table(&runs)
+                }
+            );
+        }
+        HistoryCommand::Show { run, format } => {
+            let r = store.get(run)?;
+            match format.as_str() {
+                "json" => print!("{}", r.run.report_json),
+                "markdown" => print!("{}", r.run.report_md),
+                _ => print!("{}", view::run_table(&r)),
+            }
+        }
+        HistoryCommand::Trend {
+            model,
+            metric,
+            attr,
+            format,
+        } => {
+            let rows = store.trend(model, metric, attr.as_deref())?;
+            if rows.is_empty() {
+                return Err(crate::Error::usage(format!(
+                    "no recorded finding of metric or check '{metric}' for model '{model}'"
+                ))
+                .into());
+            }
+            print!(
+                "{}",
+                if format == "json" {
+                    json_out(&view::trend_json(&rows))
+                } else {
+                    view::trend_table(&rows)
+                }
+            );
+        }
+        HistoryCommand::Verify => {
+            let v = store.verify()?;
+            if v.ok {
+                println!(
+                    "history store {}: {} runs, chain intact",
+                    store.path().display(),
+                    v.runs_checked
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "history store {}: BROKEN after {} intact runs: {}",
+                store.path().display(),
+                v.runs_checked,
+                v.problem.unwrap_or_default()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cycle_cmd(a: &CycleArgs) -> anyhow::Result<ExitCode> {
+    match &a.command {
+        CycleCommand::Status {
+            as_of,
+            fail_on_overdue,
+            format,
+        } => {
+            let store = Store::open_existing(&a.store.path())?;
+            let as_of = match as_of {
+                Some(d) => parse_date(d, "--as-of")?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let st = crate::governance::cycle::status(&store, as_of)?;
+            print!(
+                "{}",
+                if format == "json" {
+                    json_out(&st)
+                } else {
+                    crate::report::history::cycle_table(&st, as_of)
+                }
+            );
+            let overdue = st.iter().any(|m| !m.overdue.is_empty());
+            Ok(if overdue && *fail_on_overdue {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        CycleCommand::Review {
+            model,
+            kind,
+            date,
+            by,
+            note,
+        } => {
+            if kind != "review" && kind != "audit" {
+                return Err(crate::Error::usage(format!(
+                    "--kind must be review or audit, not '{kind}'"
+                ))
+                .into());
+            }
+            let d = match date {
+                Some(d) => parse_date(d, "--date")?,
+                None => chrono::Utc::now().date_naive(),
+            };
+            let store = Store::open_existing(&a.store.path())?;
+            if store.list(Some(model))?.is_empty() {
+                return Err(crate::Error::usage(format!(
+                    "model '{model}' has no recorded run in {}",
+                    store.path().display()
+                ))
+                .into());
+            }
+            store.add_event(model, kind, &d.to_string(), by.as_deref(), note.as_deref())?;
+            eprintln!("recorded {kind} of {model} on {d}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::audit::{self, Audit};
 use crate::checks::{self, Check, Finding, Severity, Status};
+use crate::governance::history::{self, FindingRow, NewRun, Recorded, RunSummary, Store};
 use crate::governance::{self, cycle::CycleInfo, register::RiskEntry};
 use crate::spec::{FailOn, ModelInfo, Spec};
 use crate::Result;
@@ -41,6 +42,10 @@ pub struct Report {
     pub fail_on: FailOn,
     pub generated_at: chrono::DateTime<Utc>,
     pub spec_file: Option<std::path::PathBuf>,
+    /// Identifier of this run (in the history store when recorded).
+    pub run_id: String,
+    /// The previous recorded run of the model, when compared with one.
+    pub previous_run: Option<RunSummary>,
 }
 
 impl Report {
@@ -126,8 +131,14 @@ pub fn run_date(spec: &Spec) -> NaiveDate {
     spec.as_of.unwrap_or_else(|| Utc::now().date_naive())
 }
 
-/// Runs the whole pipeline on a spec.
+/// Runs the whole pipeline on a spec, without history.
 pub fn run(spec: &Spec) -> Result<Report> {
+    run_with_history(spec, None)
+}
+
+/// Runs the pipeline, comparing findings with the model's last run in `store`
+/// (when given) to set their trends.
+pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
     spec.audit.validate()?;
     // Policy and register problems are found before the data are read.
     let (policy, policy_source) = match &spec.checks {
@@ -143,8 +154,21 @@ pub fn run(spec: &Spec) -> Result<Report> {
         .as_ref()
         .map(governance::register::load)
         .transpose()?;
+    let previous = match store {
+        Some(st) => st
+            .last_run(&spec.model.id)?
+            .map(|r| (r.summary, r.run.findings)),
+        None => None,
+    };
+    let first_record = store.is_some() && previous.is_none();
     let audit = audit::run(&spec.audit)?;
-    report_from_audit(spec, audit, policy, policy_source, register)
+    let mut report = report_from_audit(spec, audit, policy, policy_source, register, previous)?;
+    if first_record {
+        for f in &mut report.findings {
+            f.trend = Some("new".into());
+        }
+    }
+    Ok(report)
 }
 
 /// The governance half of a run, on an audit already computed.
@@ -154,14 +178,45 @@ pub fn report_from_audit(
     policy: Vec<Check>,
     policy_source: PolicySource,
     register: Option<Vec<RiskEntry>>,
+    previous: Option<(RunSummary, Vec<FindingRow>)>,
 ) -> Result<Report> {
     let cycle = CycleInfo::new(run_date(spec), spec.cadence());
     let mut findings = checks::evaluate(&audit, &policy, &spec.model, &cycle.id)?;
     governance::tag(&mut findings, &policy, &spec.model, register.as_deref())?;
+    if let Some((prev_run, prev_findings)) = &previous {
+        let regressions = governance::trend::compare(
+            &mut findings,
+            prev_findings,
+            prev_run,
+            &policy,
+            &spec.model.id,
+            spec.model.risk_tier,
+        );
+        findings.extend(regressions);
+    }
+    let repeat = |f: &Finding| {
+        previous.as_ref().is_some_and(|(_, prev)| {
+            prev.iter()
+                .any(|p| p.finding_id == f.id && (p.status == "warn" || p.status == "fail"))
+        })
+    };
     let proposed =
-        governance::register::propose(&findings, &spec.model, cycle.cadence.review_months, &|_| {
-            false
-        });
+        governance::register::propose(&findings, &spec.model, cycle.cadence.review_months, &repeat);
+    let generated_at = Utc::now();
+    let run_id = format!(
+        "run-{}-{}",
+        generated_at.format("%Y%m%dT%H%M%S"),
+        &history::sha256_hex(
+            format!(
+                "{}{}{}{:?}",
+                spec.model.id,
+                generated_at.timestamp_nanos_opt().unwrap_or(0),
+                std::process::id(),
+                std::thread::current().id()
+            )
+            .as_bytes()
+        )[..8]
+    );
     Ok(Report {
         audit,
         model: spec.model.clone(),
@@ -175,7 +230,86 @@ pub fn report_from_audit(
             .as_ref()
             .map(|r| (r.path.clone(), register.as_ref().map_or(0, Vec::len))),
         fail_on: spec.fail_on,
-        generated_at: Utc::now(),
+        generated_at,
         spec_file: spec.spec_file.clone(),
+        run_id,
+        previous_run: previous.map(|(r, _)| r),
     })
+}
+
+/// The stored form of a report: rendered JSON and Markdown, the spec text and
+/// the SHA-256 of every input.
+pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
+    let a = &report.audit;
+    let mut data = vec![];
+    for p in &a.spec.data {
+        data.push(serde_json::json!({"path": p.display().to_string(), "sha256": history::sha256_file(p)?}));
+    }
+    let spec_text = match &spec.spec_file {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+            crate::Error::usage(format!("cannot read spec file '{}': {e}", p.display()))
+        })?),
+        None => None,
+    };
+    let register_sha256 = spec
+        .register
+        .as_ref()
+        .map(|r| history::sha256_file(&r.path))
+        .transpose()?;
+    let exporters = [
+        crate::report::Format::Json.exporter(),
+        crate::report::Format::Markdown.exporter(),
+    ];
+    let report_json = exporters[0].render(report)?;
+    let report_md = exporters[1].render(report)?;
+    Ok(NewRun {
+        run_id: report.run_id.clone(),
+        recorded_at: report
+            .generated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        run_date: report.cycle.run_date.to_string(),
+        model_id: report.model.id.clone(),
+        model_version: report.model.version.clone(),
+        risk_tier: report.model.risk_tier.name().into(),
+        cycle_id: report.cycle.id.clone(),
+        engine_version: env!("CARGO_PKG_VERSION").into(),
+        data_sha256: serde_json::Value::Array(data).to_string(),
+        spec_sha256: spec_text
+            .as_ref()
+            .map(|t| history::sha256_hex(t.as_bytes())),
+        register_sha256,
+        rows_read: a.counts.rows_read as i64,
+        rows_used: a.counts.rows_used() as i64,
+        verdict: format!("{:?}", report.verdict()).to_lowercase(),
+        report_json,
+        report_md,
+        spec_text,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| FindingRow {
+                finding_id: f.id.clone(),
+                check_id: f.check.clone(),
+                metric: f.metric.clone(),
+                attribute: f.attribute.clone(),
+                grp: f.group.clone(),
+                status: f.status.name().into(),
+                severity: f.severity.name().into(),
+                value: f.value,
+                ci_low: f.ci.map(|c| c[0]),
+                ci_high: f.ci.map(|c| c[1]),
+                p_value: f.p_value,
+                p_adjusted: f.p_adjusted,
+                significant: f.significant,
+                trend: f.trend.clone(),
+                statement: f.statement.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Records a report in the store (one transaction).
+pub fn record(report: &Report, spec: &Spec, store: &mut Store) -> Result<Recorded> {
+    let run = to_new_run(report, spec)?;
+    store.record(&run)
 }

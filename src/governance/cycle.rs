@@ -128,3 +128,100 @@ mod tests {
         assert_eq!(months_word(36), "every 3 years");
     }
 }
+
+/// A model's position in its audit cycle, from the history store.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelStatus {
+    pub model_id: String,
+    pub risk_tier: String,
+    pub cadence: Cadence,
+    pub runs: usize,
+    pub last_check: NaiveDate,
+    pub last_review: Option<NaiveDate>,
+    pub last_audit: Option<NaiveDate>,
+    pub next_check_due: NaiveDate,
+    pub next_review_due: NaiveDate,
+    pub next_audit_due: NaiveDate,
+    /// Which of check, review, audit are past due on the as-of date.
+    pub overdue: Vec<String>,
+}
+
+fn date(s: &str) -> crate::Result<NaiveDate> {
+    NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
+        .map_err(|e| crate::Error::usage(format!("bad date '{s}' in the history store: {e}")))
+}
+
+/// The cycle status of every model in the store on `as_of`. Cadences come from
+/// each model's latest run (so spec overrides apply); reviews and audits not
+/// yet recorded count from the model's first run.
+pub fn status(
+    store: &crate::governance::history::Store,
+    as_of: NaiveDate,
+) -> crate::Result<Vec<ModelStatus>> {
+    let mut out = vec![];
+    for model in store.models()? {
+        let runs = store.list(Some(&model))?;
+        let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
+            continue;
+        };
+        let latest = store.get(&last.seq.to_string())?;
+        let report: serde_json::Value =
+            serde_json::from_str(&latest.run.report_json).map_err(|e| {
+                crate::Error::usage(format!(
+                    "stored report of run {} is not JSON: {e}",
+                    last.run_id
+                ))
+            })?;
+        let cadence: Cadence = serde_json::from_value(report["cycle"]["cadence"].clone())
+            .unwrap_or_else(|_| {
+                Cadence::default_for(match last.risk_tier.as_str() {
+                    "low" => RiskTier::Low,
+                    "high" => RiskTier::High,
+                    _ => RiskTier::Medium,
+                })
+            });
+        let last_check = runs
+            .iter()
+            .map(|r| date(&r.run_date))
+            .collect::<crate::Result<Vec<_>>>()?
+            .into_iter()
+            .max()
+            .expect("at least one run");
+        let start = date(&first.run_date)?;
+        let last_review = store
+            .last_event(&model, "review")?
+            .map(|d| date(&d))
+            .transpose()?;
+        let last_audit = store
+            .last_event(&model, "audit")?
+            .map(|d| date(&d))
+            .transpose()?;
+        let next_check_due = add_months(last_check, cadence.check_months);
+        let next_review_due = add_months(last_review.unwrap_or(start), cadence.review_months);
+        let next_audit_due = add_months(last_audit.unwrap_or(start), cadence.audit_months);
+        let mut overdue = vec![];
+        for (name, due) in [
+            ("check", next_check_due),
+            ("review", next_review_due),
+            ("audit", next_audit_due),
+        ] {
+            if as_of > due {
+                overdue.push(name.to_string());
+            }
+        }
+        out.push(ModelStatus {
+            model_id: model.clone(),
+            risk_tier: last.risk_tier.clone(),
+            cadence,
+            runs: runs.len(),
+            last_check,
+            last_review,
+            last_audit,
+            next_check_due,
+            next_review_due,
+            next_audit_due,
+            overdue,
+        });
+    }
+    Ok(out)
+}

@@ -3,7 +3,9 @@
 
 pub mod controls;
 pub mod cycle;
+pub mod history;
 pub mod register;
+pub mod trend;
 
 use crate::checks::{Check, Finding};
 use crate::spec::ModelInfo;

@@ -230,6 +230,10 @@ pub fn to_json(report: &Report) -> Json {
         "proposed_risks": report.proposed_risks,
         "generated_at": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "spec_file": report.spec_file.as_ref().map(|p| p.display().to_string()),
+        "run_id": report.run_id,
+        "previous_run": report.previous_run.as_ref().map(|r| json!({
+            "run_id": r.run_id, "seq": r.seq, "run_date": r.run_date, "cycle_id": r.cycle_id, "verdict": r.verdict,
+        })),
     });
     if let Json::Object(g) = gov {
         o.extend(g);

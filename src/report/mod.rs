@@ -8,9 +8,12 @@ use crate::engine::Report;
 use crate::{Error, Result};
 
 pub mod controls;
+pub mod evidence;
+pub mod history;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod oscal;
 pub mod table;
 
 /// Renders a report in one format.
@@ -25,6 +28,7 @@ pub enum Format {
     Json,
     Junit,
     Markdown,
+    Oscal,
 }
 
 impl Format {
@@ -34,8 +38,9 @@ impl Format {
             "json" => Ok(Format::Json),
             "junit" => Ok(Format::Junit),
             "markdown" | "md" => Ok(Format::Markdown),
+            "oscal" => Ok(Format::Oscal),
             other => Err(Error::usage(format!(
-                "unknown --format '{other}': expected table, json, junit or markdown"
+                "unknown --format '{other}': expected table, json, junit, markdown or oscal"
             ))),
         }
     }
@@ -46,6 +51,7 @@ impl Format {
             Format::Json => Box::new(json::JsonExporter),
             Format::Junit => Box::new(junit::JunitExporter),
             Format::Markdown => Box::new(markdown::MarkdownExporter),
+            Format::Oscal => Box::new(oscal::OscalExporter),
         }
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 mod bad_input;
 mod cli;
 mod findings;
+mod history;
 mod peers;
 mod pipelines;
 mod stats;

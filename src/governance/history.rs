@@ -1,0 +1,823 @@
+//! The history store: every recorded audit run in SQLite, hash-chained, so
+//! an auditor can ask when a model was last checked, what it showed, what
+//! changed, and whether the record was altered.
+//!
+//! One run is written in one `BEGIN IMMEDIATE` transaction after the report is
+//! complete, so a killed process leaves the whole run or none, and concurrent
+//! writers queue on SQLite's lock (WAL mode, busy timeout) and all land.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// The store layout version this engine writes.
+pub const SCHEMA_VERSION: i64 = 2;
+const APP_ID: &str = "fairaudit-history";
+/// Hash of "no previous run".
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The default store path.
+pub fn default_path() -> PathBuf {
+    PathBuf::from(".fairaudit/history.db")
+}
+
+fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::usage(format!("history store '{}': {e}", path.display()))
+}
+
+/// SHA-256 of bytes, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file, streamed.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Error::usage(format!("cannot read '{}' to hash it: {e}", path.display())))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| Error::usage(format!("cannot read '{}': {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Migrations from each version to the next; index i upgrades version i+1 to i+2.
+const MIGRATIONS: &[&str] = &[
+    // 1 → 2: review and audit events for cycle status.
+    "CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        model_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'audit')),
+        event_date TEXT NOT NULL,
+        actor TEXT,
+        note TEXT,
+        recorded_at TEXT NOT NULL
+    );",
+];
+
+/// The version-1 layout (kept so older stores can be created in tests).
+pub const SCHEMA_V1: &str = "
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL UNIQUE,
+        recorded_at TEXT NOT NULL,
+        run_date TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        model_version TEXT,
+        risk_tier TEXT NOT NULL,
+        cycle_id TEXT NOT NULL,
+        engine_version TEXT NOT NULL,
+        data_sha256 TEXT NOT NULL,
+        spec_sha256 TEXT,
+        register_sha256 TEXT,
+        rows_read INTEGER NOT NULL,
+        rows_used INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        report_json TEXT NOT NULL,
+        report_md TEXT NOT NULL,
+        spec_text TEXT,
+        content_sha256 TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        chain_hash TEXT NOT NULL
+    );
+    CREATE INDEX runs_model ON runs (model_id, seq);
+    CREATE TABLE findings (
+        run_seq INTEGER NOT NULL REFERENCES runs (seq),
+        finding_id TEXT NOT NULL,
+        check_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        attribute TEXT NOT NULL,
+        grp TEXT,
+        status TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        value REAL,
+        ci_low REAL,
+        ci_high REAL,
+        p_value REAL,
+        p_adjusted REAL,
+        significant INTEGER,
+        trend TEXT,
+        statement TEXT NOT NULL,
+        PRIMARY KEY (run_seq, finding_id)
+    );
+";
+
+impl Store {
+    /// Opens (creating if absent) a store. A file that is not a SQLite
+    /// database, or not a fairaudit store, is an error and is never written.
+    pub fn open(path: &Path) -> Result<Store> {
+        let exists = path.exists();
+        if !exists {
+            if let Some(dir) = path.parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| db_err(path, e))?;
+                }
+            }
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(|e| db_err(path, e))?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(|e| db_err(path, e))?;
+        // Reading the schema fails on a file that is not a database, before any write.
+        let tables: Vec<String> = {
+            let mut st = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .map_err(|e| db_err(path, format!("not a readable SQLite database ({e})")))?;
+            let rows = st
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(|e| db_err(path, format!("not a readable SQLite database ({e})")))?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(|e| db_err(path, format!("not a readable SQLite database ({e})")))?
+        };
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        if tables.is_empty() {
+            store.init()?;
+        } else {
+            let app: Option<String> = if tables.iter().any(|t| t == "meta") {
+                store
+                    .conn
+                    .query_row("SELECT value FROM meta WHERE key = 'app'", [], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| db_err(path, e))?
+            } else {
+                None
+            };
+            if app.as_deref() != Some(APP_ID) {
+                return Err(db_err(
+                    path,
+                    "this SQLite database is not a fairaudit history store; it is left untouched (use --store to choose another path)",
+                ));
+            }
+            store.migrate()?;
+        }
+        store
+            .conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| db_err(path, e))?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| db_err(path, e))?;
+        Ok(store)
+    }
+
+    /// Opens an existing store only (for reading commands).
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(db_err(
+                path,
+                "no such store; record a run with `fairaudit audit --record` first",
+            ));
+        }
+        Store::open(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn init(&self) -> Result<()> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| db_err(&self.path, e))?;
+        tx.execute_batch(SCHEMA_V1)
+            .map_err(|e| db_err(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('app', ?1), ('schema_version', '1')",
+            params![APP_ID],
+        )
+        .map_err(|e| db_err(&self.path, e))?;
+        tx.commit().map_err(|e| db_err(&self.path, e))?;
+        self.migrate()
+    }
+
+    /// The store's layout version.
+    pub fn schema_version(&self) -> Result<i64> {
+        let v: String = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        v.parse()
+            .map_err(|_| db_err(&self.path, format!("bad schema_version '{v}'")))
+    }
+
+    /// Brings an older store up to [`SCHEMA_VERSION`]; refuses a newer one.
+    fn migrate(&self) -> Result<()> {
+        let v = self.schema_version()?;
+        if v > SCHEMA_VERSION {
+            return Err(db_err(
+                &self.path,
+                format!("the store has layout version {v}, newer than this engine's {SCHEMA_VERSION}; upgrade fairaudit"),
+            ));
+        }
+        for from in v..SCHEMA_VERSION {
+            let tx = self
+                .conn
+                .unchecked_transaction()
+                .map_err(|e| db_err(&self.path, e))?;
+            tx.execute_batch(MIGRATIONS[(from - 1) as usize])
+                .map_err(|e| db_err(&self.path, e))?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                params![(from + 1).to_string()],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+            tx.commit().map_err(|e| db_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A run to record, fully rendered.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewRun {
+    pub run_id: String,
+    pub recorded_at: String,
+    pub run_date: String,
+    pub model_id: String,
+    pub model_version: Option<String>,
+    pub risk_tier: String,
+    pub cycle_id: String,
+    pub engine_version: String,
+    /// JSON array of {"path", "sha256"}.
+    pub data_sha256: String,
+    pub spec_sha256: Option<String>,
+    pub register_sha256: Option<String>,
+    pub rows_read: i64,
+    pub rows_used: i64,
+    pub verdict: String,
+    pub report_json: String,
+    pub report_md: String,
+    pub spec_text: Option<String>,
+    pub findings: Vec<FindingRow>,
+}
+
+/// One finding as stored (queryable).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub finding_id: String,
+    pub check_id: String,
+    pub metric: String,
+    pub attribute: String,
+    pub grp: Option<String>,
+    pub status: String,
+    pub severity: String,
+    pub value: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub p_value: Option<f64>,
+    pub p_adjusted: Option<f64>,
+    pub significant: Option<bool>,
+    pub trend: Option<String>,
+    pub statement: String,
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:e}")).unwrap_or_default()
+}
+
+/// The SHA-256 of a run's content: every stored field and every finding row,
+/// in a fixed order, length-prefixed so no two contents serialize alike.
+pub fn content_hash(r: &NewRun) -> String {
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    for s in [
+        r.run_id.as_str(),
+        &r.recorded_at,
+        &r.run_date,
+        &r.model_id,
+        opt(&r.model_version),
+        &r.risk_tier,
+        &r.cycle_id,
+        &r.engine_version,
+        &r.data_sha256,
+        opt(&r.spec_sha256),
+        opt(&r.register_sha256),
+        &r.rows_read.to_string(),
+        &r.rows_used.to_string(),
+        &r.verdict,
+        &r.report_json,
+        &r.report_md,
+        opt(&r.spec_text),
+    ] {
+        put(s);
+    }
+    let mut rows = r.findings.clone();
+    rows.sort_by(|a, b| a.finding_id.cmp(&b.finding_id));
+    for f in &rows {
+        for s in [
+            f.finding_id.as_str(),
+            &f.check_id,
+            &f.metric,
+            &f.attribute,
+            opt(&f.grp),
+            &f.status,
+            &f.severity,
+            &num(f.value),
+            &num(f.ci_low),
+            &num(f.ci_high),
+            &num(f.p_value),
+            &num(f.p_adjusted),
+            match f.significant {
+                Some(true) => "1",
+                Some(false) => "0",
+                None => "",
+            },
+            opt(&f.trend),
+            &f.statement,
+        ] {
+            put(s);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The chain hash: SHA-256 of the previous chain hash and this content hash.
+pub fn chain_hash(prev: &str, content: &str) -> String {
+    sha256_hex(format!("{prev}{content}").as_bytes())
+}
+
+/// What was written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recorded {
+    pub seq: i64,
+    pub run_id: String,
+    pub chain_hash: String,
+}
+
+impl Store {
+    /// Appends a run in one immediate transaction.
+    pub fn record(&mut self, run: &NewRun) -> Result<Recorded> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db_err(&path, x);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let prev: String = tx
+            .query_row(
+                "SELECT chain_hash FROM runs ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(e)?
+            .unwrap_or_else(|| GENESIS.to_string());
+        let content = content_hash(run);
+        let chain = chain_hash(&prev, &content);
+        tx.execute(
+            "INSERT INTO runs (run_id, recorded_at, run_date, model_id, model_version, risk_tier, cycle_id,
+                engine_version, data_sha256, spec_sha256, register_sha256, rows_read, rows_used, verdict,
+                report_json, report_md, spec_text, content_sha256, prev_hash, chain_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            params![
+                run.run_id,
+                run.recorded_at,
+                run.run_date,
+                run.model_id,
+                run.model_version,
+                run.risk_tier,
+                run.cycle_id,
+                run.engine_version,
+                run.data_sha256,
+                run.spec_sha256,
+                run.register_sha256,
+                run.rows_read,
+                run.rows_used,
+                run.verdict,
+                run.report_json,
+                run.report_md,
+                run.spec_text,
+                content,
+                prev,
+                chain
+            ],
+        )
+        .map_err(e)?;
+        let seq = tx.last_insert_rowid();
+        // Test hook: hold the transaction open so a test can kill the process
+        // in the middle of a write (tests/it/history.rs).
+        if let Some(ms) = std::env::var("FAIRAUDIT_TEST_RECORD_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO findings (run_seq, finding_id, check_id, metric, attribute, grp, status, severity,
+                        value, ci_low, ci_high, p_value, p_adjusted, significant, trend, statement)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                )
+                .map_err(e)?;
+            for f in &run.findings {
+                st.execute(params![
+                    seq,
+                    f.finding_id,
+                    f.check_id,
+                    f.metric,
+                    f.attribute,
+                    f.grp,
+                    f.status,
+                    f.severity,
+                    f.value,
+                    f.ci_low,
+                    f.ci_high,
+                    f.p_value,
+                    f.p_adjusted,
+                    f.significant,
+                    f.trend,
+                    f.statement
+                ])
+                .map_err(e)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('head', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![format!("{seq}:{chain}")],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(Recorded {
+            seq,
+            run_id: run.run_id.clone(),
+            chain_hash: chain,
+        })
+    }
+}
+
+/// A stored run's summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub seq: i64,
+    pub run_id: String,
+    pub recorded_at: String,
+    pub run_date: String,
+    pub model_id: String,
+    pub model_version: Option<String>,
+    pub risk_tier: String,
+    pub cycle_id: String,
+    pub verdict: String,
+    pub rows_read: i64,
+    pub chain_hash: String,
+}
+
+const SUMMARY_COLS: &str = "seq, run_id, recorded_at, run_date, model_id, model_version, risk_tier, cycle_id, verdict, rows_read, chain_hash";
+
+fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<RunSummary> {
+    Ok(RunSummary {
+        seq: r.get(0)?,
+        run_id: r.get(1)?,
+        recorded_at: r.get(2)?,
+        run_date: r.get(3)?,
+        model_id: r.get(4)?,
+        model_version: r.get(5)?,
+        risk_tier: r.get(6)?,
+        cycle_id: r.get(7)?,
+        verdict: r.get(8)?,
+        rows_read: r.get(9)?,
+        chain_hash: r.get(10)?,
+    })
+}
+
+fn finding_row(r: &rusqlite::Row) -> rusqlite::Result<FindingRow> {
+    Ok(FindingRow {
+        finding_id: r.get(0)?,
+        check_id: r.get(1)?,
+        metric: r.get(2)?,
+        attribute: r.get(3)?,
+        grp: r.get(4)?,
+        status: r.get(5)?,
+        severity: r.get(6)?,
+        value: r.get(7)?,
+        ci_low: r.get(8)?,
+        ci_high: r.get(9)?,
+        p_value: r.get(10)?,
+        p_adjusted: r.get(11)?,
+        significant: r.get(12)?,
+        trend: r.get(13)?,
+        statement: r.get(14)?,
+    })
+}
+
+const FINDING_COLS: &str = "finding_id, check_id, metric, attribute, grp, status, severity, value, ci_low, ci_high, p_value, p_adjusted, significant, trend, statement";
+
+/// A stored run in full.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredRun {
+    pub summary: RunSummary,
+    pub run: NewRun,
+    pub content_sha256: String,
+    pub prev_hash: String,
+}
+
+impl PartialEq for NewRun {
+    fn eq(&self, o: &Self) -> bool {
+        content_hash(self) == content_hash(o)
+    }
+}
+
+impl Store {
+    fn q<T>(&self, r: rusqlite::Result<T>) -> Result<T> {
+        r.map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Runs, oldest first, optionally of one model.
+    pub fn list(&self, model: Option<&str>) -> Result<Vec<RunSummary>> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLS} FROM runs WHERE (?1 IS NULL OR model_id = ?1) ORDER BY seq"
+        );
+        let mut st = self.q(self.conn.prepare(&sql))?;
+        let rows = self.q(st.query_map(params![model], summary_row))?;
+        self.q(rows.collect())
+    }
+
+    /// The most recent run of a model.
+    pub fn last_run(&self, model: &str) -> Result<Option<StoredRun>> {
+        let seq: Option<i64> = self.q(self
+            .conn
+            .query_row(
+                "SELECT seq FROM runs WHERE model_id = ?1 ORDER BY seq DESC LIMIT 1",
+                params![model],
+                |r| r.get(0),
+            )
+            .optional())?;
+        seq.map(|s| self.get(&s.to_string())).transpose()
+    }
+
+    /// A run by sequence number, run id, or a unique prefix of the run id.
+    pub fn get(&self, key: &str) -> Result<StoredRun> {
+        let seq: Option<i64> = self.q(self
+            .conn
+            .query_row(
+                "SELECT seq FROM runs WHERE CAST(seq AS TEXT) = ?1 OR run_id = ?1
+                     UNION ALL SELECT seq FROM runs WHERE run_id LIKE ?1 || '%' AND run_id != ?1
+                     LIMIT 1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional())?;
+        let seq = seq.ok_or_else(|| db_err(&self.path, format!("no run '{key}'")))?;
+        let (summary, run, content, prev) = self.q(self.conn.query_row(
+            &format!(
+                "SELECT {SUMMARY_COLS}, engine_version, data_sha256, spec_sha256, register_sha256, rows_used,
+                        report_json, report_md, spec_text, content_sha256, prev_hash
+                 FROM runs WHERE seq = ?1"
+            ),
+            params![seq],
+            |r| {
+                let s = summary_row(r)?;
+                let run = NewRun {
+                    run_id: s.run_id.clone(),
+                    recorded_at: s.recorded_at.clone(),
+                    run_date: s.run_date.clone(),
+                    model_id: s.model_id.clone(),
+                    model_version: s.model_version.clone(),
+                    risk_tier: s.risk_tier.clone(),
+                    cycle_id: s.cycle_id.clone(),
+                    engine_version: r.get(11)?,
+                    data_sha256: r.get(12)?,
+                    spec_sha256: r.get(13)?,
+                    register_sha256: r.get(14)?,
+                    rows_read: s.rows_read,
+                    rows_used: r.get(15)?,
+                    verdict: s.verdict.clone(),
+                    report_json: r.get(16)?,
+                    report_md: r.get(17)?,
+                    spec_text: r.get(18)?,
+                    findings: vec![],
+                };
+                Ok((s, run, r.get::<_, String>(19)?, r.get::<_, String>(20)?))
+            },
+        ))?;
+        let mut run = run;
+        run.findings = self.findings(seq)?;
+        Ok(StoredRun {
+            summary,
+            run,
+            content_sha256: content,
+            prev_hash: prev,
+        })
+    }
+
+    /// The findings of a run.
+    pub fn findings(&self, seq: i64) -> Result<Vec<FindingRow>> {
+        let mut st = self.q(self.conn.prepare(&format!(
+            "SELECT {FINDING_COLS} FROM findings WHERE run_seq = ?1 ORDER BY finding_id"
+        )))?;
+        let rows = self.q(st.query_map(params![seq], finding_row))?;
+        self.q(rows.collect())
+    }
+
+    /// One metric of a model across runs: (run summary, finding) pairs.
+    pub fn trend(
+        &self,
+        model: &str,
+        metric: &str,
+        attribute: Option<&str>,
+    ) -> Result<Vec<(RunSummary, FindingRow)>> {
+        let sql = format!(
+            "SELECT {}, {} FROM runs JOIN findings ON findings.run_seq = runs.seq
+             WHERE runs.model_id = ?1 AND (findings.metric = ?2 OR findings.check_id = ?2)
+               AND (?3 IS NULL OR findings.attribute = ?3)
+             ORDER BY runs.seq, findings.attribute, findings.grp",
+            SUMMARY_COLS
+                .split(", ")
+                .map(|c| format!("runs.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            FINDING_COLS
+                .split(", ")
+                .map(|c| format!("findings.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut st = self.q(self.conn.prepare(&sql))?;
+        let rows = self.q(st.query_map(params![model, metric, attribute], |r| {
+            let s = summary_row(r)?;
+            // Finding columns follow the 11 summary columns.
+            let f = FindingRow {
+                finding_id: r.get(11)?,
+                check_id: r.get(12)?,
+                metric: r.get(13)?,
+                attribute: r.get(14)?,
+                grp: r.get(15)?,
+                status: r.get(16)?,
+                severity: r.get(17)?,
+                value: r.get(18)?,
+                ci_low: r.get(19)?,
+                ci_high: r.get(20)?,
+                p_value: r.get(21)?,
+                p_adjusted: r.get(22)?,
+                significant: r.get(23)?,
+                trend: r.get(24)?,
+                statement: r.get(25)?,
+            };
+            Ok((s, f))
+        }))?;
+        self.q(rows.collect())
+    }
+
+    /// Records a review or audit event of a model.
+    pub fn add_event(
+        &self,
+        model: &str,
+        kind: &str,
+        date: &str,
+        actor: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<()> {
+        self.q(self.conn.execute(
+            "INSERT INTO events (model_id, kind, event_date, actor, note, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![model, kind, date, actor, note, chrono::Utc::now().to_rfc3339()],
+        ))?;
+        Ok(())
+    }
+
+    /// The latest event date of a kind for a model.
+    pub fn last_event(&self, model: &str, kind: &str) -> Result<Option<String>> {
+        self.q(self
+            .conn
+            .query_row(
+                "SELECT MAX(event_date) FROM events WHERE model_id = ?1 AND kind = ?2",
+                params![model, kind],
+                |r| r.get(0),
+            )
+            .optional())
+            .map(Option::flatten)
+    }
+
+    /// Model ids in the store.
+    pub fn models(&self) -> Result<Vec<String>> {
+        let mut st = self.q(self
+            .conn
+            .prepare("SELECT DISTINCT model_id FROM runs ORDER BY model_id"))?;
+        let rows = self.q(st.query_map([], |r| r.get(0)))?;
+        self.q(rows.collect())
+    }
+}
+
+/// The outcome of `history verify`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verification {
+    pub runs_checked: usize,
+    pub ok: bool,
+    /// The first problem: which run, and what.
+    pub problem: Option<String>,
+}
+
+impl Store {
+    /// Recomputes every run's content hash and the chain, in order. Names the
+    /// first run whose content, link or position does not fit.
+    pub fn verify(&self) -> Result<Verification> {
+        let seqs: Vec<(i64, String)> = {
+            let mut st = self.q(self
+                .conn
+                .prepare("SELECT seq, run_id FROM runs ORDER BY seq"))?;
+            let rows = self.q(st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?;
+            self.q(rows.collect())?
+        };
+        let mut prev = GENESIS.to_string();
+        let mut expect_seq = 1i64;
+        for (i, (seq, run_id)) in seqs.iter().enumerate() {
+            let fail = |problem: String| {
+                Ok(Verification {
+                    runs_checked: i,
+                    ok: false,
+                    problem: Some(problem),
+                })
+            };
+            if *seq != expect_seq {
+                return fail(format!(
+                    "run #{expect_seq} is missing (the next stored run is #{seq}, {run_id})"
+                ));
+            }
+            let r = self.get(&seq.to_string())?;
+            let content = content_hash(&r.run);
+            if content != r.content_sha256 {
+                return fail(format!(
+                    "run #{seq} ({run_id}) was altered: its content no longer matches its SHA-256"
+                ));
+            }
+            if r.prev_hash != prev {
+                return fail(format!(
+                    "run #{seq} ({run_id}) does not follow the run before it: the chain is broken"
+                ));
+            }
+            let chain = chain_hash(&prev, &content);
+            if chain != r.summary.chain_hash {
+                return fail(format!("run #{seq} ({run_id}) has a wrong chain hash"));
+            }
+            prev = chain;
+            expect_seq += 1;
+        }
+        // The head pointer catches the removal of the latest runs.
+        let head: Option<String> = self.q(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'head'", [], |r| {
+                r.get(0)
+            })
+            .optional())?;
+        if let Some(h) = head {
+            let want = format!("{}:{prev}", expect_seq - 1);
+            if h != want {
+                return Ok(Verification {
+                    runs_checked: seqs.len(),
+                    ok: false,
+                    problem: Some(format!(
+                        "the store's head ({h}) does not match its last run ({want}): runs were removed from the end or the head was edited"
+                    )),
+                });
+            }
+        }
+        Ok(Verification {
+            runs_checked: seqs.len(),
+            ok: true,
+            problem: None,
+        })
+    }
+}

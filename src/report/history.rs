@@ -1,0 +1,166 @@
+//! Text views of the history store: runs, one run, a metric's trend, cycles.
+
+use std::fmt::Write;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use crate::governance::cycle::ModelStatus;
+use crate::governance::history::{FindingRow, RunSummary, StoredRun};
+
+fn v(x: Option<f64>) -> String {
+    x.map_or("—".into(), |x| format!("{x:.3}"))
+}
+
+pub fn runs_table(runs: &[RunSummary]) -> String {
+    let mut out = format!(
+        "{:>4}  {:<32} {:<10} {:<20} {:<10} {:<8} {:>10}  {}\n",
+        "#", "run", "date", "model", "cycle", "verdict", "rows", "chain"
+    );
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<32} {:<10} {:<20} {:<10} {:<8} {:>10}  {}",
+            r.seq,
+            r.run_id,
+            r.run_date,
+            format!(
+                "{}{}",
+                r.model_id,
+                r.model_version
+                    .as_deref()
+                    .map(|v| format!(" {v}"))
+                    .unwrap_or_default()
+            ),
+            r.cycle_id,
+            r.verdict,
+            r.rows_read,
+            &r.chain_hash[..16]
+        );
+    }
+    if runs.is_empty() {
+        out.push_str("(no runs)\n");
+    }
+    out
+}
+
+pub fn run_table(r: &StoredRun) -> String {
+    let s = &r.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "run #{} {} — model {} {} (tier {}), cycle {}, run date {}, recorded {}\nverdict {}; {} rows; engine {}\ndata: {}\nspec sha256: {}\nregister sha256: {}\ncontent sha256: {}\nchain: {} ← {}",
+        s.seq,
+        s.run_id,
+        s.model_id,
+        s.model_version.as_deref().unwrap_or(""),
+        s.risk_tier,
+        s.cycle_id,
+        s.run_date,
+        s.recorded_at,
+        s.verdict,
+        s.rows_read,
+        r.run.engine_version,
+        r.run.data_sha256,
+        r.run.spec_sha256.as_deref().unwrap_or("—"),
+        r.run.register_sha256.as_deref().unwrap_or("—"),
+        r.content_sha256,
+        s.chain_hash,
+        r.prev_hash
+    );
+    out.push_str("\nfindings:\n");
+    for f in &r.run.findings {
+        let _ = writeln!(
+            out,
+            "  {} [{}] {} {} {}",
+            f.finding_id,
+            f.status,
+            f.severity,
+            f.trend.as_deref().unwrap_or("-"),
+            f.statement
+        );
+    }
+    out
+}
+
+fn group(f: &FindingRow) -> String {
+    format!(
+        "{}{}",
+        f.attribute,
+        f.grp
+            .as_deref()
+            .map(|g| format!(" = {g}"))
+            .unwrap_or_default()
+    )
+}
+
+pub fn trend_table(rows: &[(RunSummary, FindingRow)]) -> String {
+    let mut out = format!(
+        "{:>4}  {:<10} {:<10} {:<28} {:>8}  {:<17} {:<18} {}\n",
+        "#", "date", "cycle", "attribute / group", "value", "CI", "status", "trend"
+    );
+    for (r, f) in rows {
+        let ci = match (f.ci_low, f.ci_high) {
+            (Some(a), Some(b)) => format!("{a:.3}–{b:.3}"),
+            _ => "—".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<10} {:<10} {:<28} {:>8}  {:<17} {:<18} {}",
+            r.seq,
+            r.run_date,
+            r.cycle_id,
+            group(f),
+            v(f.value),
+            ci,
+            f.status,
+            f.trend.as_deref().unwrap_or("-")
+        );
+    }
+    out
+}
+
+pub fn trend_json(rows: &[(RunSummary, FindingRow)]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|(r, f)| {
+                json!({
+                    "seq": r.seq, "run_id": r.run_id, "run_date": r.run_date, "cycle_id": r.cycle_id,
+                    "finding_id": f.finding_id, "check": f.check_id, "metric": f.metric,
+                    "attribute": f.attribute, "group": f.grp, "value": f.value,
+                    "ci": f.ci_low.zip(f.ci_high).map(|(a, b)| vec![a, b]),
+                    "p_adjusted": f.p_adjusted, "status": f.status, "trend": f.trend,
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn cycle_table(st: &[ModelStatus], as_of: NaiveDate) -> String {
+    let mut out = format!(
+        "cycle status as of {as_of}\n{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {}\n",
+        "model", "tier", "runs", "last check", "last rev.", "last audit", "check due", "review due", "audit due", "status"
+    );
+    let d = |x: Option<NaiveDate>| x.map_or("—".to_string(), |d| d.to_string());
+    for m in st {
+        let _ = writeln!(
+            out,
+            "{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {}",
+            m.model_id,
+            m.risk_tier,
+            m.runs,
+            m.last_check,
+            d(m.last_review),
+            d(m.last_audit),
+            m.next_check_due,
+            m.next_review_due,
+            m.next_audit_due,
+            if m.overdue.is_empty() {
+                "ok".to_string()
+            } else {
+                format!("OVERDUE: {}", m.overdue.join(", "))
+            }
+        );
+    }
+    out
+}
