@@ -154,7 +154,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "fail|warn|never")]
     pub fail_on: Option<String>,
     /// Format on standard output [default: table on a terminal, json otherwise].
-    #[arg(long, value_name = "table|json|junit|markdown")]
+    #[arg(long, value_name = "table|json|junit|markdown|oscal|html")]
     pub format: Option<String>,
     /// Write the report in --format (default json) to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
@@ -171,6 +171,9 @@ pub struct AuditArgs {
     /// Also write the text table here.
     #[arg(long, value_name = "PATH")]
     pub out_table: Option<PathBuf>,
+    /// Also write the self-contained HTML report here.
+    #[arg(long, value_name = "PATH")]
+    pub out_html: Option<PathBuf>,
     /// Write proposed risk-register entries (CSV) here.
     #[arg(long, value_name = "PATH")]
     pub proposed_risks: Option<PathBuf>,
@@ -397,6 +400,7 @@ impl AuditArgs {
             (&mut o.junit, &self.out_junit),
             (&mut o.markdown, &self.out_md),
             (&mut o.table, &self.out_table),
+            (&mut o.html, &self.out_html),
             (&mut o.proposed_risks, &self.proposed_risks),
         ] {
             if v.is_some() {
@@ -474,7 +478,22 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     };
     // The store is opened (and checked) before the data are read.
     let mut store = record.as_deref().map(Store::open).transpose()?;
-    let report = engine::run_with_history(&spec, store.as_ref())?;
+    // Reading commands' store: the HTML report charts earlier runs when the
+    // default (or given) store exists, even without --record.
+    let read_store = match (&store, &a.store) {
+        (None, Some(p)) if p.exists() => Some(Store::open(p)?),
+        (None, None)
+            if (o.html.is_some() || a.format.as_deref() == Some("html"))
+                && history::default_path().exists() =>
+        {
+            Some(Store::open(&history::default_path())?)
+        }
+        _ => None,
+    };
+    let mut report = engine::run_with_history(&spec, store.as_ref().or(read_store.as_ref()))?;
+    if store.is_some() || o.html.is_some() || format == Format::Html {
+        report.compute_digests()?;
+    }
     // Render everything first: nothing is written unless every format renders.
     let mut pending: Vec<(PathBuf, String, &str)> = vec![];
     for (path, fmt, what) in [
@@ -482,6 +501,7 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         (&o.junit, Format::Junit, "JUnit report"),
         (&o.markdown, Format::Markdown, "Markdown summary"),
         (&o.table, Format::Table, "table report"),
+        (&o.html, Format::Html, "HTML report"),
     ] {
         if let Some(p) = path {
             pending.push((p.clone(), render(&report, fmt)?, what));

@@ -46,6 +46,35 @@ pub struct Report {
     pub run_id: String,
     /// The previous recorded run of the model, when compared with one.
     pub previous_run: Option<RunSummary>,
+    /// Earlier values of this model's findings, from the history store, for
+    /// trend charts (oldest first).
+    pub history: Vec<HistoryPoint>,
+    /// SHA-256 of each data file, when computed (HTML report, recording).
+    pub data_digests: Vec<(String, String)>,
+}
+
+/// One earlier value of a finding.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct HistoryPoint {
+    pub seq: i64,
+    pub run_date: String,
+    pub check: String,
+    pub finding_id: String,
+    pub label: String,
+    pub value: Option<f64>,
+}
+
+impl Report {
+    /// Computes the SHA-256 of every data file (once).
+    pub fn compute_digests(&mut self) -> Result<()> {
+        if self.data_digests.is_empty() {
+            for p in &self.audit.spec.data {
+                self.data_digests
+                    .push((p.display().to_string(), history::sha256_file(p)?));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Report {
@@ -161,8 +190,29 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
         None => None,
     };
     let first_record = store.is_some() && previous.is_none();
+    let mut points = vec![];
+    if let Some(st) = store {
+        for c in &policy {
+            for (run, f) in st.trend(&spec.model.id, &c.id(), None)? {
+                points.push(HistoryPoint {
+                    seq: run.seq,
+                    run_date: run.run_date,
+                    check: f.check_id,
+                    finding_id: f.finding_id,
+                    label: match &f.grp {
+                        Some(g) if !crate::metrics::SUMMARIES.contains(&f.metric.as_str()) => {
+                            format!("{} = {g}", f.attribute)
+                        }
+                        _ => f.attribute.clone(),
+                    },
+                    value: f.value,
+                });
+            }
+        }
+    }
     let audit = audit::run(&spec.audit)?;
     let mut report = report_from_audit(spec, audit, policy, policy_source, register, previous)?;
+    report.history = points;
     if first_record {
         for f in &mut report.findings {
             f.trend = Some("new".into());
@@ -234,6 +284,8 @@ pub fn report_from_audit(
         spec_file: spec.spec_file.clone(),
         run_id,
         previous_run: previous.map(|(r, _)| r),
+        history: vec![],
+        data_digests: vec![],
     })
 }
 
@@ -242,8 +294,14 @@ pub fn report_from_audit(
 pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
     let a = &report.audit;
     let mut data = vec![];
-    for p in &a.spec.data {
-        data.push(serde_json::json!({"path": p.display().to_string(), "sha256": history::sha256_file(p)?}));
+    if report.data_digests.is_empty() {
+        for p in &a.spec.data {
+            data.push(serde_json::json!({"path": p.display().to_string(), "sha256": history::sha256_file(p)?}));
+        }
+    } else {
+        for (p, h) in &report.data_digests {
+            data.push(serde_json::json!({"path": p, "sha256": h}));
+        }
     }
     let spec_text = match &spec.spec_file {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {

@@ -10,10 +10,12 @@ use crate::{Error, Result};
 pub mod controls;
 pub mod evidence;
 pub mod history;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod oscal;
+pub mod svg;
 pub mod table;
 
 /// Renders a report in one format.
@@ -29,6 +31,7 @@ pub enum Format {
     Junit,
     Markdown,
     Oscal,
+    Html,
 }
 
 impl Format {
@@ -39,8 +42,9 @@ impl Format {
             "junit" => Ok(Format::Junit),
             "markdown" | "md" => Ok(Format::Markdown),
             "oscal" => Ok(Format::Oscal),
+            "html" => Ok(Format::Html),
             other => Err(Error::usage(format!(
-                "unknown --format '{other}': expected table, json, junit, markdown or oscal"
+                "unknown --format '{other}': expected table, json, junit, markdown, oscal or html"
             ))),
         }
     }
@@ -52,6 +56,7 @@ impl Format {
             Format::Junit => Box::new(junit::JunitExporter),
             Format::Markdown => Box::new(markdown::MarkdownExporter),
             Format::Oscal => Box::new(oscal::OscalExporter),
+            Format::Html => Box::new(html::HtmlExporter),
         }
     }
 }

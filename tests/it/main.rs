@@ -7,6 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod bad_input;
+mod browser;
 mod cli;
 mod findings;
 mod history;

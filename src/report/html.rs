@@ -1,0 +1,260 @@
+//! The self-contained HTML report: one file, inline CSS and SVG, no scripts,
+//! fonts or network requests; prints to PDF with a page per section. Rendered
+//! with a compiled-in minijinja template that escapes every value; the SVG
+//! charts are built (and escaped) in `svg`.
+
+use minijinja::{context, Environment};
+use serde_json::{json, Value};
+
+use crate::audit::GroupStatus;
+use crate::checks::Status;
+use crate::engine::Report;
+use crate::metrics::Rate;
+use crate::{Error, Result};
+
+use super::svg::{self, Row};
+use super::Exporter;
+
+pub struct HtmlExporter;
+
+const TEMPLATE: &str = include_str!("report.html");
+
+/// Short definitions shown in the report (the full ones are docs/metrics.md).
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    ("selection_rate", "(TP + FP) / n: the share of the group predicted positive."),
+    ("tpr", "TP / (TP + FN): of the group's actual positives, the share predicted positive (recall)."),
+    ("fpr", "FP / (FP + TN): of the group's actual negatives, the share predicted positive."),
+    ("ppv", "TP / (TP + FP): of the group's positive predictions, the share correct (precision)."),
+    ("impact_ratio", "The group's favourable-outcome rate divided by the reference group's (the four-fifths rule compares it with 0.8)."),
+    ("demographic_parity_difference", "Largest minus smallest selection rate over the judged groups."),
+    ("demographic_parity_ratio", "Smallest over largest selection rate over the judged groups."),
+    ("disparate_impact", "The lowest impact ratio of a group other than the reference."),
+    ("equal_opportunity_difference", "Largest minus smallest TPR over the judged groups."),
+    ("equalized_odds_difference", "The larger of the TPR range and the FPR range over the judged groups."),
+    ("average_odds_difference", "½((FPR − FPR_ref) + (TPR − TPR_ref)); the group with the largest magnitude."),
+    ("predictive_parity_difference", "Largest minus smallest PPV over the judged groups."),
+    ("accuracy_difference", "Largest minus smallest accuracy over the judged groups."),
+    ("intervals", "Wilson (or Clopper–Pearson) on rates, Newcombe on differences, Katz on ratios, percentile bootstrap over the counts table on summaries."),
+    ("p-values", "Two-proportion z-test, or Fisher's exact test when an expected count is below 5; adjusted across the whole report (Holm or Benjamini–Hochberg)."),
+];
+
+const KEY_RATES: [Rate; 4] = [Rate::SelectionRate, Rate::Tpr, Rate::Fpr, Rate::Ppv];
+
+fn charts(report: &Report) -> Vec<Value> {
+    let mut out = vec![];
+    for (ai, a) in report.audit.attributes.iter().enumerate() {
+        // Groups whose impact-ratio finding failed, or that sit below 0.8.
+        let failing = |g: &str| {
+            report.findings.iter().any(|f| {
+                f.attribute == a.name && f.group.as_deref() == Some(g) && f.status == Status::Fail
+            })
+        };
+        let mut rate_charts = vec![];
+        for (ri, rate) in KEY_RATES.iter().enumerate() {
+            let rows: Vec<Row> = a
+                .groups
+                .iter()
+                .map(|g| Row {
+                    label: g.group.name.clone(),
+                    value: g.group.rates.get(*rate),
+                    ci: g.rate_ci[*rate as usize],
+                    reference: g.is_reference,
+                    insufficient: !g.status.is_ok(),
+                    failing: false,
+                })
+                .collect();
+            rate_charts.push(svg::dot_chart(
+                &format!("a{ai}r{ri}"),
+                &format!("{} by {}", rate.name(), a.name),
+                &rows,
+                (0.0, 1.0),
+                None,
+                report.audit.overall.rates.get(*rate),
+            ));
+        }
+        let ratio_rows: Vec<Row> = a
+            .groups
+            .iter()
+            .map(|g| Row {
+                label: g.group.name.clone(),
+                value: g.impact_ratio.get(),
+                ci: g.impact_ratio_ci,
+                reference: g.is_reference,
+                insufficient: !g.status.is_ok(),
+                failing: failing(&g.group.name)
+                    || (g.status.is_ok() && g.impact_ratio.get().is_some_and(|v| v < 0.8)),
+            })
+            .collect();
+        let max = ratio_rows
+            .iter()
+            .filter_map(|r| r.ci.map(|c| c.1).or(r.value))
+            .fold(1.5f64, f64::max)
+            .min(4.0);
+        let ratio_chart = svg::dot_chart(
+            &format!("a{ai}ir"),
+            &format!("Impact ratio by {} (band 0.8–1.25)", a.name),
+            &ratio_rows,
+            (0.0, max),
+            Some((0.8, 1.25)),
+            Some(1.0),
+        );
+        let groups: Vec<Value> = a
+            .groups
+            .iter()
+            .map(|g| {
+                let r = |rate: Rate| g.group.rates.get(rate).map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into());
+                json!({
+                    "name": g.group.name,
+                    "reference": g.is_reference,
+                    "insufficient": match &g.status { GroupStatus::InsufficientData(w) => Some(w.clone()), GroupStatus::Ok => None },
+                    "n": g.group.rows(),
+                    "share": format!("{:.1}%", 100.0 * g.share),
+                    "sr": r(Rate::SelectionRate), "tpr": r(Rate::Tpr), "fpr": r(Rate::Fpr), "ppv": r(Rate::Ppv), "acc": r(Rate::Accuracy),
+                    "impact": g.impact_ratio.get().map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into()),
+                    "p": g.disparities.iter().find(|d| d.rate == Rate::SelectionRate)
+                        .and_then(|d| d.test.as_ref().ok())
+                        .map(|t| if t.p_adjusted < 0.001 { format!("{:.1e}", t.p_adjusted) } else { format!("{:.3}", t.p_adjusted) })
+                        .unwrap_or_else(|| "—".into()),
+                })
+            })
+            .collect();
+        let summary: Vec<Value> = a
+            .summary
+            .values
+            .iter()
+            .enumerate()
+            .map(|(k, (name, v))| {
+                json!({
+                    "name": name,
+                    "value": v.value.get().map(|x| format!("{x:.3}")).unwrap_or_else(|| "undefined".into()),
+                    "ci": a.summary_ci[k].map(|(lo, hi)| format!("{lo:.3}–{hi:.3}")).unwrap_or_default(),
+                    "note": v.value.reason().map(String::from).or_else(|| v.group.clone()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        out.push(json!({
+            "anchor": format!("attr-{ai}"),
+            "name": a.name,
+            "reference": a.reference_name,
+            "rate_charts": rate_charts,
+            "ratio_chart": ratio_chart,
+            "groups": groups,
+            "summary": summary,
+        }));
+    }
+    out
+}
+
+fn trend_charts(report: &Report) -> Vec<String> {
+    if report.history.is_empty() {
+        return vec![];
+    }
+    let mut runs: Vec<(i64, String)> = report
+        .history
+        .iter()
+        .map(|p| (p.seq, p.run_date.clone()))
+        .collect();
+    runs.sort();
+    runs.dedup();
+    let mut labels: Vec<String> = runs.iter().map(|r| r.1.clone()).collect();
+    labels.push(format!("{} (this run)", report.cycle.run_date));
+    let mut out = vec![];
+    for (ci, c) in report.policy.iter().enumerate() {
+        let id = c.id();
+        let mut series: Vec<(String, Vec<Option<f64>>)> = vec![];
+        for f in report.findings.iter().filter(|f| f.check == id) {
+            let label = match &f.group {
+                Some(g) if !crate::metrics::SUMMARIES.contains(&f.metric.as_str()) => {
+                    format!("{} = {g}", f.attribute)
+                }
+                _ => f.attribute.clone(),
+            };
+            let mut v: Vec<Option<f64>> = runs
+                .iter()
+                .map(|(seq, _)| {
+                    report
+                        .history
+                        .iter()
+                        .find(|p| p.seq == *seq && p.finding_id == f.id)
+                        .and_then(|p| p.value)
+                })
+                .collect();
+            v.push(f.value);
+            series.push((label, v));
+        }
+        series.truncate(6);
+        if series
+            .iter()
+            .any(|(_, v)| v.iter().filter(|x| x.is_some()).count() > 1)
+        {
+            out.push(svg::trend_chart(
+                &format!("t{ci}"),
+                &format!("{} across runs", c.title.clone().unwrap_or(id)),
+                &labels,
+                &series,
+            ));
+        }
+    }
+    out
+}
+
+impl Exporter for HtmlExporter {
+    fn render(&self, report: &Report) -> Result<String> {
+        let mut env = Environment::new();
+        env.add_template("report.html", TEMPLATE)
+            .map_err(|e| Error::usage(format!("HTML template: {e}")))?;
+        let (by_status, by_sev) = report.counts();
+        let findings: Vec<Value> = report
+            .findings_by_severity()
+            .into_iter()
+            .map(|f| {
+                json!({
+                    "id": f.id, "title": f.title, "statement": f.statement,
+                    "status": f.status.name(), "severity": f.severity.name(),
+                    "controls": f.controls, "risks": f.risks, "trend": f.trend,
+                    "evidence": f.evidence.group.as_ref().map(|g| format!(
+                        "{}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_))
+                        .into_iter()
+                        .chain(f.evidence.reference.as_ref().map(|g| format!(
+                            "reference {}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_)))
+                        .chain(f.evidence.groups.iter().map(|g| format!(
+                            "{}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_)))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let a = &report.audit;
+        let m = &report.model;
+        let ctx = context! {
+            model => m,
+            verdict => format!("{:?}", report.verdict()).to_uppercase(),
+            gate_failed => report.gate_failed(),
+            fail_on => report.fail_on.name(),
+            cycle => &report.cycle,
+            run_id => &report.run_id,
+            generated_at => report.generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            engine_version => env!("CARGO_PKG_VERSION"),
+            data => a.spec.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            digests => &report.data_digests,
+            rows => a.counts.rows_read,
+            rows_used => a.counts.rows_used(),
+            excluded => a.counts.excluded.total(),
+            by_status => by_status.iter().map(|(s, n)| (s.name(), *n)).collect::<Vec<_>>(),
+            by_severity => by_sev.iter().map(|(s, n)| (s.name(), *n)).collect::<Vec<_>>(),
+            findings => findings,
+            attributes => charts(report),
+            trends => trend_charts(report),
+            definitions => DEFINITIONS,
+            stats => json!({
+                "level": format!("{:.0}%", 100.0 * a.spec.stats.ci_level),
+                "adjust": a.spec.stats.p_adjust.label(),
+                "tests": a.tests_in_family,
+                "min_group_size": a.spec.stats.min_group_size,
+            }),
+            proposed => &report.proposed_risks,
+        };
+        env.get_template("report.html")
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| Error::usage(format!("HTML template: {e:#}")))
+    }
+}
