@@ -203,19 +203,34 @@ impl Store {
         &self.path
     }
 
+    /// Creates the layout in an empty database. Several processes may race to
+    /// create the same new store: the immediate transaction serializes them,
+    /// and the loser finds the tables there and leaves them.
     fn init(&self) -> Result<()> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| db_err(&self.path, e))?;
-        tx.execute_batch(SCHEMA_V1)
-            .map_err(|e| db_err(&self.path, e))?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('app', ?1), ('schema_version', '1')",
-            params![APP_ID],
-        )
-        .map_err(|e| db_err(&self.path, e))?;
-        tx.commit().map_err(|e| db_err(&self.path, e))?;
+        let e = |x: rusqlite::Error| db_err(&self.path, x);
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(e)?;
+        let result = (|| {
+            let n: i64 = self.conn.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                [],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                self.conn.execute_batch(SCHEMA_V1)?;
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('app', ?1), ('schema_version', '1')",
+                    params![APP_ID],
+                )?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(e)?,
+            Err(x) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e(x));
+            }
+        }
         self.migrate()
     }
 
@@ -242,19 +257,34 @@ impl Store {
                 format!("the store has layout version {v}, newer than this engine's {SCHEMA_VERSION}; upgrade fairaudit"),
             ));
         }
-        for from in v..SCHEMA_VERSION {
-            let tx = self
-                .conn
-                .unchecked_transaction()
-                .map_err(|e| db_err(&self.path, e))?;
-            tx.execute_batch(MIGRATIONS[(from - 1) as usize])
-                .map_err(|e| db_err(&self.path, e))?;
-            tx.execute(
-                "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
-                params![(from + 1).to_string()],
-            )
-            .map_err(|e| db_err(&self.path, e))?;
-            tx.commit().map_err(|e| db_err(&self.path, e))?;
+        if v == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let e = |x: rusqlite::Error| db_err(&self.path, x);
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(e)?;
+        let result = (|| -> Result<()> {
+            // Re-read under the write lock: another process may have migrated.
+            let mut v = self.schema_version()?;
+            while v < SCHEMA_VERSION {
+                self.conn
+                    .execute_batch(MIGRATIONS[(v - 1) as usize])
+                    .map_err(e)?;
+                v += 1;
+                self.conn
+                    .execute(
+                        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                        params![v.to_string()],
+                    )
+                    .map_err(e)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(e)?,
+            Err(x) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(x);
+            }
         }
         Ok(())
     }
@@ -444,6 +474,7 @@ impl Store {
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
         {
+            eprintln!("fairaudit: test hook: pausing inside the record transaction");
             std::thread::sleep(Duration::from_millis(ms));
         }
         {

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -269,7 +268,7 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
         "2026-08-01",
         &["--bootstrap", "0"],
     );
-    for attempt in 0..3 {
+    for _ in 0..3 {
         let mut child = Proc::new(assert_cmd::cargo::cargo_bin("fairaudit"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args([
@@ -286,14 +285,23 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
                 "--store",
             ])
             .arg(&store)
-            .env("FAIRAUDIT_TEST_RECORD_PAUSE_MS", "5000")
+            .env("FAIRAUDIT_TEST_RECORD_PAUSE_MS", "30000")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        // The audit takes well under 1.5 s; the write then holds its
-        // transaction open for 5 s: the kill lands inside it.
-        std::thread::sleep(Duration::from_millis(1500 + 300 * attempt));
+        // Wait until the writer says it holds its transaction (run row written,
+        // findings not yet), then kill it there.
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+            assert!(n > 0, "the writer ended before pausing");
+            if line.contains("pausing inside the record transaction") {
+                break;
+            }
+        }
         child.kill().unwrap();
         let status = child.wait().unwrap();
         assert!(!status.success());
@@ -303,6 +311,15 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
             out.contains("1 runs, chain intact"),
             "the killed run left nothing: {out}"
         );
+        let c = rusqlite::Connection::open(&store).unwrap();
+        let orphans: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM findings WHERE run_seq NOT IN (SELECT seq FROM runs)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(orphans, 0);
     }
     // The store still takes writes.
     record(
