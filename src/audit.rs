@@ -76,6 +76,8 @@ pub struct GroupAudit {
     pub average_odds_difference: Value,
     /// Whether this group is the reference.
     pub is_reference: bool,
+    /// Score metrics, when a score column is audited.
+    pub score: Option<crate::score::ScoreMetrics>,
 }
 
 /// A chi-square test of independence of group and prediction.
@@ -101,6 +103,43 @@ pub struct AttributeAudit {
     /// Replicates in which a summary was undefined (aligned likewise).
     pub summary_undefined_replicates: Vec<usize>,
     pub chi_square: std::result::Result<ChiSquareTest, String>,
+    /// Score summaries over the judged groups (with a score column).
+    pub score_summary: Vec<(&'static str, Value)>,
+    /// Between-group generalized entropy and Theil indices.
+    pub inequality: crate::inequality::Indices,
+    /// Selection-rate disparities within strata (with `--stratify`).
+    pub conditional: Option<ConditionalParity>,
+}
+
+/// One stratum of a conditional-parity analysis.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Stratum {
+    pub value: String,
+    pub n: u64,
+    /// (group, rows, selection rate) of the groups with rows in the stratum.
+    pub groups: Vec<(String, u64, Option<f64>)>,
+    /// max − min selection rate over judged groups with rows in the stratum.
+    pub demographic_parity_difference: Option<f64>,
+}
+
+/// The Mantel–Haenszel comparison of one group with the reference across strata.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MantelHaenszel {
+    pub group: String,
+    pub common_odds_ratio: Option<f64>,
+    pub statistic: Option<f64>,
+    pub p_value: Option<f64>,
+}
+
+/// Conditional demographic parity: gaps among comparable applicants.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ConditionalParity {
+    pub column: String,
+    pub strata: Vec<Stratum>,
+    /// Within-stratum DP differences averaged with the strata's rows as weights.
+    pub weighted_demographic_parity_difference: Option<f64>,
+    /// Each non-reference group against the reference (odds of selection).
+    pub mantel_haenszel: Vec<MantelHaenszel>,
 }
 
 /// The result of an audit, before any output format.
@@ -114,6 +153,10 @@ pub struct Audit {
     pub attributes: Vec<AttributeAudit>,
     /// Number of tests in the multiple-comparison family.
     pub tests_in_family: usize,
+    /// Score metrics of the whole data set (with a score column).
+    pub overall_score: Option<crate::score::ScoreMetrics>,
+    /// Generalized entropy and Theil indices of the whole data set.
+    pub inequality: crate::inequality::Indices,
 }
 
 /// Reads the data of `spec` and audits it.
@@ -268,7 +311,15 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
     let rows_used = total.rows() as f64;
     let mut attributes = vec![];
     let mut plans = vec![];
-    for members in attribute_sets(counts.attributes.len(), spec.intersect) {
+    let scored = counts.score_bins > 0;
+    let score_of =
+        |c: &Cell| scored.then(|| crate::score::metrics(c.hist.as_deref(), spec.calibration_bins));
+    let indices = |ge: Option<f64>, theil: Option<f64>| crate::inequality::Indices {
+        alpha: opts.ge_alpha,
+        generalized_entropy: ge,
+        theil,
+    };
+    for members in attribute_sets(counts.n_protected(), spec.intersect) {
         let names: Vec<String> = members
             .iter()
             .map(|&i| counts.attributes[i].clone())
@@ -389,7 +440,7 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
             spec.favorable,
         );
         let ref_fav_rate = favorable_rate(&ref_data.rates, spec.favorable);
-        let audits = groups
+        let audits: Vec<GroupAudit> = groups
             .into_iter()
             .zip(statuses)
             .enumerate()
@@ -431,6 +482,7 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
                     _ => Value::Undefined("the reference's tpr or fpr is undefined".into()),
                 };
                 GroupAudit {
+                    score: score_of(&g.cell),
                     share: if rows_used > 0.0 {
                         g.rows() as f64 / rows_used
                     } else {
@@ -448,7 +500,29 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
                 }
             })
             .collect();
+        let audits: Vec<GroupAudit> = audits;
+        let judged_scores: Vec<&crate::score::ScoreMetrics> = audits
+            .iter()
+            .filter(|g| g.status.is_ok())
+            .filter_map(|g| g.score.as_ref())
+            .collect();
+        let score_summary = if scored {
+            crate::score::summaries(&judged_scores)
+        } else {
+            vec![]
+        };
+        let cells: Vec<&Cell> = audits.iter().map(|g| &g.group.cell).collect();
+        let inequality = indices(
+            crate::inequality::between_group(&cells, opts.ge_alpha),
+            crate::inequality::between_group(&cells, 1.0),
+        );
+        let conditional = counts
+            .stratum
+            .map(|si| conditional_parity(&counts, &members, si, &audits, spec.favorable));
         attributes.push(AttributeAudit {
+            score_summary,
+            inequality,
+            conditional,
             name,
             members: names,
             reference,
@@ -506,7 +580,14 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
         }
     }
 
+    let overall_score = score_of(&total);
+    let inequality = indices(
+        crate::inequality::generalized_entropy(&total, opts.ge_alpha),
+        crate::inequality::generalized_entropy(&total, 1.0),
+    );
     Ok(Audit {
+        overall_score,
+        inequality,
         spec: spec.clone(),
         overall_ci: rate_cis(&total, opts),
         overall_effective_n: effective_n(&total),
@@ -515,6 +596,101 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
         attributes,
         tests_in_family: ps.len(),
     })
+}
+
+/// Selection-rate disparities of one attribute within each stratum, and the
+/// Mantel–Haenszel common odds ratio of each group against the reference.
+fn conditional_parity(
+    counts: &Counts,
+    members: &[usize],
+    stratum: usize,
+    audits: &[GroupAudit],
+    _favorable: Favorable,
+) -> ConditionalParity {
+    let mut keys = members.to_vec();
+    keys.push(stratum);
+    let table = counts.rollup(&keys);
+    let judged: std::collections::HashSet<&Vec<GroupValue>> = audits
+        .iter()
+        .filter(|g| g.status.is_ok())
+        .map(|g| &g.group.key)
+        .collect();
+    let mut strata: std::collections::BTreeMap<GroupValue, Vec<(Vec<GroupValue>, &Cell)>> =
+        Default::default();
+    for (k, c) in &table {
+        let (g, s) = k.split_at(members.len());
+        strata
+            .entry(s[0].clone())
+            .or_default()
+            .push((g.to_vec(), c));
+    }
+    let sel = |c: &Cell| Rate::SelectionRate.parts(c);
+    let mut out = vec![];
+    let (mut num, mut den) = (0.0, 0.0);
+    for (value, groups) in &strata {
+        let n: u64 = groups.iter().map(|(_, c)| c.rows()).sum();
+        let rates: Vec<(String, u64, Option<f64>)> = groups
+            .iter()
+            .map(|(g, c)| (crate::metrics::group_name(g), c.rows(), sel(c).value()))
+            .collect();
+        let judged_rates: Vec<f64> = groups
+            .iter()
+            .filter(|(g, _)| judged.contains(g))
+            .filter_map(|(_, c)| sel(c).value())
+            .collect();
+        let dpd = (judged_rates.len() >= 2).then(|| {
+            judged_rates
+                .iter()
+                .cloned()
+                .fold(f64::NEG_INFINITY, f64::max)
+                - judged_rates.iter().cloned().fold(f64::INFINITY, f64::min)
+        });
+        if let Some(d) = dpd {
+            num += n as f64 * d;
+            den += n as f64;
+        }
+        out.push(Stratum {
+            value: crate::counts::show(value).to_string(),
+            n,
+            groups: rates,
+            demographic_parity_difference: dpd,
+        });
+    }
+    let reference = audits
+        .iter()
+        .find(|g| g.is_reference)
+        .map(|g| g.group.key.clone());
+    let mut mh = vec![];
+    if let Some(rk) = reference {
+        for g in audits
+            .iter()
+            .filter(|g| !g.is_reference && g.status.is_ok())
+        {
+            let tables: Vec<[f64; 4]> = strata
+                .values()
+                .filter_map(|groups| {
+                    let find = |k: &Vec<GroupValue>| {
+                        groups.iter().find(|(g, _)| g == k).map(|(_, c)| sel(c))
+                    };
+                    let (a, r) = (find(&g.group.key)?, find(&rk)?);
+                    Some([a.num, a.den - a.num, r.num, r.den - r.num])
+                })
+                .collect();
+            let res = stats::mantel_haenszel(&tables);
+            mh.push(MantelHaenszel {
+                group: g.group.name.clone(),
+                common_odds_ratio: res.map(|r| r.0),
+                statistic: res.map(|r| r.1),
+                p_value: res.map(|r| r.2),
+            });
+        }
+    }
+    ConditionalParity {
+        column: counts.attributes[stratum].clone(),
+        strata: out,
+        weighted_demographic_parity_difference: (den > 0.0).then(|| num / den),
+        mantel_haenszel: mh,
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ use crate::{Error, Result};
 pub enum MetricRef {
     /// A per-attribute summary, e.g. `equalized_odds_difference`.
     Summary(&'static str),
+    /// A per-attribute score summary, e.g. `auc_difference` (needs a score).
+    ScoreSummary(&'static str),
     /// Each group's impact ratio (the four-fifths ratio).
     ImpactRatio,
     /// Each group's difference (`<rate>_difference`) or ratio (`<rate>_ratio`)
@@ -28,6 +30,9 @@ impl MetricRef {
         if let Some(&name) = SUMMARIES.iter().find(|n| **n == s) {
             return Ok(MetricRef::Summary(name));
         }
+        if let Some(&name) = crate::score::SCORE_SUMMARIES.iter().find(|n| **n == s) {
+            return Ok(MetricRef::ScoreSummary(name));
+        }
         if s == "impact_ratio" {
             return Ok(MetricRef::ImpactRatio);
         }
@@ -37,15 +42,16 @@ impl MetricRef {
             }
         }
         Err(Error::usage(format!(
-            "unknown check metric '{s}': use a summary ({}), impact_ratio, or <rate>_difference / <rate>_ratio with a rate among {}",
+            "unknown check metric '{s}': use a summary ({}, or with a score {}), impact_ratio, or <rate>_difference / <rate>_ratio with a rate among {}",
             SUMMARIES.join(", "),
+            crate::score::SCORE_SUMMARIES.join(", "),
             Rate::ALL.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
         )))
     }
 
     pub fn name(&self) -> String {
         match self {
-            MetricRef::Summary(n) => n.to_string(),
+            MetricRef::Summary(n) | MetricRef::ScoreSummary(n) => n.to_string(),
             MetricRef::ImpactRatio => "impact_ratio".into(),
             MetricRef::Disparity(r, true) => format!("{}_ratio", r.name()),
             MetricRef::Disparity(r, false) => format!("{}_difference", r.name()),
@@ -53,7 +59,7 @@ impl MetricRef {
     }
 
     pub fn per_group(&self) -> bool {
-        !matches!(self, MetricRef::Summary(_))
+        !matches!(self, MetricRef::Summary(_) | MetricRef::ScoreSummary(_))
     }
 }
 
@@ -387,6 +393,14 @@ fn rate_words(rate: Rate, outcome: &str) -> String {
 
 fn summary_words(name: &str) -> &'static str {
     match name {
+        "auc_difference" => "AUC difference (max − min ROC AUC)",
+        "calibration_gap" => "Calibration gap (weighted range of observed rates within score bins)",
+        "positive_class_balance_difference" => {
+            "Balance for the positive class (range of mean scores of actual positives)"
+        }
+        "negative_class_balance_difference" => {
+            "Balance for the negative class (range of mean scores of actual negatives)"
+        }
         "demographic_parity_difference" => {
             "Demographic parity difference (max − min selection rate)"
         }
@@ -597,7 +611,7 @@ pub fn evaluate(
                                 },
                             )
                         }
-                        MetricRef::Summary(_) => unreachable!(),
+                        MetricRef::Summary(_) | MetricRef::ScoreSummary(_) => unreachable!(),
                     };
                     let significant = test.as_ref().map(|t| t.1 < alpha);
                     let group_desc = format!("{} = {}", a.name, g.group.name);
@@ -665,7 +679,7 @@ pub fn evaluate(
                                     if v < 0.0 { "lower" } else { "higher" },
                                     fmt(v)
                                 ),
-                                MetricRef::Summary(_) => unreachable!(),
+                                MetricRef::Summary(_) | MetricRef::ScoreSummary(_) => unreachable!(),
                             };
                             format!(
                                 "{head}; {}; {}",
@@ -711,14 +725,41 @@ pub fn evaluate(
                     });
                 }
             } else {
-                let MetricRef::Summary(name) = metric else {
-                    unreachable!()
+                let (name, sv, ci, test) = match metric {
+                    MetricRef::Summary(name) => {
+                        let k = SUMMARIES.iter().position(|n| *n == name).expect("summary");
+                        (
+                            name,
+                            a.summary.values[k].1.clone(),
+                            a.summary_ci[k],
+                            summary_test(a, name),
+                        )
+                    }
+                    MetricRef::ScoreSummary(name) => {
+                        let v = a
+                            .score_summary
+                            .iter()
+                            .find(|(n, _)| *n == name)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_else(|| {
+                                crate::metrics::Value::Undefined(
+                                    "no score column: pass --score COL".into(),
+                                )
+                            });
+                        (
+                            name,
+                            crate::metrics::SummaryValue {
+                                value: v,
+                                group: None,
+                            },
+                            None,
+                            None,
+                        )
+                    }
+                    _ => unreachable!(),
                 };
-                let k = SUMMARIES.iter().position(|n| *n == name).expect("summary");
-                let sv = &a.summary.values[k].1;
+                let sv = &sv;
                 let value = sv.value.get();
-                let ci = a.summary_ci[k];
-                let test = summary_test(a, name);
                 let significant = test.as_ref().map(|t| t.1 < alpha);
                 let judged = a.groups.iter().filter(|g| g.status.is_ok()).count();
                 let (status, breached, verdict, reason) = match value {

@@ -49,6 +49,23 @@ pub enum Command {
     Cycle(CycleArgs),
     /// Write the evidence pack of a recorded run for an auditor.
     Evidence(EvidenceArgs),
+    /// Selection rate, TPR and FPR by group at every threshold of a score.
+    Sweep(Box<SweepArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Threshold step.
+    #[arg(long, default_value_t = 0.01, value_name = "S")]
+    pub step: f64,
+    /// Bound on the equal opportunity difference for the reported range.
+    #[arg(long, default_value_t = 0.1, value_name = "B")]
+    pub eo_bound: f64,
+    /// Print every Nth threshold in the table.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub every: usize,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +152,18 @@ pub struct AuditArgs {
     /// Groups with a smaller share of rows are insufficient_data; 0.02 is NYC LL 144 [default: 0].
     #[arg(long, value_name = "F")]
     pub min_group_share: Option<f64>,
+    /// Bins of the score histograms [default: 1000].
+    #[arg(long, value_name = "B")]
+    pub score_bins: Option<usize>,
+    /// Bins of the calibration table; must divide --score-bins [default: 10].
+    #[arg(long, value_name = "K")]
+    pub calibration_bins: Option<usize>,
+    /// α of the generalized entropy index [default: 2].
+    #[arg(long, value_name = "A")]
+    pub ge_alpha: Option<f64>,
+    /// Legitimate factor for conditional demographic parity (e.g. an income band).
+    #[arg(long, value_name = "COL")]
+    pub stratify: Option<String>,
     /// Model id (the spec's [model] id).
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
@@ -348,6 +377,11 @@ impl AuditArgs {
         if let Some(f) = &self.favorable {
             a.favorable = Favorable::parse(f)?;
         }
+        set(&mut a.score_bins, &self.score_bins);
+        set(&mut a.calibration_bins, &self.calibration_bins);
+        if self.stratify.is_some() {
+            a.stratify = self.stratify.clone();
+        }
         let st = &mut a.stats;
         set(&mut st.ci_level, &self.ci_level);
         if let Some(m) = &self.ci_method {
@@ -359,6 +393,7 @@ impl AuditArgs {
             st.p_adjust = PAdjust::parse(p)?;
         }
         set(&mut st.alpha, &self.alpha);
+        set(&mut st.ge_alpha, &self.ge_alpha);
         set(&mut st.min_group_size, &self.min_group_size);
         set(&mut st.min_group_share, &self.min_group_share);
         set(&mut spec.model.id, &self.model_id);
@@ -441,6 +476,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::Audit(a) => audit(&a),
         Command::Init(a) => init(&a),
         Command::Controls(a) => controls(&a),
+        Command::Sweep(a) => sweep_cmd(&a),
         Command::History(a) => history_cmd(&a),
         Command::Cycle(a) => cycle_cmd(&a),
         Command::Evidence(a) => {
@@ -695,4 +731,39 @@ fn cycle_cmd(a: &CycleArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn sweep_cmd(a: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let (spec, _) = a.audit.to_spec()?;
+    if spec.audit.columns.score.is_none() {
+        return Err(crate::Error::usage("sweep needs a score column: pass --score COL").into());
+    }
+    if !(a.step > 0.0 && a.step <= 0.5) {
+        return Err(
+            crate::Error::usage(format!("--step must be in (0, 0.5], not {}", a.step)).into(),
+        );
+    }
+    let mut audit_spec = spec.audit.clone();
+    audit_spec.stats.bootstrap = 0;
+    let audit = crate::audit::run(&audit_spec)?;
+    let t = std::time::Instant::now();
+    let sweeps = crate::sweep::sweep(&audit, a.step, a.eo_bound);
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    match a.audit.format.as_deref() {
+        Some("json") => print!(
+            "{}",
+            json_out(&serde_json::json!({"step": a.step, "sweep_ms": ms, "attributes": sweeps}))
+        ),
+        _ => {
+            for s in &sweeps {
+                println!("{}", crate::sweep::table(s, a.every));
+            }
+            eprintln!(
+                "swept {} thresholds × {} attributes in {ms:.1} ms",
+                sweeps.first().map_or(0, |s| s.points.len()),
+                sweeps.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,9 @@ pub struct Cell {
     pub n: [u64; 4],
     pub w: [f64; 4],
     pub w2: [f64; 4],
+    /// Score histogram by label, when a score column is audited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hist: Option<Box<crate::score::ScoreHist>>,
 }
 
 impl Cell {
@@ -62,11 +65,19 @@ impl Cell {
             self.w[i] += other.w[i];
             self.w2[i] += other.w2[i];
         }
+        if let Some(h) = &other.hist {
+            match &mut self.hist {
+                Some(mine) => mine.add(h),
+                None => self.hist = Some(h.clone()),
+            }
+        }
     }
 
-    /// `self` minus `other` (a sub-cell of it): the rest of the data.
+    /// `self` minus `other` (a sub-cell of it): the rest of the data (counts
+    /// and weights only).
     pub fn minus(&self, other: &Cell) -> Cell {
         let mut c = self.clone();
+        c.hist = None;
         for i in 0..4 {
             c.n[i] -= other.n[i].min(c.n[i]);
             c.w[i] -= other.w[i];
@@ -122,6 +133,11 @@ pub struct Counts {
     /// Rows read, including excluded ones.
     pub rows_read: u64,
     pub excluded: Exclusions,
+    /// Bins of the score histograms (0: no score audited).
+    pub score_bins: usize,
+    /// Index in `attributes` of the stratification column, if any: a key of
+    /// the cells but not a protected attribute.
+    pub stratum: Option<usize>,
 }
 
 impl Counts {
@@ -132,7 +148,14 @@ impl Counts {
             cells: BTreeMap::new(),
             rows_read: 0,
             excluded: Exclusions::default(),
+            score_bins: 0,
+            stratum: None,
         }
+    }
+
+    /// The number of protected attributes (the keys before the stratum).
+    pub fn n_protected(&self) -> usize {
+        self.attributes.len() - usize::from(self.stratum.is_some())
     }
 
     /// Rows that enter the metrics.
@@ -149,6 +172,11 @@ impl Counts {
                 self.attributes.join(", "),
                 other.attributes.join(", ")
             )));
+        }
+        if self.score_bins != other.score_bins || self.stratum != other.stratum {
+            return Err(crate::Error::usage(
+                "cannot merge counts with different score bins or stratification",
+            ));
         }
         if self.weighted != other.weighted {
             return Err(crate::Error::usage(
@@ -193,6 +221,7 @@ mod tests {
             n,
             w: n.map(|x| x as f64),
             w2: n.map(|x| x as f64),
+            hist: None,
         }
     }
 

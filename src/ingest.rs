@@ -37,6 +37,19 @@ const A_SBAD: &str = "__fa_sbad";
 const A_SMIN: &str = "__fa_smin";
 const A_SMAX: &str = "__fa_smax";
 const A_SNULL: &str = "__fa_snull";
+const K_BIN: &str = "__fa_bin";
+const A_SSUM: &str = "__fa_ssum";
+const A_SSUM2: &str = "__fa_ssum2";
+
+/// The key columns of the cells: the protected attributes, then the
+/// stratification column when there is one.
+pub fn key_columns(spec: &AuditSpec) -> Vec<String> {
+    let mut k = spec.attributes.clone();
+    if let Some(s) = &spec.stratify {
+        k.push(s.clone());
+    }
+    k
+}
 
 /// Reads every data file of the spec and merges their counts.
 pub fn read_all(spec: &AuditSpec) -> Result<Counts> {
@@ -203,6 +216,10 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     for a in &spec.attributes {
         require(a, "protected attribute (--attr)")?;
     }
+    if let Some(st) = &spec.stratify {
+        require(st, "stratification column (--stratify)")?;
+    }
+    let key_cols = key_columns(spec);
     let pred = match (&cols.prediction, &cols.score) {
         (Some(p), _) => {
             require(p, "prediction (--prediction)")?;
@@ -239,7 +256,7 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     }
 
     // Keys: attributes, raw label, raw (or score-derived) prediction.
-    let mut keys: Vec<Expr> = spec.attributes.iter().map(|a| col(a.as_str())).collect();
+    let mut keys: Vec<Expr> = key_cols.iter().map(|a| col(a.as_str())).collect();
     keys.push(col(cols.label.as_str()).alias(K_LABEL));
     keys.push(match &pred {
         PredSource::Column(p) => col(p.as_str()).alias(K_PRED),
@@ -248,6 +265,18 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
             .gt_eq(lit(*t))
             .alias(K_PRED),
     });
+    if let Some(s) = &cols.score {
+        // Histogram bin: floor(s·B + 1e-9), at most B (see score.rs).
+        let b = spec.score_bins as f64;
+        let x =
+            (col(s.as_str()).cast(DataType::Float64) * lit(b) + lit(1e-9)).cast(DataType::UInt32);
+        keys.push(
+            when(x.clone().gt(lit(spec.score_bins as u32)))
+                .then(lit(spec.score_bins as u32))
+                .otherwise(x)
+                .alias(K_BIN),
+        );
+    }
     let mut aggs = vec![len().alias(A_N)];
     if let Some(w) = &cols.weight {
         let w = col(w.as_str()).cast(DataType::Float64);
@@ -277,13 +306,15 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
                 .sum()
                 .alias(A_SBAD),
         );
+        aggs.push(s.clone().sum().alias(A_SSUM));
+        aggs.push((s.clone() * s.clone()).sum().alias(A_SSUM2));
         aggs.push(s.clone().min().alias(A_SMIN));
         aggs.push(s.clone().max().alias(A_SMAX));
         aggs.push(s.null_count().cast(DataType::UInt64).alias(A_SNULL));
     }
 
     let string_cols: Vec<String> = if format == InputFormat::Csv {
-        spec.attributes.clone()
+        key_cols.clone()
     } else {
         vec![]
     };
@@ -437,7 +468,7 @@ fn counts_from_groups(
     if df.height() > MAX_CELLS {
         return Err(Error::BadValues {
             path: path.to_path_buf(),
-            column: spec.attributes.join(", "),
+            column: key_columns(spec).join(", "),
             problem: format!(
                 "the protected attributes have {} distinct combinations (more than {MAX_CELLS}); \
                  audit fewer attributes together, or bucket fine-grained ones (e.g. age into bands)",
@@ -456,8 +487,7 @@ fn counts_from_groups(
     }
     let labels = as_text(df.column(K_LABEL).map_err(perr)?).map_err(perr)?;
     let preds = as_text(df.column(K_PRED).map_err(perr)?).map_err(perr)?;
-    let attrs: Vec<StringChunked> = spec
-        .attributes
+    let attrs: Vec<StringChunked> = key_columns(spec)
         .iter()
         .map(|a| df.column(a).and_then(as_text))
         .collect::<PolarsResult<_>>()
@@ -558,7 +588,19 @@ fn counts_from_groups(
         PredSource::Score(..) => None,
     };
 
-    let mut counts = Counts::new(spec.attributes.clone(), cols.weight.is_some());
+    let mut counts = Counts::new(key_columns(spec), cols.weight.is_some());
+    counts.stratum = spec.stratify.as_ref().map(|_| spec.attributes.len());
+    let score_cols = match &cols.score {
+        Some(_) => {
+            counts.score_bins = spec.score_bins;
+            Some((
+                u64s(&df, K_BIN).map_err(perr)?,
+                f64s(&df, A_SSUM).map_err(perr)?,
+                f64s(&df, A_SSUM2).map_err(perr)?,
+            ))
+        }
+        None => None,
+    };
     counts.rows_read = rows_read;
     let mut ex = Exclusions::default();
     for i in 0..df.height() {
@@ -595,11 +637,20 @@ fn counts_from_groups(
             continue;
         }
         let key: Vec<Option<String>> = attrs.iter().map(|a| a.get(i).map(str::to_string)).collect();
-        counts
-            .cells
-            .entry(key)
-            .or_default()
-            .record(Outcome::of(label, p), rows, w, w2);
+        let cell = counts.cells.entry(key).or_default();
+        cell.record(Outcome::of(label, p), rows, w, w2);
+        if let Some((bins, ssum, ssum2)) = &score_cols {
+            // Rows whose score is missing stay out of the histograms only.
+            if let Some(b) = bins.get(i) {
+                let h = cell
+                    .hist
+                    .get_or_insert_with(|| Box::new(crate::score::ScoreHist::new(spec.score_bins)));
+                let l = usize::from(label);
+                h.bins[l][b as usize] += rows;
+                h.sum[l] += ssum.get(i).unwrap_or(0.0);
+                h.sum2[l] += ssum2.get(i).unwrap_or(0.0);
+            }
+        }
     }
     counts.excluded = ex;
     if counts.rows_used() == 0 {

@@ -27,10 +27,14 @@ pub mod counts;
 pub mod engine;
 mod error;
 pub mod governance;
+pub mod inequality;
 pub mod ingest;
 pub mod metrics;
 pub mod report;
+pub mod score;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
+pub mod synth;
 
 pub use error::{Error, Result};

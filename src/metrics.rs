@@ -325,7 +325,7 @@ pub struct SummaryValue {
 }
 
 impl SummaryValue {
-    fn undefined(why: impl Into<String>) -> Self {
+    pub fn undefined(why: impl Into<String>) -> Self {
         SummaryValue {
             value: Value::Undefined(why.into()),
             group: None,

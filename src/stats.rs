@@ -336,6 +336,34 @@ pub fn effective(p: &crate::metrics::Parts) -> Option<(f64, f64)> {
     Some((v * n, n))
 }
 
+/// The Mantel–Haenszel common odds ratio across 2×2 tables [a, b, c, d]
+/// (a, b: the group selected / not; c, d: the reference selected / not) and
+/// the Cochran–Mantel–Haenszel test of a common odds ratio of 1, with
+/// continuity correction (statsmodels `StratifiedTable.oddsratio_pooled`,
+/// `test_null_odds(correction=True)`). Tables with fewer than 2 rows are skipped.
+pub fn mantel_haenszel(tables: &[[f64; 4]]) -> Option<(f64, f64, f64)> {
+    let (mut r, mut s, mut sa, mut ea, mut va) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let mut used = 0;
+    for &[a, b, c, d] in tables {
+        let n = a + b + c + d;
+        if n < 2.0 {
+            continue;
+        }
+        used += 1;
+        r += a * d / n;
+        s += b * c / n;
+        sa += a;
+        ea += (a + b) * (a + c) / n;
+        va += (a + b) * (c + d) * (a + c) * (b + d) / (n * n * (n - 1.0));
+    }
+    if used == 0 || s <= 0.0 || va <= 0.0 {
+        return None;
+    }
+    let stat = ((sa - ea).abs() - 0.5).max(0.0).powi(2) / va;
+    let p = ChiSquared::new(1.0).ok()?.sf(stat);
+    Some((r / s, stat, p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

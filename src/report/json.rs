@@ -160,6 +160,33 @@ fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool, alpha: f64) -
         d.insert(ds.rate.name().into(), Json::Object(e));
     }
     o.insert("disparities".into(), Json::Object(d));
+    if let Some(sm) = &ga.score {
+        o.insert("score".into(), score_json(sm));
+    }
+    Json::Object(o)
+}
+
+fn value_json(v: &crate::metrics::Value) -> Json {
+    v.get().map_or(Json::Null, |x| json!(x))
+}
+
+fn score_json(s: &crate::score::ScoreMetrics) -> Json {
+    let mut o = Map::new();
+    let mut undefined = Map::new();
+    for (k, v) in [
+        ("auc", &s.auc),
+        ("mean_score_positive", &s.mean_score_positive),
+        ("mean_score_negative", &s.mean_score_negative),
+        ("brier", &s.brier),
+        ("ece", &s.ece),
+    ] {
+        o.insert(k.into(), value_json(v));
+        if let Some(r) = v.reason() {
+            undefined.insert(k.into(), json!(r));
+        }
+    }
+    o.insert("undefined".into(), Json::Object(undefined));
+    o.insert("reliability".into(), json!(s.reliability));
     Json::Object(o)
 }
 
@@ -265,6 +292,10 @@ pub fn audit_json(audit: &Audit) -> Json {
         );
     }
     overall.insert("metrics".into(), overall_metrics);
+    if let Some(sm) = &audit.overall_score {
+        overall.insert("score".into(), score_json(sm));
+    }
+    overall.insert("inequality".into(), json!(audit.inequality));
     overall.insert("undefined".into(), Json::Object(overall_undefined));
 
     json!({
@@ -296,6 +327,9 @@ pub fn audit_json(audit: &Audit) -> Json {
             "reference_groups": spec.references.named,
             "attributes": spec.attributes,
             "intersect": spec.intersect,
+            "score_bins": if counts.score_bins > 0 { json!(counts.score_bins) } else { Json::Null },
+            "calibration_bins": if counts.score_bins > 0 { json!(spec.calibration_bins) } else { Json::Null },
+            "stratify": spec.stratify,
         },
         "statistics": {
             "ci_level": st.ci_level,
@@ -319,6 +353,10 @@ pub fn audit_json(audit: &Audit) -> Json {
                 "reference_group": a.reference_name,
                 "groups": a.groups.iter().map(|g| group_json(a, g, weighted, st.alpha)).collect::<Vec<_>>(),
                 "summary": summary_json(a, spec.favorable),
+                "score_summary": a.score_summary.iter().map(|(k, v)| (k.to_string(), value_json(v))).collect::<Map<_, _>>(),
+                "score_summary_undefined": a.score_summary.iter().filter_map(|(k, v)| v.reason().map(|r| (k.to_string(), json!(r)))).collect::<Map<_, _>>(),
+                "inequality": {"between_group": a.inequality},
+                "conditional_parity": a.conditional,
                 "chi_square": match &a.chi_square {
                     Ok(c) => json!({
                         "statistic": c.result.statistic,

@@ -63,6 +63,10 @@ struct DataSection {
     positive: Option<String>,
     #[serde(default)]
     favorable: Option<Favorable>,
+    #[serde(default)]
+    score_bins: Option<usize>,
+    #[serde(default)]
+    calibration_bins: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +82,9 @@ struct AttributesSection {
     /// Attribute (or intersection) → reference group.
     #[serde(default)]
     reference_groups: BTreeMap<String, String>,
+    /// A legitimate factor for conditional demographic parity.
+    #[serde(default)]
+    stratify: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +96,7 @@ struct StatsSection {
     seed: Option<u64>,
     p_adjust: Option<String>,
     alpha: Option<f64>,
+    ge_alpha: Option<f64>,
     min_group_size: Option<u64>,
     min_group_share: Option<f64>,
 }
@@ -186,6 +194,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
             .map_err(|e| ctx("[statistics] p_adjust", e))?
             .unwrap_or(defaults.p_adjust),
         alpha: s.alpha.unwrap_or(defaults.alpha),
+        ge_alpha: s.ge_alpha.unwrap_or(defaults.ge_alpha),
         min_group_size: s.min_group_size.unwrap_or(defaults.min_group_size),
         min_group_share: s.min_group_share.unwrap_or(defaults.min_group_share),
     };
@@ -211,6 +220,9 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         references: refs,
         favorable: d.favorable.unwrap_or_default(),
         stats,
+        score_bins: d.score_bins.unwrap_or(1000),
+        calibration_bins: d.calibration_bins.unwrap_or(10),
+        stratify: f.attributes.stratify,
     };
     if let Some(checks) = &f.checks {
         for c in checks {

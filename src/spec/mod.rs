@@ -194,6 +194,8 @@ pub struct StatOptions {
     pub p_adjust: crate::stats::PAdjust,
     /// Significance level for "significant" flags.
     pub alpha: f64,
+    /// α of the generalized entropy index.
+    pub ge_alpha: f64,
     /// Groups with fewer rows are `insufficient_data`.
     pub min_group_size: u64,
     /// Groups with a smaller share of rows are `insufficient_data`.
@@ -209,6 +211,7 @@ impl Default for StatOptions {
             seed: 20_240_613,
             p_adjust: crate::stats::PAdjust::Holm,
             alpha: 0.05,
+            ge_alpha: 2.0,
             min_group_size: 30,
             min_group_share: 0.0,
         }
@@ -310,6 +313,12 @@ pub struct AuditSpec {
     pub references: References,
     pub favorable: Favorable,
     pub stats: StatOptions,
+    /// Bins of the score histograms (with a score column).
+    pub score_bins: usize,
+    /// Bins of the calibration (reliability) table; must divide `score_bins`.
+    pub calibration_bins: usize,
+    /// A legitimate factor to condition on (conditional demographic parity).
+    pub stratify: Option<String>,
 }
 
 impl AuditSpec {
@@ -324,6 +333,9 @@ impl AuditSpec {
             references: References::default(),
             favorable: Favorable::Positive,
             stats: StatOptions::default(),
+            score_bins: 1000,
+            calibration_bins: 10,
+            stratify: None,
         }
     }
 
@@ -354,6 +366,25 @@ impl AuditSpec {
             }
         }
         self.stats.validate()?;
+        if self.score_bins == 0 || self.score_bins > 100_000 {
+            return Err(Error::usage(format!(
+                "--score-bins must be between 1 and 100000, not {}",
+                self.score_bins
+            )));
+        }
+        if self.calibration_bins == 0 || self.score_bins % self.calibration_bins != 0 {
+            return Err(Error::usage(format!(
+                "--calibration-bins ({}) must divide --score-bins ({})",
+                self.calibration_bins, self.score_bins
+            )));
+        }
+        if let Some(s) = &self.stratify {
+            if self.attributes.contains(s) {
+                return Err(Error::usage(format!(
+                    "--stratify '{s}' is also a protected attribute"
+                )));
+            }
+        }
         if !(self.columns.threshold.is_finite() && (0.0..=1.0).contains(&self.columns.threshold)) {
             return Err(Error::usage(format!(
                 "--threshold must be a number in [0, 1], not {}",

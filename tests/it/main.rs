@@ -13,6 +13,7 @@ mod findings;
 mod history;
 mod peers;
 mod pipelines;
+mod score;
 mod stats;
 
 /// Path of a file in `fixtures/`.
