@@ -356,6 +356,11 @@ pub fn audit_json(audit: &Audit) -> Json {
                 "score_summary": a.score_summary.iter().map(|(k, v)| (k.to_string(), value_json(v))).collect::<Map<_, _>>(),
                 "score_summary_undefined": a.score_summary.iter().filter_map(|(k, v)| v.reason().map(|r| (k.to_string(), json!(r)))).collect::<Map<_, _>>(),
                 "inequality": {"between_group": a.inequality},
+                "threshold_ranges": (counts.score_bins > 0).then(|| {
+                    let sw = crate::sweep::sweep_attribute(a, spec.favorable, 0.01, 0.1);
+                    json!({"step": 0.01, "four_fifths_holds": sw.four_fifths_holds,
+                           "equal_opportunity_within_0_1": sw.equal_opportunity_within})
+                }),
                 "conditional_parity": a.conditional,
                 "chi_square": match &a.chi_square {
                     Ok(c) => json!({
