@@ -51,6 +51,31 @@ pub enum Command {
     Evidence(EvidenceArgs),
     /// Selection rate, TPR and FPR by group at every threshold of a score.
     Sweep(Box<SweepArgs>),
+    /// Write the counts table of data files (to merge or audit later).
+    Counts(Box<CountsArgs>),
+    /// Print the SQL that computes the counts table in a warehouse engine.
+    Sql(Box<SqlArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct CountsArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SqlArgs {
+    /// SQL dialect.
+    #[arg(long, value_name = "spark|postgres|trino|duckdb")]
+    pub dialect: String,
+    /// Table (or view) holding the decisions, e.g. lake.decisions.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+    /// Row filter, e.g. a time window: "decided_at >= DATE '2026-10-01'".
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Args, Debug)]
@@ -94,6 +119,10 @@ pub struct AuditArgs {
     /// Audit specification (TOML); flags override it.
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
+    /// A pre-aggregated counts table (CSV or Parquet; repeatable), instead of or
+    /// besides data files: see docs/counts-format.md.
+    #[arg(long = "counts", value_name = "FILE")]
+    pub counts: Vec<PathBuf>,
     /// Input format, when the extension does not tell.
     #[arg(long, value_name = "csv|parquet|ndjson|ipc")]
     pub input_format: Option<String>,
@@ -328,6 +357,15 @@ impl AuditArgs {
     /// The spec file (if any) with these flags laid over it, and where to
     /// record the run (if it is to be recorded).
     pub fn to_spec(&self) -> crate::Result<(Spec, Option<PathBuf>)> {
+        self.build_spec(false)
+    }
+
+    /// As [`AuditArgs::to_spec`], without requiring data (for `sql`).
+    pub fn to_spec_allow_no_data(&self) -> crate::Result<(Spec, Option<PathBuf>)> {
+        self.build_spec(true)
+    }
+
+    fn build_spec(&self, allow_no_data: bool) -> crate::Result<(Spec, Option<PathBuf>)> {
         let (mut spec, run) = match &self.spec {
             Some(p) => file::load(p)?,
             None => (
@@ -344,6 +382,12 @@ impl AuditArgs {
         let a = &mut spec.audit;
         if !self.data.is_empty() {
             a.data = self.data.clone();
+        }
+        if !self.counts.is_empty() {
+            a.counts = self.counts.clone();
+            if self.data.is_empty() {
+                a.data.clear();
+            }
         }
         if let Some(f) = &self.input_format {
             a.input_format = Some(InputFormat::parse(f)?);
@@ -442,9 +486,9 @@ impl AuditArgs {
                 *slot = v.clone();
             }
         }
-        if spec.audit.data.is_empty() {
+        if spec.audit.data.is_empty() && spec.audit.counts.is_empty() && !allow_no_data {
             return Err(crate::Error::usage(
-                "no data file given: pass DATA or set [data] paths in the --spec file",
+                "no data file given: pass DATA (or --counts FILE), or set [data] paths in the --spec file",
             ));
         }
         Ok((spec, record))
@@ -477,6 +521,18 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::Init(a) => init(&a),
         Command::Controls(a) => controls(&a),
         Command::Sweep(a) => sweep_cmd(&a),
+        Command::Counts(a) => counts_cmd(&a),
+        Command::Sql(a) => {
+            let (spec, _) = a.audit.to_spec_allow_no_data()?;
+            let sql = crate::scaleout::counts_query(
+                crate::scaleout::Dialect::parse(&a.dialect)?,
+                &a.table,
+                &spec.audit,
+                a.filter.as_deref(),
+            )?;
+            println!("{sql}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::History(a) => history_cmd(&a),
         Command::Cycle(a) => cycle_cmd(&a),
         Command::Evidence(a) => {
@@ -765,5 +821,40 @@ fn sweep_cmd(a: &SweepArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn counts_cmd(a: &CountsArgs) -> anyhow::Result<ExitCode> {
+    let (spec, _) = a.audit.to_spec()?;
+    let out = a
+        .audit
+        .out
+        .clone()
+        .ok_or_else(|| crate::Error::usage("counts needs --out FILE.parquet (or .csv)"))?;
+    let mut s = spec.audit.clone();
+    s.validate()?;
+    s.data = crate::ingest::expand_paths(&s.data)?;
+    let mut frames = vec![];
+    for p in &s.data {
+        frames.push(crate::ingest::counts_table(p, &s)?);
+    }
+    let mut df = frames.remove(0);
+    for f in frames {
+        df.vstack_mut(&f)
+            .map_err(|e| crate::Error::usage(format!("cannot stack counts: {e}")))?;
+    }
+    // Written whole to a temporary file, then renamed: no partial output.
+    let tmp = out.with_extension(format!(
+        "tmp.{}",
+        out.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("parquet")
+    ));
+    crate::ingest::write_frame(df.clone(), &tmp)?;
+    std::fs::rename(&tmp, &out).map_err(|e| crate::Error::Write {
+        path: out.clone(),
+        source: e,
+    })?;
+    eprintln!("wrote {} count rows to {}", df.height(), out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -38,6 +38,8 @@ const A_SMIN: &str = "__fa_smin";
 const A_SMAX: &str = "__fa_smax";
 const A_SNULL: &str = "__fa_snull";
 const K_BIN: &str = "__fa_bin";
+/// Scores and squared scores are summed as integers in units of 1/SCORE_SCALE.
+pub const SCORE_SCALE: f64 = 1e9;
 const A_SSUM: &str = "__fa_ssum";
 const A_SSUM2: &str = "__fa_ssum2";
 
@@ -54,8 +56,17 @@ pub fn key_columns(spec: &AuditSpec) -> Vec<String> {
 /// Reads every data file of the spec and merges their counts.
 pub fn read_all(spec: &AuditSpec) -> Result<Counts> {
     let mut total: Option<Counts> = None;
-    for path in &spec.data {
-        let c = read_file(path, spec)?;
+    let sources = spec
+        .data
+        .iter()
+        .map(|p| (p, false))
+        .chain(spec.counts.iter().map(|p| (p, true)));
+    for (path, is_counts) in sources {
+        let c = if is_counts {
+            read_counts(path, spec)?
+        } else {
+            read_file(path, spec)?
+        };
         match &mut total {
             None => total = Some(c),
             Some(t) => t.merge(&c)?,
@@ -176,6 +187,13 @@ enum PredSource {
 
 /// Reads one file into counts.
 pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
+    let (agg, pred) = aggregate(path, spec)?;
+    counts_from_groups(path, spec, &pred, agg)
+}
+
+/// The one scan of a file: the group-by over key columns × raw label × raw
+/// prediction (× score bin), with counts, weight sums and value checks.
+fn aggregate(path: &Path, spec: &AuditSpec) -> Result<(DataFrame, PredSource)> {
     let format = format_of(path, spec.input_format)?;
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
@@ -306,8 +324,20 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
                 .sum()
                 .alias(A_SBAD),
         );
-        aggs.push(s.clone().sum().alias(A_SSUM));
-        aggs.push((s.clone() * s.clone()).sum().alias(A_SSUM2));
+        // Sums in fixed point (units of 1e-9): integer addition is exact and
+        // order-free, so every engine and every merge gives the same sums.
+        aggs.push(
+            (s.clone() * lit(SCORE_SCALE) + lit(0.5))
+                .cast(DataType::Int64)
+                .sum()
+                .alias(A_SSUM),
+        );
+        aggs.push(
+            (s.clone() * s.clone() * lit(SCORE_SCALE) + lit(0.5))
+                .cast(DataType::Int64)
+                .sum()
+                .alias(A_SSUM2),
+        );
         aggs.push(s.clone().min().alias(A_SMIN));
         aggs.push(s.clone().max().alias(A_SMAX));
         aggs.push(s.null_count().cast(DataType::UInt64).alias(A_SNULL));
@@ -325,7 +355,7 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
             .collect_with_engine(Engine::Streaming)
             .map(|r| r.unwrap_single())
     })?;
-    counts_from_groups(path, spec, &pred, agg)
+    Ok((agg, pred))
 }
 
 /// Textual form of a label or prediction value.
@@ -335,6 +365,10 @@ fn as_text(c: &Column) -> PolarsResult<StringChunked> {
 
 fn u64s(df: &DataFrame, name: &str) -> PolarsResult<UInt64Chunked> {
     Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.clone())
+}
+
+fn i64s(df: &DataFrame, name: &str) -> PolarsResult<Int64Chunked> {
+    Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
 }
 
 fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Float64Chunked> {
@@ -465,18 +499,6 @@ fn counts_from_groups(
     let cols = &spec.columns;
     let format = format_of(path, spec.input_format)?;
     let perr = |e: PolarsError| read_err(path, format, e);
-    if df.height() > MAX_CELLS {
-        return Err(Error::BadValues {
-            path: path.to_path_buf(),
-            column: key_columns(spec).join(", "),
-            problem: format!(
-                "the protected attributes have {} distinct combinations (more than {MAX_CELLS}); \
-                 audit fewer attributes together, or bucket fine-grained ones (e.g. age into bands)",
-                df.height()
-            ),
-        });
-    }
-
     let n = u64s(&df, A_N).map_err(perr)?;
     let rows_read: u64 = n.iter().flatten().sum();
     if rows_read == 0 {
@@ -595,8 +617,8 @@ fn counts_from_groups(
             counts.score_bins = spec.score_bins;
             Some((
                 u64s(&df, K_BIN).map_err(perr)?,
-                f64s(&df, A_SSUM).map_err(perr)?,
-                f64s(&df, A_SSUM2).map_err(perr)?,
+                i64s(&df, A_SSUM).map_err(perr)?,
+                i64s(&df, A_SSUM2).map_err(perr)?,
             ))
         }
         None => None,
@@ -608,7 +630,7 @@ fn counts_from_groups(
         let label = label_bin.get(labels.get(i));
         let p = match &pred_bin {
             Some(b) => b.get(preds.get(i)),
-            None => preds.get(i).map(|s| s == "true"),
+            None => preds.get(i).map(|s| s == "true" || s == "1"),
         };
         let Some(label) = label else {
             ex.missing_label += rows;
@@ -647,12 +669,23 @@ fn counts_from_groups(
                     .get_or_insert_with(|| Box::new(crate::score::ScoreHist::new(spec.score_bins)));
                 let l = usize::from(label);
                 h.bins[l][b as usize] += rows;
-                h.sum[l] += ssum.get(i).unwrap_or(0.0);
-                h.sum2[l] += ssum2.get(i).unwrap_or(0.0);
+                h.sum_e9[l] += i128::from(ssum.get(i).unwrap_or(0));
+                h.sum2_e9[l] += i128::from(ssum2.get(i).unwrap_or(0));
             }
         }
     }
     counts.excluded = ex;
+    if counts.cells.len() > MAX_CELLS {
+        return Err(Error::BadValues {
+            path: path.to_path_buf(),
+            column: key_columns(spec).join(", "),
+            problem: format!(
+                "the protected attributes have {} distinct combinations (more than {MAX_CELLS}); \
+                 audit fewer attributes together, or bucket fine-grained ones (e.g. age into bands)",
+                counts.cells.len()
+            ),
+        });
+    }
     if counts.rows_used() == 0 {
         return Err(Error::Empty {
             path: path.to_path_buf(),
@@ -704,4 +737,199 @@ pub fn write_frame(mut df: DataFrame, dst: &Path) -> Result<()> {
             .map_err(werr)?,
     }
     Ok(())
+}
+
+/// Public names of the counts-table columns (docs/counts-format.md), and the
+/// internal names of the group-by they come from.
+pub const COUNTS_COLUMNS: [(&str, &str); 16] = [
+    ("label", K_LABEL),
+    ("prediction", K_PRED),
+    ("score_bin", K_BIN),
+    ("n", A_N),
+    ("weight_sum", A_W),
+    ("weight_sq_sum", A_W2),
+    ("weight_min", A_WMIN),
+    ("weight_missing", A_WNULL),
+    ("weight_invalid", A_WBAD),
+    ("score_nan", A_SNAN),
+    ("score_out_of_range", A_SBAD),
+    ("score_sum_e9", A_SSUM),
+    ("score_sq_sum_e9", A_SSUM2),
+    ("score_min", A_SMIN),
+    ("score_max", A_SMAX),
+    ("score_missing", A_SNULL),
+];
+
+/// The counts table of one data file, in the public format: one row per
+/// (key columns, raw label, raw prediction, score bin). When the prediction
+/// is derived from the score, the `prediction` column holds the derived 0/1.
+pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
+    let (mut df, pred) = aggregate(path, spec)?;
+    let format = format_of(path, spec.input_format)?;
+    if let PredSource::Score(..) = pred {
+        // Rows without a score were excluded as missing_score: say so.
+        let c = Column::new("prediction_source".into(), vec!["score"; df.height()]);
+        df.with_column(c).map_err(|e| read_err(path, format, e))?;
+    }
+    for (public, internal) in COUNTS_COLUMNS {
+        if df.get_column_index(internal).is_some() {
+            df.rename(internal, public.into())
+                .map_err(|e| read_err(path, format, e))?;
+        }
+    }
+    // Booleans from a score threshold become 0/1.
+    if let Ok(c) = df.column("prediction") {
+        if c.dtype() == &DataType::Boolean {
+            let c = c
+                .cast(&DataType::UInt8)
+                .map_err(|e| read_err(path, format, e))?;
+            df.with_column(c).map_err(|e| read_err(path, format, e))?;
+        }
+    }
+    Ok(df)
+}
+
+/// Reads a counts table (CSV or Parquet) and checks it like raw data: labels
+/// and predictions binarized with the same rules, `n` whole and non-negative,
+/// duplicate cells summed.
+pub fn read_counts(path: &Path, spec: &AuditSpec) -> Result<Counts> {
+    let format = format_of(path, spec.input_format)?;
+    if !matches!(format, InputFormat::Csv | InputFormat::Parquet) {
+        return Err(Error::usage(format!(
+            "counts file '{}': counts are read from CSV or Parquet",
+            path.display()
+        )));
+    }
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(read_err(path, format, e));
+    }
+    let keys = key_columns(spec);
+    let mut df = guarded(path, format, || {
+        scan(path, format, &keys)?
+            .collect_with_engine(Engine::Streaming)
+            .map(|r| r.unwrap_single())
+    })?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let missing = |c: &str, role: &'static str| Error::MissingColumn {
+        path: path.to_path_buf(),
+        column: c.to_string(),
+        role,
+        available: names.join(", "),
+    };
+    for k in &keys {
+        if !names.contains(k) {
+            return Err(missing(k, "key column of the counts table"));
+        }
+    }
+    for c in ["label", "prediction", "n"] {
+        if !names.iter().any(|x| x == c) {
+            return Err(missing(c, "counts-table column"));
+        }
+    }
+    let perr = |e: PolarsError| read_err(path, format, e);
+    // n: whole, non-negative numbers.
+    let n = df
+        .column("n")
+        .map_err(perr)?
+        .cast(&DataType::Float64)
+        .map_err(perr)?;
+    let n = n.f64().map_err(perr)?;
+    let bad: Vec<f64> = n
+        .iter()
+        .flatten()
+        .filter(|v| *v < 0.0 || v.fract() != 0.0 || !v.is_finite())
+        .collect();
+    if !bad.is_empty() || n.null_count() > 0 {
+        return Err(Error::BadValues {
+            path: path.to_path_buf(),
+            column: "n".into(),
+            problem: format!(
+                "row counts must be whole non-negative numbers; {} row{} hold other values (e.g. {}){}",
+                bad.len(),
+                if bad.len() == 1 { "" } else { "s" },
+                bad.first().map(|v| fmt_num(*v)).unwrap_or_else(|| "null".into()),
+                if n.null_count() > 0 { format!(", {} empty", n.null_count()) } else { String::new() }
+            ),
+        });
+    }
+    for (public, internal) in COUNTS_COLUMNS {
+        if df.get_column_index(public).is_some() {
+            df.rename(public, internal.into()).map_err(perr)?;
+        }
+    }
+    let mut spec = spec.clone();
+    // Errors name the counts table's own columns.
+    spec.columns.label = "label".into();
+    spec.columns.prediction = Some("prediction".into());
+    let has = |c: &str| df.get_column_index(c).is_some();
+    let weighted = has(A_W);
+    spec.columns.weight = weighted.then(|| "weight".to_string());
+    spec.columns.score = has(K_BIN).then(|| "score".to_string());
+    if weighted && !has(A_W2) {
+        return Err(missing(
+            "weight_sq_sum",
+            "counts-table column (with weight_sum)",
+        ));
+    }
+    if spec.columns.score.is_some() {
+        for c in ["score_sum_e9", "score_sq_sum_e9"] {
+            if !names.iter().any(|x| x == c) {
+                return Err(missing(c, "counts-table column (with score_bin)"));
+            }
+        }
+        let b = df
+            .column(K_BIN)
+            .map_err(perr)?
+            .cast(&DataType::Float64)
+            .map_err(perr)?;
+        if let Some(max) = b.f64().map_err(perr)?.max() {
+            if max > spec.score_bins as f64 || max < 0.0 || max.fract() != 0.0 {
+                return Err(Error::BadValues {
+                    path: path.to_path_buf(),
+                    column: "score_bin".into(),
+                    problem: format!(
+                        "score bins must be whole numbers from 0 to --score-bins ({}); found {}",
+                        spec.score_bins,
+                        fmt_num(max)
+                    ),
+                });
+            }
+        }
+    }
+    // Optional checks default to "nothing wrong".
+    let h = df.height();
+    for (c, zero_u) in [
+        (A_WMIN, false),
+        (A_WNULL, true),
+        (A_WBAD, true),
+        (A_SNAN, true),
+        (A_SBAD, true),
+        (A_SMIN, false),
+        (A_SMAX, false),
+        (A_SNULL, true),
+    ] {
+        if df.get_column_index(c).is_none() {
+            let col = if zero_u {
+                Column::new(c.into(), vec![0u64; h])
+            } else {
+                Column::new(c.into(), vec![0f64; h])
+            };
+            df.with_column(col).map_err(perr)?;
+        }
+    }
+    let from_score = df
+        .column("prediction_source")
+        .ok()
+        .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(|v| v == "score")))
+        .unwrap_or(false);
+    let pred = if from_score {
+        PredSource::Score("score".into(), spec.columns.threshold)
+    } else {
+        PredSource::Column("prediction".into())
+    };
+    counts_from_groups(path, &spec, &pred, df)
 }

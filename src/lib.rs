@@ -31,6 +31,7 @@ pub mod inequality;
 pub mod ingest;
 pub mod metrics;
 pub mod report;
+pub mod scaleout;
 pub mod score;
 pub mod spec;
 pub mod stats;

@@ -15,9 +15,11 @@ use serde::Serialize;
 pub struct ScoreHist {
     /// Rows per bin, by label.
     pub bins: [Vec<u64>; 2],
-    /// Exact sums of scores and of squared scores, by label.
-    pub sum: [f64; 2],
-    pub sum2: [f64; 2],
+    /// Sums of scores and of squared scores, by label, in units of 1e-9
+    /// (each value rounded to 1e-9 once; the sums are then exact integers, the
+    /// same in any order, on any engine).
+    pub sum_e9: [i128; 2],
+    pub sum2_e9: [i128; 2],
 }
 
 impl ScoreHist {
@@ -25,8 +27,8 @@ impl ScoreHist {
     pub fn new(n_bins: usize) -> Self {
         ScoreHist {
             bins: [vec![0; n_bins + 1], vec![0; n_bins + 1]],
-            sum: [0.0; 2],
-            sum2: [0.0; 2],
+            sum_e9: [0; 2],
+            sum2_e9: [0; 2],
         }
     }
 
@@ -44,13 +46,23 @@ impl ScoreHist {
             for (a, b) in self.bins[l].iter_mut().zip(&o.bins[l]) {
                 *a += b;
             }
-            self.sum[l] += o.sum[l];
-            self.sum2[l] += o.sum2[l];
+            self.sum_e9[l] += o.sum_e9[l];
+            self.sum2_e9[l] += o.sum2_e9[l];
         }
     }
 
     pub fn count(&self, label: usize) -> u64 {
         self.bins[label].iter().sum()
+    }
+
+    /// Sum of scores of a label.
+    pub fn sum(&self, label: usize) -> f64 {
+        self.sum_e9[label] as f64 / 1e9
+    }
+
+    /// Sum of squared scores of a label.
+    pub fn sum2(&self, label: usize) -> f64 {
+        self.sum2_e9[label] as f64 / 1e9
     }
 }
 
@@ -78,19 +90,19 @@ pub fn auc(h: &ScoreHist) -> Option<f64> {
     Some(s / (n0 as f64 * n1 as f64))
 }
 
-/// Mean score among rows of a label (exact, from the sums).
+/// Mean score among rows of a label (from the sums; within 5e-10).
 pub fn mean_score(h: &ScoreHist, label: usize) -> Option<f64> {
     let n = h.count(label);
-    (n > 0).then(|| h.sum[label] / n as f64)
+    (n > 0).then(|| h.sum(label) / n as f64)
 }
 
-/// Brier score: mean of (s − y)², exact from the sums.
+/// Brier score: mean of (s − y)², from the sums (within 1e-9).
 pub fn brier(h: &ScoreHist) -> Option<f64> {
     let n = h.count(0) + h.count(1);
     if n == 0 {
         return None;
     }
-    let sq = h.sum2[0] + (h.sum2[1] - 2.0 * h.sum[1] + h.count(1) as f64);
+    let sq = h.sum2(0) + (h.sum2(1) - 2.0 * h.sum(1) + h.count(1) as f64);
     Some(sq / n as f64)
 }
 
@@ -170,8 +182,8 @@ mod tests {
         let mut h = ScoreHist::new(nb);
         for &(s, y) in scores {
             h.bins[y][bin_of(s, nb)] += 1;
-            h.sum[y] += s;
-            h.sum2[y] += s * s;
+            h.sum_e9[y] += (s * 1e9 + 0.5) as i128;
+            h.sum2_e9[y] += (s * s * 1e9 + 0.5) as i128;
         }
         h
     }

@@ -47,6 +47,9 @@ struct SpecFile {
 struct DataSection {
     #[serde(default)]
     paths: Vec<PathBuf>,
+    /// Pre-aggregated counts tables.
+    #[serde(default)]
+    counts: Vec<PathBuf>,
     #[serde(default)]
     format: Option<String>,
     #[serde(default)]
@@ -201,6 +204,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
     let col_defaults = Columns::default();
     let audit = AuditSpec {
         data: d.paths.iter().map(|p| resolve(&base, p)).collect(),
+        counts: d.counts.iter().map(|p| resolve(&base, p)).collect(),
         input_format: d
             .format
             .as_deref()

@@ -306,6 +306,8 @@ impl Default for ModelInfo {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditSpec {
     pub data: Vec<PathBuf>,
+    /// Pre-aggregated counts tables (docs/counts-format.md), merged with the data.
+    pub counts: Vec<PathBuf>,
     pub input_format: Option<InputFormat>,
     pub columns: Columns,
     pub attributes: Vec<String>,
@@ -326,6 +328,7 @@ impl AuditSpec {
     pub fn new(data: Vec<PathBuf>, attributes: Vec<String>) -> Self {
         AuditSpec {
             data,
+            counts: vec![],
             input_format: None,
             columns: Columns::default(),
             attributes,
@@ -341,7 +344,7 @@ impl AuditSpec {
 
     /// Checks what can be checked before reading any data.
     pub fn validate(&self) -> Result<()> {
-        if self.data.is_empty() {
+        if self.data.is_empty() && self.counts.is_empty() {
             return Err(Error::usage("no data file given"));
         }
         if self.attributes.is_empty() {

@@ -9,6 +9,8 @@ use serde_json::Value;
 mod bad_input;
 mod browser;
 mod cli;
+mod counts;
+mod engines;
 mod findings;
 mod history;
 mod peers;
