@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::{self, Report};
 use crate::governance::history::{self, Store};
 use crate::report::{write_atomic, Format};
-use crate::spec::{file, AuditSpec, FailOn, Favorable, InputFormat, References, RiskTier, Spec};
+use crate::spec::{
+    file, AuditSpec, FailOn, Favorable, InputFormat, PostgresSource, References, RiskTier, Spec,
+};
 use crate::stats::{CiMethod, PAdjust};
 
 #[derive(Parser, Debug)]
@@ -68,12 +70,6 @@ pub struct SqlArgs {
     /// SQL dialect.
     #[arg(long, value_name = "spark|postgres|trino|duckdb")]
     pub dialect: String,
-    /// Table (or view) holding the decisions, e.g. lake.decisions.
-    #[arg(long, value_name = "T")]
-    pub table: String,
-    /// Row filter, e.g. a time window: "decided_at >= DATE '2026-10-01'".
-    #[arg(long = "where", value_name = "CONDITION")]
-    pub filter: Option<String>,
     #[command(flatten)]
     pub audit: AuditArgs,
 }
@@ -123,6 +119,19 @@ pub struct AuditArgs {
     /// besides data files: see docs/counts-format.md.
     #[arg(long = "counts", value_name = "FILE")]
     pub counts: Vec<PathBuf>,
+    /// A PostgreSQL server to audit a table on (URL or key=value connection
+    /// string; PGPASSWORD is used when it has no password): the server runs
+    /// the counts query and only the counts leave it. Needs --table.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// Table (or view) holding the decisions, e.g. lake.decisions (for
+    /// --postgres and the `sql` command).
+    #[arg(long, value_name = "T")]
+    pub table: Option<String>,
+    /// Row filter, e.g. a time window: "decided_at >= DATE '2026-10-01'" (for
+    /// --postgres and the `sql` command).
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub filter: Option<String>,
     /// Input format, when the extension does not tell.
     #[arg(long, value_name = "csv|parquet|ndjson|ipc")]
     pub input_format: Option<String>,
@@ -389,6 +398,32 @@ impl AuditArgs {
                 a.data.clear();
             }
         }
+        match (&self.postgres, &self.table) {
+            (Some(url), Some(table)) => {
+                a.postgres = Some(PostgresSource {
+                    url: url.clone(),
+                    table: table.clone(),
+                    filter: self.filter.clone(),
+                });
+                if self.data.is_empty() {
+                    a.data.clear();
+                }
+                if self.counts.is_empty() {
+                    a.counts.clear();
+                }
+            }
+            (Some(_), None) => {
+                return Err(crate::Error::usage(
+                    "--postgres needs --table T: the table or view holding the decisions",
+                ))
+            }
+            (None, _) if !allow_no_data && (self.table.is_some() || self.filter.is_some()) => {
+                return Err(crate::Error::usage(
+                    "--table and --where go with --postgres URL (or the sql command)",
+                ))
+            }
+            (None, _) => {}
+        }
         if let Some(f) = &self.input_format {
             a.input_format = Some(InputFormat::parse(f)?);
         }
@@ -486,9 +521,11 @@ impl AuditArgs {
                 *slot = v.clone();
             }
         }
-        if spec.audit.data.is_empty() && spec.audit.counts.is_empty() && !allow_no_data {
+        let a = &spec.audit;
+        if a.data.is_empty() && a.counts.is_empty() && a.postgres.is_none() && !allow_no_data {
             return Err(crate::Error::usage(
-                "no data file given: pass DATA (or --counts FILE), or set [data] paths in the --spec file",
+                "no data file given: pass DATA (or --counts FILE, or --postgres URL --table T), \
+                 or set [data] paths in the --spec file",
             ));
         }
         Ok((spec, record))
@@ -524,11 +561,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::Counts(a) => counts_cmd(&a),
         Command::Sql(a) => {
             let (spec, _) = a.audit.to_spec_allow_no_data()?;
+            let table = a.audit.table.as_deref().ok_or_else(|| {
+                crate::Error::usage("sql needs --table T: the table or view holding the decisions")
+            })?;
             let sql = crate::scaleout::counts_query(
                 crate::scaleout::Dialect::parse(&a.dialect)?,
-                &a.table,
+                table,
                 &spec.audit,
-                a.filter.as_deref(),
+                a.audit.filter.as_deref(),
             )?;
             println!("{sql}");
             Ok(ExitCode::SUCCESS)
@@ -833,6 +873,13 @@ fn counts_cmd(a: &CountsArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| crate::Error::usage("counts needs --out FILE.parquet (or .csv)"))?;
     let mut s = spec.audit.clone();
     s.validate()?;
+    if s.data.is_empty() || !s.counts.is_empty() || s.postgres.is_some() {
+        return Err(crate::Error::usage(
+            "counts reads data files (DATA ...) only; counts tables and --postgres sources are \
+             audited directly with audit --counts / --postgres",
+        )
+        .into());
+    }
     s.data = crate::ingest::expand_paths(&s.data)?;
     let mut frames = vec![];
     for p in &s.data {

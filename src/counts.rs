@@ -138,6 +138,9 @@ pub struct Counts {
     /// Index in `attributes` of the stratification column, if any: a key of
     /// the cells but not a protected attribute.
     pub stratum: Option<usize>,
+    /// Inputs that are not files, with the SHA-256 of what was received
+    /// (a counts table computed by a PostgreSQL server), for the evidence trail.
+    pub fetched: Vec<(String, String)>,
 }
 
 impl Counts {
@@ -150,6 +153,7 @@ impl Counts {
             excluded: Exclusions::default(),
             score_bins: 0,
             stratum: None,
+            fetched: vec![],
         }
     }
 
@@ -188,6 +192,7 @@ impl Counts {
         }
         self.rows_read += other.rows_read;
         self.excluded.add(&other.excluded);
+        self.fetched.extend(other.fetched.iter().cloned());
         Ok(())
     }
 

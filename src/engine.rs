@@ -65,13 +65,11 @@ pub struct HistoryPoint {
 }
 
 impl Report {
-    /// Computes the SHA-256 of every data file (once).
+    /// Computes the SHA-256 of every input (once): data files, counts files,
+    /// and the counts tables received from a server.
     pub fn compute_digests(&mut self) -> Result<()> {
         if self.data_digests.is_empty() {
-            for p in &self.audit.spec.data {
-                self.data_digests
-                    .push((p.display().to_string(), history::sha256_file(p)?));
-            }
+            self.data_digests = input_digests(&self.audit)?;
         }
         Ok(())
     }
@@ -289,20 +287,29 @@ pub fn report_from_audit(
     })
 }
 
+/// The SHA-256 of every input of an audit, named as the report names them.
+fn input_digests(a: &Audit) -> Result<Vec<(String, String)>> {
+    let mut out = vec![];
+    for p in a.spec.data.iter().chain(&a.spec.counts) {
+        out.push((p.display().to_string(), history::sha256_file(p)?));
+    }
+    out.extend(a.counts.fetched.iter().cloned());
+    Ok(out)
+}
+
 /// The stored form of a report: rendered JSON and Markdown, the spec text and
 /// the SHA-256 of every input.
 pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
     let a = &report.audit;
-    let mut data = vec![];
-    if report.data_digests.is_empty() {
-        for p in &a.spec.data {
-            data.push(serde_json::json!({"path": p.display().to_string(), "sha256": history::sha256_file(p)?}));
-        }
+    let digests = if report.data_digests.is_empty() {
+        input_digests(a)?
     } else {
-        for (p, h) in &report.data_digests {
-            data.push(serde_json::json!({"path": p, "sha256": h}));
-        }
-    }
+        report.data_digests.clone()
+    };
+    let data: Vec<serde_json::Value> = digests
+        .iter()
+        .map(|(p, h)| serde_json::json!({"path": p, "sha256": h}))
+        .collect();
     let spec_text = match &spec.spec_file {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
             crate::Error::usage(format!("cannot read spec file '{}': {e}", p.display()))

@@ -37,6 +37,10 @@ pub enum Error {
     #[error("data file '{path}': {problem}")]
     Empty { path: PathBuf, problem: String },
 
+    /// A warehouse engine could not run the counts query.
+    #[error("{source_name}: {reason}")]
+    Warehouse { source_name: String, reason: String },
+
     /// The arguments or specification are inconsistent.
     #[error("{0}")]
     Usage(String),

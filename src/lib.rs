@@ -37,5 +37,6 @@ pub mod spec;
 pub mod stats;
 pub mod sweep;
 pub mod synth;
+pub mod warehouse;
 
 pub use error::{Error, Result};

@@ -556,22 +556,27 @@ fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<RunSummary> {
 }
 
 fn finding_row(r: &rusqlite::Row) -> rusqlite::Result<FindingRow> {
+    finding_row_at(r, 0)
+}
+
+/// A finding whose `FINDING_COLS` start at column `o` of the row.
+fn finding_row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<FindingRow> {
     Ok(FindingRow {
-        finding_id: r.get(0)?,
-        check_id: r.get(1)?,
-        metric: r.get(2)?,
-        attribute: r.get(3)?,
-        grp: r.get(4)?,
-        status: r.get(5)?,
-        severity: r.get(6)?,
-        value: r.get(7)?,
-        ci_low: r.get(8)?,
-        ci_high: r.get(9)?,
-        p_value: r.get(10)?,
-        p_adjusted: r.get(11)?,
-        significant: r.get(12)?,
-        trend: r.get(13)?,
-        statement: r.get(14)?,
+        finding_id: r.get(o)?,
+        check_id: r.get(o + 1)?,
+        metric: r.get(o + 2)?,
+        attribute: r.get(o + 3)?,
+        grp: r.get(o + 4)?,
+        status: r.get(o + 5)?,
+        severity: r.get(o + 6)?,
+        value: r.get(o + 7)?,
+        ci_low: r.get(o + 8)?,
+        ci_high: r.get(o + 9)?,
+        p_value: r.get(o + 10)?,
+        p_adjusted: r.get(o + 11)?,
+        significant: r.get(o + 12)?,
+        trend: r.get(o + 13)?,
+        statement: r.get(o + 14)?,
     })
 }
 
@@ -711,23 +716,7 @@ impl Store {
         let rows = self.q(st.query_map(params![model, metric, attribute], |r| {
             let s = summary_row(r)?;
             // Finding columns follow the 11 summary columns.
-            let f = FindingRow {
-                finding_id: r.get(11)?,
-                check_id: r.get(12)?,
-                metric: r.get(13)?,
-                attribute: r.get(14)?,
-                grp: r.get(15)?,
-                status: r.get(16)?,
-                severity: r.get(17)?,
-                value: r.get(18)?,
-                ci_low: r.get(19)?,
-                ci_high: r.get(20)?,
-                p_value: r.get(21)?,
-                p_adjusted: r.get(22)?,
-                significant: r.get(23)?,
-                trend: r.get(24)?,
-                statement: r.get(25)?,
-            };
+            let f = finding_row_at(r, 11)?;
             Ok((s, f))
         }))?;
         self.q(rows.collect())

@@ -276,6 +276,22 @@ pub fn audit_json(audit: &Audit) -> Json {
     let weighted = counts.weighted;
     let c = &spec.columns;
     let paths: Vec<String> = spec.data.iter().map(|p| p.display().to_string()).collect();
+    let counts_paths: Vec<String> = spec
+        .counts
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let fetched: Vec<Json> = counts
+        .fetched
+        .iter()
+        .map(|(name, sha)| json!({"source": name, "counts_sha256": sha}))
+        .collect();
+    let all: Vec<String> = paths
+        .iter()
+        .chain(&counts_paths)
+        .cloned()
+        .chain(counts.fetched.iter().map(|(n, _)| n.clone()))
+        .collect();
     let ex = &counts.excluded;
     let (overall_metrics, overall_undefined) = rates_json(&audit.overall, &audit.overall_ci);
     let mut overall = Map::new();
@@ -302,8 +318,10 @@ pub fn audit_json(audit: &Audit) -> Json {
         "schema_version": SCHEMA_VERSION,
         "engine": {"name": "fairaudit", "version": env!("CARGO_PKG_VERSION")},
         "dataset": {
-            "path": paths.join(", "),
+            "path": all.join(", "),
             "paths": paths,
+            "counts_paths": counts_paths,
+            "warehouse": fetched,
             "rows": counts.rows_read,
             "rows_used": counts.rows_used(),
             "excluded": {

@@ -227,6 +227,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         score_bins: d.score_bins.unwrap_or(1000),
         calibration_bins: d.calibration_bins.unwrap_or(10),
         stratify: f.attributes.stratify,
+        postgres: None,
     };
     if let Some(checks) = &f.checks {
         for c in checks {

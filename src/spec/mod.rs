@@ -321,6 +321,29 @@ pub struct AuditSpec {
     pub calibration_bins: usize,
     /// A legitimate factor to condition on (conditional demographic parity).
     pub stratify: Option<String>,
+    /// A PostgreSQL table whose counts the server computes (`--postgres`).
+    pub postgres: Option<PostgresSource>,
+}
+
+/// A table on a PostgreSQL server, audited through the counts query it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostgresSource {
+    /// Connection string (URL or key=value); never written out with its password.
+    pub url: String,
+    pub table: String,
+    /// Row filter (`--where`), e.g. a time window.
+    pub filter: Option<String>,
+}
+
+impl Serialize for PostgresSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PostgresSource", 3)?;
+        st.serialize_field("url", &crate::warehouse::redact(&self.url))?;
+        st.serialize_field("table", &self.table)?;
+        st.serialize_field("filter", &self.filter)?;
+        st.end()
+    }
 }
 
 impl AuditSpec {
@@ -339,12 +362,13 @@ impl AuditSpec {
             score_bins: 1000,
             calibration_bins: 10,
             stratify: None,
+            postgres: None,
         }
     }
 
     /// Checks what can be checked before reading any data.
     pub fn validate(&self) -> Result<()> {
-        if self.data.is_empty() && self.counts.is_empty() {
+        if self.data.is_empty() && self.counts.is_empty() && self.postgres.is_none() {
             return Err(Error::usage("no data file given"));
         }
         if self.attributes.is_empty() {

@@ -324,6 +324,32 @@ fn several_files_merge_through_the_counts() {
     assert_eq!(parts["dataset"]["rows"], 1000);
 }
 
+/// File names are taken literally (globs are expanded before polars sees a
+/// path): spaces, `#`, `%20`, `?` and `..` segments, in every format.
+#[test]
+fn paths_with_odd_characters_are_read_in_every_format() {
+    let base = audit_json(&["fixtures/german_credit.csv", "--attr", "sex"]);
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd dir #1").join("a%20b");
+    std::fs::create_dir_all(&odd).unwrap();
+    // polars' NDJSON scan always expands globs, so no `?` in that name.
+    for name in ["g c?.csv", "g c?.parquet", "g c?.arrow", "g c.ndjson"] {
+        let p = odd.join(name);
+        fairaudit::ingest::convert(&fixture("german_credit.csv"), &p).unwrap();
+        // Reached through a `..` segment.
+        let via = dir
+            .path()
+            .join("odd dir #1")
+            .join("a%20b")
+            .join("..")
+            .join("a%20b")
+            .join(name);
+        let r = audit_json(&[via.to_str().unwrap(), "--attr", "sex"]);
+        assert_eq!(base["attributes"], r["attributes"], "{name}");
+        assert_eq!(r["dataset"]["rows"], 1000, "{name}");
+    }
+}
+
 #[test]
 fn out_writes_the_file_and_table_is_readable() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,35 +1,7 @@
 //! Counts tables: `fairaudit counts` writes them, `audit --counts` reads them,
 //! and the audit of the counts of a file is the audit of the file.
 
-use serde_json::Value;
-
-use crate::{fairaudit, fixture, temp_file};
-
-fn audit(source: &[&str], flags: &[&str]) -> Value {
-    let o = fairaudit()
-        .arg("audit")
-        .args(source)
-        .args(flags)
-        .args([
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--as-of",
-            "2026-11-28",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let m = v.as_object_mut().unwrap();
-    m.remove("generated_at");
-    m.remove("run_id");
-    let d = m.get_mut("dataset").unwrap().as_object_mut().unwrap();
-    d.remove("path");
-    d.remove("paths");
-    v
-}
+use crate::{audit_normalized as audit, fairaudit, fixture, temp_file};
 
 fn counts(data: &[&str], flags: &[&str], out: &std::path::Path) {
     let o = fairaudit()

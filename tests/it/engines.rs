@@ -1,15 +1,14 @@
 //! The counts query on real engines: DuckDB and Spark (Python packages) and
 //! PostgreSQL (a server reachable through the PG* environment variables).
 //! For each, the audit of the engine's counts equals the audit of the data file
-//! itself, number for number. An engine that is absent is skipped with a
-//! notice; `.ci/run` installs and starts them.
+//! itself, number for number; so does `audit --postgres`, which runs the
+//! query itself. An engine that is absent is skipped with a notice;
+//! `.ci/run` installs and starts them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
 
-use serde_json::Value;
-
-use crate::{fairaudit, fixture};
+use crate::{audit_normalized as audit, fairaudit, fixture};
 
 fn engine_python() -> Option<String> {
     let py = std::env::var("FAIRAUDIT_ENGINE_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -30,40 +29,9 @@ fn postgres_ready() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The report without what legitimately differs: run identity and paths.
-fn normalized(mut v: Value) -> Value {
-    let o = v.as_object_mut().unwrap();
-    for k in ["generated_at", "run_id"] {
-        o.remove(k);
-    }
-    let d = o.get_mut("dataset").unwrap().as_object_mut().unwrap();
-    d.remove("path");
-    d.remove("paths");
-    v
-}
-
-fn audit(source: &[&str], flags: &[&str]) -> Value {
+fn sql(dialect: &str, table: &str, flags: &[&str]) -> String {
     let o = fairaudit()
-        .arg("audit")
-        .args(source)
-        .args(flags)
-        .args([
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--as-of",
-            "2026-11-28",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    normalized(serde_json::from_slice(&o.stdout).unwrap())
-}
-
-fn sql(dialect: &str, flags: &[&str]) -> String {
-    let o = fairaudit()
-        .args(["sql", "--dialect", dialect, "--table", "decisions"])
+        .args(["sql", "--dialect", dialect, "--table", table])
         .args(flags)
         .output()
         .unwrap();
@@ -136,7 +104,7 @@ fn check_engine(engine: &str, dialect: &str, py: &str) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engines/run_query.py");
     for c in cases(dir.path()) {
         let query = dir.path().join("q.sql");
-        std::fs::write(&query, sql(dialect, &c.flags)).unwrap();
+        std::fs::write(&query, sql(dialect, "decisions", &c.flags)).unwrap();
         let out = dir.path().join(format!("{engine}-counts.csv"));
         let o = Proc::new(py)
             .arg(&script)
@@ -187,4 +155,151 @@ fn postgres_counts_audit_equals_the_file() {
         Some(py) if postgres_ready() => check_engine("postgres", "postgres", &py),
         _ => eprintln!("NOTICE: no PostgreSQL server reachable through PG* variables; skipped"),
     }
+}
+
+/// The connection string of the test server, from the PG* variables.
+fn pg_conn() -> String {
+    let v = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.into());
+    format!(
+        "host={} port={} user={} dbname={}",
+        v("PGHOST", "localhost"),
+        v("PGPORT", "5432"),
+        v("PGUSER", "postgres"),
+        v("PGDATABASE", "postgres")
+    )
+}
+
+/// Loads `data` into the test server as `table` (with the script the other
+/// engine tests use; its counts output is not needed here).
+fn pg_load(py: &str, data: &Path, table: &str, dir: &Path) {
+    let query = dir.join(format!("{table}.sql"));
+    std::fs::write(&query, format!("SELECT COUNT(*) FROM \"{table}\"")).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engines/run_query.py");
+    let o = Proc::new(py)
+        .arg(&script)
+        .arg("postgres")
+        .arg(data)
+        .arg(&query)
+        .arg(dir.join(format!("{table}.csv")))
+        .arg(table)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn postgres_direct_audit_equals_the_file() {
+    let Some(py) = engine_python().filter(|_| postgres_ready()) else {
+        eprintln!("NOTICE: no PostgreSQL server reachable through PG* variables; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (i, c) in cases(dir.path()).into_iter().enumerate() {
+        let table = format!("fa_direct_{i}");
+        pg_load(&py, &c.data, &table, dir.path());
+        let local = audit(&[c.data.to_str().unwrap()], &c.flags);
+        let direct = audit(&["--postgres", &pg_conn(), "--table", &table], &c.flags);
+        assert_eq!(
+            local,
+            direct,
+            "audit --postgres differs from the file's audit ({})",
+            c.data.display()
+        );
+    }
+    // The report names the source and the digest of the counts received; a
+    // --where filter is applied by the server.
+    let german = fixture("german_credit.csv");
+    let text = std::fs::read_to_string(&german).unwrap();
+    let mut lines = text.lines();
+    let sex = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "sex")
+        .unwrap();
+    let female = lines
+        .filter(|l| l.split(',').nth(sex) == Some("female"))
+        .count();
+    assert!(female > 0 && female < 1000);
+    let r = crate::audit_json(&[
+        "--postgres",
+        &pg_conn(),
+        "--table",
+        "fa_direct_0",
+        "--where",
+        "sex = 'female'",
+        "--attr",
+        "age_group",
+        "--bootstrap",
+        "0",
+    ]);
+    assert_eq!(r["dataset"]["rows"], female as u64);
+    let w = &r["dataset"]["warehouse"][0];
+    assert!(
+        w["source"].as_str().unwrap().ends_with("table fa_direct_0"),
+        "{w}"
+    );
+    let sha = w["counts_sha256"].as_str().unwrap();
+    assert!(sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit()));
+    // A table that does not exist: exit 2 with the server's reason.
+    fairaudit()
+        .args([
+            "audit",
+            "--postgres",
+            &pg_conn(),
+            "--table",
+            "no_such_table",
+        ])
+        .args(["--attr", "sex"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the counts query failed"))
+        .stderr(predicates::str::contains("no_such_table"));
+}
+
+#[test]
+fn postgres_connection_errors_name_the_server_without_the_password() {
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--postgres",
+            "postgresql://auditor:topsecret@127.0.0.1:1/risk",
+            "--table",
+            "decisions",
+            "--attr",
+            "sex",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("postgres postgresql://auditor:***@127.0.0.1:1/risk table decisions")
+            && err.contains("cannot connect"),
+        "{err}"
+    );
+    assert!(!err.contains("topsecret"), "{err}");
+}
+
+#[test]
+fn postgres_flags_need_each_other() {
+    fairaudit()
+        .args(["audit", "--postgres", "host=/nowhere", "--attr", "sex"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--postgres needs --table T"));
+    fairaudit()
+        .args([
+            "audit",
+            "fixtures/german_credit.csv",
+            "--table",
+            "t",
+            "--attr",
+            "sex",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--table and --where go with --postgres",
+        ));
 }
