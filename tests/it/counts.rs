@@ -181,6 +181,21 @@ fn malformed_counts_get_clear_errors() {
     assert_eq!(a["counts"]["tp"], 12);
 }
 
+/// `counts` writes the counts of data files; given only counts tables it says
+/// so (it used to have nothing to stack).
+#[test]
+fn counts_command_reads_data_files_only() {
+    let (_d, p) = temp_file("c.csv", "g,label,prediction,n\na,1,1,5\n");
+    let out = p.with_file_name("out.parquet");
+    fairaudit()
+        .args(["counts", "--counts", p.to_str().unwrap(), "--attr", "g", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("counts reads data files"));
+    assert!(!out.exists());
+}
+
 #[test]
 fn sql_per_dialect() {
     for (dialect, quote) in [

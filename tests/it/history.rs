@@ -722,3 +722,54 @@ fn oscal_assessment_results_have_the_required_structure() {
         .iter()
         .all(|r| r["status"] == "open" && uuid(&r["uuid"])));
 }
+
+/// The Python that has compliance-trestle (NIST's OSCAL model), if any.
+fn oscal_python() -> Option<String> {
+    let py = std::env::var("FAIRAUDIT_ENGINE_PYTHON").unwrap_or_else(|_| "python3".into());
+    Proc::new(&py)
+        .args(["-c", "import trestle.oscal.assessment_results"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(py)
+}
+
+fn assert_valid_oscal(py: &str, file: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oscal/validate.py");
+    let o = Proc::new(py).arg(script).arg(file).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.trim() == "VALID",
+        "{} is not valid OSCAL assessment results: {out}{}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The OSCAL output and the evidence pack's OSCAL file validate against the
+/// NIST OSCAL assessment-results model (compliance-trestle's classes, which
+/// reject unknown keys, missing fields, malformed UUIDs and dates).
+#[test]
+fn oscal_validates_against_the_nist_model() {
+    let Some(py) = oscal_python() else {
+        eprintln!("NOTICE: compliance-trestle not found; set FAIRAUDIT_ENGINE_PYTHON; skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Failing findings (with risks), a score, weights off.
+    let direct = dir.path().join("oscal.json");
+    let o = fairaudit()
+        .args(["audit", "--spec", SPEC, "--format", "oscal", "--bootstrap", "0"])
+        .args(["--score", "score", "--as-of", "2026-11-28", "--out"])
+        .arg(&direct)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_valid_oscal(&py, &direct);
+    // The evidence pack of a recorded run.
+    let store = dir.path().join("h.db");
+    record(&store, &fixture("german_credit.csv"), "2026-11-02", &["--bootstrap", "0"]);
+    let pack = dir.path().join("pack");
+    let (code, _, err) = cmd(&store, &["evidence", "1", "--out", pack.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_valid_oscal(&py, &pack.join("oscal-assessment-results.json"));
+}
