@@ -188,7 +188,14 @@ fn counts_command_reads_data_files_only() {
     let (_d, p) = temp_file("c.csv", "g,label,prediction,n\na,1,1,5\n");
     let out = p.with_file_name("out.parquet");
     fairaudit()
-        .args(["counts", "--counts", p.to_str().unwrap(), "--attr", "g", "--out"])
+        .args([
+            "counts",
+            "--counts",
+            p.to_str().unwrap(),
+            "--attr",
+            "g",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(2)

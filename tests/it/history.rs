@@ -758,16 +758,34 @@ fn oscal_validates_against_the_nist_model() {
     // Failing findings (with risks), a score, weights off.
     let direct = dir.path().join("oscal.json");
     let o = fairaudit()
-        .args(["audit", "--spec", SPEC, "--format", "oscal", "--bootstrap", "0"])
+        .args([
+            "audit",
+            "--spec",
+            SPEC,
+            "--format",
+            "oscal",
+            "--bootstrap",
+            "0",
+        ])
         .args(["--score", "score", "--as-of", "2026-11-28", "--out"])
         .arg(&direct)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_valid_oscal(&py, &direct);
     // The evidence pack of a recorded run.
     let store = dir.path().join("h.db");
-    record(&store, &fixture("german_credit.csv"), "2026-11-02", &["--bootstrap", "0"]);
+    record(
+        &store,
+        &fixture("german_credit.csv"),
+        "2026-11-02",
+        &["--bootstrap", "0"],
+    );
     let pack = dir.path().join("pack");
     let (code, _, err) = cmd(&store, &["evidence", "1", "--out", pack.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
