@@ -212,14 +212,7 @@ impl Exporter for HtmlExporter {
                     "id": f.id, "title": f.title, "statement": f.statement,
                     "status": f.status.name(), "severity": f.severity.name(),
                     "controls": f.controls, "risks": f.risks, "trend": f.trend,
-                    "evidence": f.evidence.group.as_ref().map(|g| format!(
-                        "{}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_))
-                        .into_iter()
-                        .chain(f.evidence.reference.as_ref().map(|g| format!(
-                            "reference {}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_)))
-                        .chain(f.evidence.groups.iter().map(|g| format!(
-                            "{}: n {}, TP {}, FP {}, TN {}, FN {}", g.group, g.n, g.tp, g.fp, g.tn, g.fn_)))
-                        .collect::<Vec<_>>(),
+                    "evidence": evidence_lines(&f.evidence),
                 })
             })
             .collect();
@@ -256,5 +249,78 @@ impl Exporter for HtmlExporter {
         env.get_template("report.html")
             .and_then(|t| t.render(ctx))
             .map_err(|e| Error::usage(format!("HTML template: {e:#}")))
+    }
+}
+
+/// The counts behind a finding, one line per group; the reference group is
+/// marked where it appears among the groups, else given on its own line.
+fn evidence_lines(e: &crate::checks::Evidence) -> Vec<String> {
+    let line = |g: &crate::checks::EvidenceCounts, tag: &str| {
+        format!(
+            "{}{tag}: n {}, TP {}, FP {}, TN {}, FN {}",
+            g.group, g.n, g.tp, g.fp, g.tn, g.fn_
+        )
+    };
+    let ref_name = e.reference.as_ref().map(|r| r.group.as_str());
+    let ref_listed = e.groups.iter().any(|g| Some(g.group.as_str()) == ref_name);
+    let mut out: Vec<String> = e.group.iter().map(|g| line(g, "")).collect();
+    if let Some(r) = e.reference.as_ref().filter(|_| !ref_listed) {
+        out.push(line(r, " (reference)"));
+    }
+    out.extend(e.groups.iter().map(|g| {
+        let tag = if Some(g.group.as_str()) == ref_name {
+            " (reference)"
+        } else {
+            ""
+        };
+        line(g, tag)
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Evidence, EvidenceCounts};
+
+    fn c(group: &str, n: u64) -> EvidenceCounts {
+        EvidenceCounts {
+            group: group.into(),
+            n,
+            tp: 1,
+            fp: 2,
+            tn: 3,
+            fn_: 4,
+            predicted_positive: 3,
+            actual_positive: 5,
+        }
+    }
+
+    #[test]
+    fn evidence_names_the_reference_once() {
+        let summary = Evidence {
+            group: None,
+            reference: Some(c("gt25", 810)),
+            groups: vec![c("gt25", 810), c("le25", 190)],
+        };
+        assert_eq!(
+            evidence_lines(&summary),
+            [
+                "gt25 (reference): n 810, TP 1, FP 2, TN 3, FN 4",
+                "le25: n 190, TP 1, FP 2, TN 3, FN 4"
+            ]
+        );
+        let pairwise = Evidence {
+            group: Some(c("le25", 190)),
+            reference: Some(c("gt25", 810)),
+            groups: vec![],
+        };
+        assert_eq!(
+            evidence_lines(&pairwise),
+            [
+                "le25: n 190, TP 1, FP 2, TN 3, FN 4",
+                "gt25 (reference): n 810, TP 1, FP 2, TN 3, FN 4"
+            ]
+        );
     }
 }
