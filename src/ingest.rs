@@ -167,6 +167,7 @@ fn scan(path: &Path, format: InputFormat, string_cols: &[String]) -> PolarsResul
     // Absolute and without `..`: polars' streamed (async) reader, which
     // stream_local_files selects, rejects relative segments. Messages keep
     // the path as the user gave it.
+    stream_local_files();
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let p = PlRefPath::try_from_path(&abs)?;
     match format {
@@ -228,7 +229,6 @@ fn stream_local_files() {
 
 /// Reads one file into counts.
 pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
-    stream_local_files();
     let (agg, pred) = aggregate(path, spec)?;
     counts_from_groups(path, spec, &pred, agg)
 }
