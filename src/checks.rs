@@ -481,6 +481,72 @@ fn significance_text(
 /// The (p, p_adjusted, test) of the smallest adjusted p among tests.
 type TestEvidence = (f64, f64, String);
 
+/// What a check concluded on one value, with the statistics behind it.
+struct Judgement {
+    value: Option<f64>,
+    ci: Ci,
+    test: Option<TestEvidence>,
+    significant: Option<bool>,
+    breached: Option<String>,
+    status: Status,
+    reason: Option<String>,
+}
+
+/// Where findings are made: one check on one attribute. Per-group and summary
+/// findings differ only in the group, wording and evidence given to
+/// [`Site::finding`].
+struct Site<'a> {
+    check: &'a Check,
+    metric: &'a MetricRef,
+    model: &'a ModelInfo,
+    attribute: &'a str,
+    reference: &'a str,
+    thresholds: &'a Thresholds,
+    cycle: &'a str,
+}
+
+impl Site<'_> {
+    /// `id_group` is the group in the finding's stable id (none for a
+    /// summary); `group` the group it names (for a summary, where it is attained).
+    fn finding(
+        &self,
+        id_group: Option<&str>,
+        group: Option<String>,
+        title: String,
+        statement: String,
+        j: Judgement,
+        evidence: Evidence,
+    ) -> Finding {
+        let check = self.check.id();
+        Finding {
+            id: finding_id(&self.model.id, &check, self.attribute, id_group),
+            check,
+            title,
+            statement,
+            metric: self.metric.name(),
+            attribute: self.attribute.to_string(),
+            group,
+            reference: Some(self.reference.to_string()),
+            value: j.value,
+            ci: j.ci.map(|(a, b)| [a, b]),
+            p_value: j.test.as_ref().map(|t| t.0),
+            p_adjusted: j.test.as_ref().map(|t| t.1),
+            test: j.test.map(|t| t.2),
+            significant: j.significant,
+            thresholds: self.thresholds.clone(),
+            breached: j.breached,
+            status: j.status,
+            severity: severity(j.status, j.significant, self.model.risk_tier),
+            evidence,
+            reason: j.reason,
+            controls: vec![],
+            risks: vec![],
+            cycle: self.cycle.to_string(),
+            trend: None,
+        }
+    }
+}
+
 fn smallest(tests: impl Iterator<Item = TestEvidence>) -> Option<TestEvidence> {
     tests.min_by(|a, b| a.1.total_cmp(&b.1))
 }
@@ -576,6 +642,15 @@ pub fn evaluate(
                 "the whole data set".to_string()
             } else {
                 format!("{} = {reference}", a.name)
+            };
+            let site = Site {
+                check,
+                metric: &metric,
+                model,
+                attribute: &a.name,
+                reference: &reference,
+                thresholds: &thresholds,
+                cycle,
             };
             let ref_evidence = || {
                 ref_cell
@@ -693,36 +768,27 @@ pub fn evaluate(
                             )
                         }
                     };
-                    out.push(Finding {
-                        id: finding_id(&model.id, &check.id(), &a.name, Some(&g.group.name)),
-                        check: check.id(),
-                        title: format!("{title_base}: {group_desc}"),
-                        statement,
-                        metric: metric.name(),
-                        attribute: a.name.clone(),
-                        group: Some(g.group.name.clone()),
-                        reference: Some(reference.clone()),
+                    let judgement = Judgement {
                         value,
-                        ci: ci.map(|(a, b)| [a, b]),
-                        p_value: test.as_ref().map(|t| t.0),
-                        p_adjusted: test.as_ref().map(|t| t.1),
-                        test: test.as_ref().map(|t| t.2.clone()),
+                        ci,
+                        test,
                         significant,
-                        thresholds: thresholds.clone(),
                         breached,
                         status,
-                        severity: severity(status, significant, model.risk_tier),
-                        evidence: Evidence {
+                        reason,
+                    };
+                    out.push(site.finding(
+                        Some(&g.group.name),
+                        Some(g.group.name.clone()),
+                        format!("{title_base}: {group_desc}"),
+                        statement,
+                        judgement,
+                        Evidence {
                             group: Some(EvidenceCounts::of(&g.group.name, &g.group.cell)),
                             reference: ref_evidence(),
                             groups: vec![],
                         },
-                        reason,
-                        controls: vec![],
-                        risks: vec![],
-                        cycle: cycle.to_string(),
-                        trend: None,
-                    });
+                    ));
                 }
             } else {
                 let (name, sv, ci, test) = match metric {
@@ -817,41 +883,34 @@ pub fn evaluate(
                         reason.clone().unwrap_or_default()
                     ),
                 };
-                out.push(Finding {
-                    id: finding_id(&model.id, &check.id(), &a.name, None),
-                    check: check.id(),
-                    title: format!("{title_base}: {}", a.name),
-                    statement,
-                    metric: metric.name(),
-                    attribute: a.name.clone(),
-                    group: sv.group.clone(),
-                    reference: Some(reference.clone()),
+                let judgement = Judgement {
                     value,
-                    ci: ci.map(|(a, b)| [a, b]),
-                    p_value: test.as_ref().map(|t| t.0),
-                    p_adjusted: test.as_ref().map(|t| t.1),
-                    test: test.as_ref().map(|t| t.2.clone()),
+                    ci,
+                    test,
                     significant,
-                    thresholds: thresholds.clone(),
                     breached,
                     status,
-                    severity: severity(status, significant, model.risk_tier),
-                    evidence: Evidence {
-                        group: None,
-                        reference: ref_evidence(),
-                        groups: a
-                            .groups
-                            .iter()
-                            .filter(|g| g.status.is_ok())
-                            .map(|g| EvidenceCounts::of(&g.group.name, &g.group.cell))
-                            .collect(),
-                    },
                     reason,
-                    controls: vec![],
-                    risks: vec![],
-                    cycle: cycle.to_string(),
-                    trend: None,
-                });
+                };
+                out.push(
+                    site.finding(
+                        None,
+                        sv.group.clone(),
+                        format!("{title_base}: {}", a.name),
+                        statement,
+                        judgement,
+                        Evidence {
+                            group: None,
+                            reference: ref_evidence(),
+                            groups: a
+                                .groups
+                                .iter()
+                                .filter(|g| g.status.is_ok())
+                                .map(|g| EvidenceCounts::of(&g.group.name, &g.group.cell))
+                                .collect(),
+                        },
+                    ),
+                );
             }
         }
     }
