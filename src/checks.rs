@@ -416,30 +416,32 @@ fn summary_words(name: &str) -> &'static str {
     }
 }
 
+/// The bound `v` breaches, if any: its name (`fail_below 0.8`) and words
+/// (`below the 0.8 threshold`).
+fn breach(
+    v: f64,
+    below: Option<f64>,
+    above: Option<f64>,
+    kind: &str,
+    words: &str,
+) -> Option<(String, String)> {
+    match (below, above) {
+        (Some(b), _) if v < b => Some((
+            format!("{kind}_below {b}"),
+            format!("below the {b} {words}"),
+        )),
+        (_, Some(a)) if v > a => Some((
+            format!("{kind}_above {a}"),
+            format!("above the {a} {words}"),
+        )),
+        _ => None,
+    }
+}
+
 /// Status from bounds and significance; the breached bound.
 fn judge(v: f64, c: &Check, significant: Option<bool>) -> (Status, Option<String>, Option<String>) {
-    let fail = match (c.fail_below, c.fail_above) {
-        (Some(b), _) if v < b => Some((
-            format!("fail_below {b}"),
-            format!("below the {b} threshold"),
-        )),
-        (_, Some(a)) if v > a => Some((
-            format!("fail_above {a}"),
-            format!("above the {a} threshold"),
-        )),
-        _ => None,
-    };
-    let warn = match (c.warn_below, c.warn_above) {
-        (Some(b), _) if v < b => Some((
-            format!("warn_below {b}"),
-            format!("below the {b} warning threshold"),
-        )),
-        (_, Some(a)) if v > a => Some((
-            format!("warn_above {a}"),
-            format!("above the {a} warning threshold"),
-        )),
-        _ => None,
-    };
+    let fail = breach(v, c.fail_below, c.fail_above, "fail", "threshold");
+    let warn = breach(v, c.warn_below, c.warn_above, "warn", "warning threshold");
     match (fail, warn) {
         (Some((b, t)), _) => {
             if !c.require_significance || significant == Some(true) {

@@ -27,6 +27,24 @@ fn record(store: &Path, data: &Path, date: &str, extra: &[&str]) -> (i32, Value)
     (code, serde_json::from_slice(&o.stdout).unwrap())
 }
 
+/// Records the bundled German credit data as of `date`, without bootstrap.
+fn record_german(store: &Path, date: &str) -> (i32, Value) {
+    record(
+        store,
+        &fixture("german_credit.csv"),
+        date,
+        &["--bootstrap", "0"],
+    )
+}
+
+/// Deletes a stored run and its findings behind the store's back.
+fn delete_run(store: &Path, seq: i64) {
+    let c = rusqlite::Connection::open(store).unwrap();
+    c.execute("DELETE FROM findings WHERE run_seq = ?1", [seq])
+        .unwrap();
+    c.execute("DELETE FROM runs WHERE seq = ?1", [seq]).unwrap();
+}
+
 fn cmd(store: &Path, args: &[&str]) -> (i32, String, String) {
     let o = fairaudit()
         .args(args)
@@ -187,12 +205,7 @@ fn verify_names_the_first_altered_or_missing_run() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
     for d in ["2026-08-01", "2026-09-01", "2026-10-01"] {
-        record(
-            &store,
-            &fixture("german_credit.csv"),
-            d,
-            &["--bootstrap", "0"],
-        );
+        record_german(&store, d);
     }
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0, "{out}");
@@ -223,10 +236,8 @@ fn verify_names_the_first_altered_or_missing_run() {
     // A run deleted from the middle, then from the end.
     let c = rusqlite::Connection::open(&copy).unwrap();
     c.execute("UPDATE findings SET status = 'fail' WHERE run_seq = 3 AND status = 'pass' AND severity = 'critical'", []).unwrap();
-    c.execute("DELETE FROM findings WHERE run_seq = 2", [])
-        .unwrap();
-    c.execute("DELETE FROM runs WHERE seq = 2", []).unwrap();
     drop(c);
+    delete_run(&copy, 2);
     let (code, out, _) = cmd(&copy, &["history", "verify"]);
     assert_eq!(code, 1);
     assert!(out.contains("run #2 is missing"), "{out}");
@@ -236,23 +247,9 @@ fn verify_names_the_first_altered_or_missing_run() {
 fn removing_the_latest_run_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-08-01",
-        &["--bootstrap", "0"],
-    );
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-09-01",
-        &["--bootstrap", "0"],
-    );
-    let c = rusqlite::Connection::open(&store).unwrap();
-    c.execute("DELETE FROM findings WHERE run_seq = 2", [])
-        .unwrap();
-    c.execute("DELETE FROM runs WHERE seq = 2", []).unwrap();
-    drop(c);
+    record_german(&store, "2026-08-01");
+    record_german(&store, "2026-09-01");
+    delete_run(&store, 2);
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 1);
     assert!(out.contains("head"), "{out}");
@@ -262,12 +259,7 @@ fn removing_the_latest_run_is_detected() {
 fn a_killed_writer_leaves_the_whole_run_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-08-01",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-08-01");
     for _ in 0..3 {
         let mut child = Proc::new(assert_cmd::cargo::cargo_bin("fairaudit"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -322,12 +314,7 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
         assert_eq!(orphans, 0);
     }
     // The store still takes writes.
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-09-01",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-09-01");
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0);
     assert!(out.contains("2 runs"), "{out}");
@@ -410,12 +397,7 @@ fn an_older_store_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("old.db");
     // A version-1 store, as the first engine wrote it, with one run.
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-08-01",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-08-01");
     {
         let c = rusqlite::Connection::open(&store).unwrap();
         c.execute_batch(
@@ -456,12 +438,7 @@ fn an_older_store_is_migrated() {
 fn cycle_status_marks_overdue_models() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-08-03",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-08-03");
     let o = fairaudit()
         .args([
             "audit",
@@ -534,12 +511,7 @@ fn cycle_status_marks_overdue_models() {
             "MRM committee",
         ],
     );
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-11-25",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-11-25");
     let (code, out, _) = cmd(
         &store,
         &[
@@ -557,12 +529,7 @@ fn cycle_status_marks_overdue_models() {
 fn evidence_pack_verifies_offline() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-11-02",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-11-02");
     let pack = dir.path().join("pack");
     let (code, _, err) = cmd(&store, &["evidence", "1", "--out", pack.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
@@ -780,12 +747,7 @@ fn oscal_validates_against_the_nist_model() {
     assert_valid_oscal(&py, &direct);
     // The evidence pack of a recorded run.
     let store = dir.path().join("h.db");
-    record(
-        &store,
-        &fixture("german_credit.csv"),
-        "2026-11-02",
-        &["--bootstrap", "0"],
-    );
+    record_german(&store, "2026-11-02");
     let pack = dir.path().join("pack");
     let (code, _, err) = cmd(&store, &["evidence", "1", "--out", pack.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
