@@ -16,6 +16,7 @@ mod history;
 mod peers;
 mod pipelines;
 mod score;
+mod snapshots;
 mod stats;
 
 /// Path of a file in `fixtures/`.
