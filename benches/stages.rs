@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use fairaudit::audit::bootstrap::{self, AttributePlan};
 use fairaudit::audit::{attribute_sets, audit_counts};
-use fairaudit::bootstrap::{self, AttributePlan};
 use fairaudit::counts::{Cell, Counts, Outcome};
 use fairaudit::metrics::{summarize, Group};
 use fairaudit::spec::{AuditSpec, Favorable};

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::audit::{self, Audit};
 use crate::checks::{self, Check, Finding, Severity, Status};
-use crate::governance::history::{self, FindingRow, NewRun, Recorded, RunSummary, Store};
+use crate::governance::store::{FindingRow, RunSummary, Store};
 use crate::governance::{self, cycle::CycleInfo, register::RiskEntry};
 use crate::spec::{FailOn, ModelInfo, Spec};
 use crate::Result;
@@ -198,7 +198,11 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
                     check: f.check_id,
                     finding_id: f.finding_id,
                     label: match &f.grp {
-                        Some(g) if !crate::metrics::SUMMARIES.contains(&f.metric.as_str()) => {
+                        // Per-group metrics (and changes) name the group; summaries the attribute.
+                        Some(g)
+                            if crate::spec::metric::MetricRef::parse(&f.metric)
+                                .map_or(true, |m| m.per_group()) =>
+                        {
                             format!("{} = {g}", f.attribute)
                         }
                         _ => f.attribute.clone(),
@@ -213,7 +217,7 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
     report.history = points;
     if first_record {
         for f in &mut report.findings {
-            f.trend = Some("new".into());
+            f.trend = Some(checks::Trend::New);
         }
     }
     Ok(report)
@@ -245,7 +249,7 @@ pub fn report_from_audit(
     let repeat = |f: &Finding| {
         previous.as_ref().is_some_and(|(_, prev)| {
             prev.iter()
-                .any(|p| p.finding_id == f.id && (p.status == "warn" || p.status == "fail"))
+                .any(|p| p.finding_id == f.id && p.status.breached())
         })
     };
     let proposed =
@@ -254,7 +258,7 @@ pub fn report_from_audit(
     let run_id = format!(
         "run-{}-{}",
         generated_at.format("%Y%m%dT%H%M%S"),
-        &history::sha256_hex(
+        &crate::digest::sha256_hex(
             format!(
                 "{}{}{}{:?}",
                 spec.model.id,
@@ -288,93 +292,11 @@ pub fn report_from_audit(
 }
 
 /// The SHA-256 of every input of an audit, named as the report names them.
-fn input_digests(a: &Audit) -> Result<Vec<(String, String)>> {
+pub fn input_digests(a: &Audit) -> Result<Vec<(String, String)>> {
     let mut out = vec![];
     for p in a.spec.data.iter().chain(&a.spec.counts) {
-        out.push((p.display().to_string(), history::sha256_file(p)?));
+        out.push((p.display().to_string(), crate::digest::sha256_file(p)?));
     }
     out.extend(a.counts.fetched.iter().cloned());
     Ok(out)
-}
-
-/// The stored form of a report: rendered JSON and Markdown, the spec text and
-/// the SHA-256 of every input.
-pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
-    let a = &report.audit;
-    let digests = if report.data_digests.is_empty() {
-        input_digests(a)?
-    } else {
-        report.data_digests.clone()
-    };
-    let data: Vec<serde_json::Value> = digests
-        .iter()
-        .map(|(p, h)| serde_json::json!({"path": p, "sha256": h}))
-        .collect();
-    let spec_text = match &spec.spec_file {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
-            crate::Error::usage(format!("cannot read spec file '{}': {e}", p.display()))
-        })?),
-        None => None,
-    };
-    let register_sha256 = spec
-        .register
-        .as_ref()
-        .map(|r| history::sha256_file(&r.path))
-        .transpose()?;
-    let exporters = [
-        crate::report::Format::Json.exporter(),
-        crate::report::Format::Markdown.exporter(),
-    ];
-    let report_json = exporters[0].render(report)?;
-    let report_md = exporters[1].render(report)?;
-    Ok(NewRun {
-        run_id: report.run_id.clone(),
-        recorded_at: report
-            .generated_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        run_date: report.cycle.run_date.to_string(),
-        model_id: report.model.id.clone(),
-        model_version: report.model.version.clone(),
-        risk_tier: report.model.risk_tier.name().into(),
-        cycle_id: report.cycle.id.clone(),
-        engine_version: env!("CARGO_PKG_VERSION").into(),
-        data_sha256: serde_json::Value::Array(data).to_string(),
-        spec_sha256: spec_text
-            .as_ref()
-            .map(|t| history::sha256_hex(t.as_bytes())),
-        register_sha256,
-        rows_read: a.counts.rows_read as i64,
-        rows_used: a.counts.rows_used() as i64,
-        verdict: format!("{:?}", report.verdict()).to_lowercase(),
-        report_json,
-        report_md,
-        spec_text,
-        findings: report
-            .findings
-            .iter()
-            .map(|f| FindingRow {
-                finding_id: f.id.clone(),
-                check_id: f.check.clone(),
-                metric: f.metric.clone(),
-                attribute: f.attribute.clone(),
-                grp: f.group.clone(),
-                status: f.status.name().into(),
-                severity: f.severity.name().into(),
-                value: f.value,
-                ci_low: f.ci.map(|c| c[0]),
-                ci_high: f.ci.map(|c| c[1]),
-                p_value: f.p_value,
-                p_adjusted: f.p_adjusted,
-                significant: f.significant,
-                trend: f.trend.clone(),
-                statement: f.statement.clone(),
-            })
-            .collect(),
-    })
-}
-
-/// Records a report in the store (one transaction).
-pub fn record(report: &Report, spec: &Spec, store: &mut Store) -> Result<Recorded> {
-    let run = to_new_run(report, spec)?;
-    store.record(&run)
 }

@@ -20,23 +20,18 @@
 //! ```
 
 pub mod audit;
-pub mod bootstrap;
 pub mod checks;
 pub mod cli;
 pub mod counts;
+pub mod digest;
 pub mod engine;
 mod error;
 pub mod governance;
-pub mod inequality;
 pub mod ingest;
 pub mod metrics;
 pub mod report;
-pub mod scaleout;
-pub mod score;
 pub mod spec;
 pub mod stats;
-pub mod sweep;
 pub mod synth;
-pub mod warehouse;
 
 pub use error::{Error, Result};

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::checks::{Finding, Status};
+use crate::checks::{Finding, Measured, Status};
 use crate::{Error, Result};
 
 const CATALOG_CSV: &str = include_str!("control-ids.csv");
@@ -126,7 +126,7 @@ pub const AUDIT_RUN: &[&str] = &[
 ];
 
 /// The built-in mapping for a finding.
-pub fn builtin_for(status: Status, metric: &str) -> Vec<&'static str> {
+pub fn builtin_for(status: Status, metric: &Measured) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = EVERY_FINDING.to_vec();
     if matches!(status, Status::Warn | Status::Fail) {
         v.extend_from_slice(BREACH);
@@ -137,7 +137,7 @@ pub fn builtin_for(status: Status, metric: &str) -> Vec<&'static str> {
     if status == Status::InsufficientData {
         v.extend_from_slice(INSUFFICIENT);
     }
-    if metric.starts_with("accuracy") {
+    if metric.metric().is_accuracy() {
         v.extend_from_slice(ACCURACY);
     }
     v
@@ -165,6 +165,7 @@ pub fn tag(f: &mut Finding, extra: &[String], replace: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::metric::{MetricRef, Summary};
 
     #[test]
     fn catalog_has_every_mapped_control() {
@@ -188,11 +189,13 @@ mod tests {
 
     #[test]
     fn breaches_add_risk_controls() {
-        let pass = builtin_for(Status::Pass, "impact_ratio");
-        let fail = builtin_for(Status::Fail, "impact_ratio");
+        let ir = Measured::Metric(MetricRef::ImpactRatio);
+        let pass = builtin_for(Status::Pass, &ir);
+        let fail = builtin_for(Status::Fail, &ir);
         assert!(!pass.contains(&"ISO 27001 10.2"));
         assert!(fail.contains(&"ISO 27001 10.2") && fail.contains(&"ISO 27001 6.1.2"));
-        assert!(builtin_for(Status::InsufficientData, "x").contains(&"EU AI Act Art. 10(2)(h)"));
-        assert!(builtin_for(Status::Pass, "accuracy_difference").contains(&"EU AI Act Art. 15"));
+        assert!(builtin_for(Status::InsufficientData, &ir).contains(&"EU AI Act Art. 10(2)(h)"));
+        let acc = Measured::Metric(MetricRef::Summary(Summary::AccuracyDifference));
+        assert!(builtin_for(Status::Pass, &acc).contains(&"EU AI Act Art. 15"));
     }
 }

@@ -2,39 +2,10 @@
 //! tier; the cycle a run belongs to, and when the next ones are due.
 
 use chrono::{Datelike, Months, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::spec::governance::Cadence;
 use crate::spec::RiskTier;
-
-/// Intervals in months.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cadence {
-    /// Scheduled fairness checks (each audit run).
-    pub check_months: u32,
-    /// Management / model-risk review of the findings.
-    pub review_months: u32,
-    /// Internal audit of the model.
-    pub audit_months: u32,
-}
-
-impl Cadence {
-    /// Defaults: high — monthly checks, quarterly review, annual audit;
-    /// medium — quarterly, semi-annual, annual; low — quarterly, annual, every
-    /// three years.
-    pub fn default_for(tier: RiskTier) -> Self {
-        let (c, r, a) = match tier {
-            RiskTier::High => (1, 3, 12),
-            RiskTier::Medium => (3, 6, 12),
-            RiskTier::Low => (3, 12, 36),
-        };
-        Cadence {
-            check_months: c,
-            review_months: r,
-            audit_months: a,
-        }
-    }
-}
 
 /// Words for an interval in months.
 pub fn months_word(m: u32) -> String {
@@ -155,7 +126,7 @@ fn date(s: &str) -> crate::Result<NaiveDate> {
 /// each model's latest run (so spec overrides apply); reviews and audits not
 /// yet recorded count from the model's first run.
 pub fn status(
-    store: &crate::governance::history::Store,
+    store: &crate::governance::store::Store,
     as_of: NaiveDate,
 ) -> crate::Result<Vec<ModelStatus>> {
     let mut out = vec![];

@@ -3,8 +3,8 @@
 
 pub mod controls;
 pub mod cycle;
-pub mod history;
 pub mod register;
+pub mod store;
 pub mod trend;
 
 use crate::checks::{Check, Finding};

@@ -4,12 +4,13 @@
 //! CSV that imports back.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{Finding, Status};
 use crate::governance::cycle::months_word;
+pub use crate::spec::governance::RegisterSource;
 use crate::spec::{ModelInfo, RiskTier};
 use crate::{Error, Result};
 
@@ -81,16 +82,6 @@ pub const FIELDS: [&str; 12] = [
 ];
 
 const REQUIRED: [&str; 6] = ["id", "title", "likelihood", "impact", "treatment", "status"];
-
-/// Where a register comes from, and how its columns are named.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterSource {
-    pub path: PathBuf,
-    /// Our field → the export's column name (e.g. `id = "ref_id"`).
-    #[serde(default)]
-    pub columns: BTreeMap<String, String>,
-}
 
 fn split_list(s: &str) -> Vec<String> {
     s.split([';', '|'])
@@ -309,7 +300,10 @@ pub fn matches(e: &RiskEntry, model: &str, f: &Finding) -> bool {
             || e.attributes
                 .iter()
                 .any(|a| *a == f.attribute || members.contains(&a.as_str())))
-        && (e.metrics.is_empty() || e.metrics.iter().any(|m| *m == f.metric || *m == f.check))
+        && (e.metrics.is_empty()
+            || e.metrics
+                .iter()
+                .any(|m| *m == f.metric.name() || *m == f.check))
 }
 
 /// Tags findings with the ids of matching entries.
@@ -351,7 +345,7 @@ pub fn propose(
         };
         if let Some(e) = out
             .iter_mut()
-            .find(|e| e.attributes == [f.attribute.clone()] && e.metrics == [f.metric.clone()])
+            .find(|e| e.attributes == [f.attribute.clone()] && e.metrics == [f.metric.name()])
         {
             e.likelihood = e.likelihood.max(likelihood);
             e.impact = e.impact.max(impact);
@@ -378,7 +372,7 @@ pub fn propose(
             review_cadence: months_word(review_months),
             model_ids: vec![model.id.clone()],
             attributes: vec![f.attribute.clone()],
-            metrics: vec![f.metric.clone()],
+            metrics: vec![f.metric.name()],
         });
     }
     out

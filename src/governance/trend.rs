@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use crate::checks::{finding_id, Check, Finding, Status};
+use crate::checks::{finding_id, Check, Finding, Measured, Status, Trend};
 use crate::governance::controls;
-use crate::governance::history::{FindingRow, RunSummary};
+use crate::governance::store::{FindingRow, RunSummary};
 use crate::spec::RiskTier;
 
 /// Which direction of a metric is worse, from the check's bounds.
@@ -30,10 +30,6 @@ pub fn change_interval(v0: f64, ci0: (f64, f64), v1: f64, ci1: (f64, f64)) -> (f
     (lo, hi)
 }
 
-fn breached(s: &str) -> bool {
-    s == "warn" || s == "fail"
-}
-
 /// Sets each finding's trend against `previous` and returns the regression
 /// findings to add.
 pub fn compare(
@@ -51,7 +47,7 @@ pub fn compare(
     let mut regressions = vec![];
     for f in findings.iter_mut() {
         let Some(p) = prev.get(f.id.as_str()) else {
-            f.trend = Some("new".into());
+            f.trend = Some(Trend::New);
             continue;
         };
         let check = policy.iter().find(|c| c.id() == f.check);
@@ -69,19 +65,15 @@ pub fn compare(
             }
             _ => None,
         };
-        let now_breached = matches!(f.status, Status::Warn | Status::Fail);
-        f.trend = Some(
-            if regressed.is_some() {
-                "regressed"
-            } else if breached(&p.status) && f.status == Status::Pass {
-                "resolved"
-            } else if now_breached && !breached(&p.status) {
-                "new"
-            } else {
-                "persisting"
-            }
-            .into(),
-        );
+        f.trend = Some(if regressed.is_some() {
+            Trend::Regressed
+        } else if p.status.breached() && f.status == Status::Pass {
+            Trend::Resolved
+        } else if f.status.breached() && !p.status.breached() {
+            Trend::New
+        } else {
+            Trend::Persisting
+        });
         if let Some((v0, v1, lo, hi)) = regressed {
             let status = if f.status == Status::Fail {
                 Status::Fail
@@ -103,11 +95,11 @@ pub fn compare(
             );
             r.status = status;
             r.severity = crate::checks::severity(status, Some(true), tier);
-            r.metric = format!("{}_change", f.metric);
+            r.metric = Measured::Change(f.metric.metric());
             r.value = Some(v1 - v0);
             r.ci = Some([lo, hi]);
             r.breached = Some(format!("significant change since run {}", prev_run.run_id));
-            r.trend = Some("regressed".into());
+            r.trend = Some(Trend::Regressed);
             controls::tag(&mut r, &[], false);
             for c in [
                 "ISO 27001 9.3",

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::governance::controls;
-use crate::governance::history::{sha256_hex, Store, StoredRun};
+use crate::governance::store::{sha256_hex, Store, StoredRun};
 use crate::{Error, Result};
 
 /// Controls an evidence pack evidences (beyond those of its findings).
@@ -136,7 +136,7 @@ pub fn write_pack(
     store: &Store,
     run: &str,
     out: &Path,
-) -> Result<crate::governance::history::RunSummary> {
+) -> Result<crate::governance::store::RunSummary> {
     let r = store.get(run)?;
     let files = pack_files(&r)?;
     let werr = |e: std::io::Error| Error::Write {

@@ -7,7 +7,7 @@ use minijinja::{context, Environment};
 use serde_json::{json, Value};
 
 use crate::audit::GroupStatus;
-use crate::checks::Status;
+use crate::checks::{Basis, BasisCounts, Measured, Status};
 use crate::engine::Report;
 use crate::metrics::Rate;
 use crate::{Error, Result};
@@ -120,12 +120,11 @@ fn charts(report: &Report) -> Vec<Value> {
             .collect();
         let summary: Vec<Value> = a
             .summary
-            .values
             .iter()
-            .enumerate()
-            .map(|(k, (name, v))| {
+            .map(|(name, v)| {
+                let k = name as usize;
                 json!({
-                    "name": name,
+                    "name": name.name(),
                     "value": v.value.get().map(|x| format!("{x:.3}")).unwrap_or_else(|| "undefined".into()),
                     "ci": a.summary_ci[k].map(|(lo, hi)| format!("{lo:.3}–{hi:.3}")).unwrap_or_default(),
                     "note": v.value.reason().map(String::from).or_else(|| v.group.clone()).unwrap_or_default(),
@@ -163,11 +162,10 @@ fn trend_charts(report: &Report) -> Vec<String> {
         let id = c.id();
         let mut series: Vec<(String, Vec<Option<f64>>)> = vec![];
         for f in report.findings.iter().filter(|f| f.check == id) {
-            let label = match &f.group {
-                Some(g) if !crate::metrics::SUMMARIES.contains(&f.metric.as_str()) => {
-                    format!("{} = {g}", f.attribute)
-                }
-                _ => f.attribute.clone(),
+            let label = match (&f.group, f.metric) {
+                (Some(_), Measured::Metric(m)) if !m.per_group() => f.attribute.clone(),
+                (Some(g), _) => format!("{} = {g}", f.attribute),
+                (None, _) => f.attribute.clone(),
             };
             let mut v: Vec<Option<f64>> = runs
                 .iter()
@@ -212,7 +210,7 @@ impl Exporter for HtmlExporter {
                     "id": f.id, "title": f.title, "statement": f.statement,
                     "status": f.status.name(), "severity": f.severity.name(),
                     "controls": f.controls, "risks": f.risks, "trend": f.trend,
-                    "evidence": evidence_lines(&f.evidence),
+                    "evidence": evidence_lines(&f.basis),
                 })
             })
             .collect();
@@ -254,8 +252,8 @@ impl Exporter for HtmlExporter {
 
 /// The counts behind a finding, one line per group; the reference group is
 /// marked where it appears among the groups, else given on its own line.
-fn evidence_lines(e: &crate::checks::Evidence) -> Vec<String> {
-    let line = |g: &crate::checks::EvidenceCounts, tag: &str| {
+fn evidence_lines(e: &Basis) -> Vec<String> {
+    let line = |g: &BasisCounts, tag: &str| {
         format!(
             "{}{tag}: n {}, TP {}, FP {}, TN {}, FN {}",
             g.group, g.n, g.tp, g.fp, g.tn, g.fn_
@@ -281,10 +279,9 @@ fn evidence_lines(e: &crate::checks::Evidence) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{Evidence, EvidenceCounts};
 
-    fn c(group: &str, n: u64) -> EvidenceCounts {
-        EvidenceCounts {
+    fn c(group: &str, n: u64) -> BasisCounts {
+        BasisCounts {
             group: group.into(),
             n,
             tp: 1,
@@ -298,7 +295,7 @@ mod tests {
 
     #[test]
     fn evidence_names_the_reference_once() {
-        let summary = Evidence {
+        let summary = Basis {
             group: None,
             reference: Some(c("gt25", 810)),
             groups: vec![c("gt25", 810), c("le25", 190)],
@@ -310,7 +307,7 @@ mod tests {
                 "le25: n 190, TP 1, FP 2, TN 3, FN 4"
             ]
         );
-        let pairwise = Evidence {
+        let pairwise = Basis {
             group: Some(c("le25", 190)),
             reference: Some(c("gt25", 810)),
             groups: vec![],

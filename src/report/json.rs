@@ -3,10 +3,10 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus};
+use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus, Untested};
 use crate::counts::{show, Cell, Outcome};
 use crate::engine::Report;
-use crate::metrics::{Group, Rate};
+use crate::metrics::{Group, Rate, RateOf, Summary};
 use crate::spec::Favorable;
 use crate::Result;
 
@@ -138,14 +138,14 @@ fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool, alpha: f64) -
                 e.insert("test".into(), json!(t.kind.name()));
                 e.insert("significant".into(), json!(t.p_adjusted < alpha));
             }
-            Err(why) if why != "not tested" => {
+            Err(Untested::NotTested) => {}
+            Err(why) => {
                 e.insert("p_value".into(), Json::Null);
                 e.insert("p_adjusted".into(), Json::Null);
                 e.insert("test".into(), Json::Null);
                 e.insert("significant".into(), Json::Null);
-                e.insert("untested".into(), json!(why));
+                e.insert("untested".into(), json!(why.to_string()));
             }
-            Err(_) => {}
         }
         let mut why = Map::new();
         if let Some(r) = dis.difference.reason() {
@@ -170,7 +170,7 @@ fn value_json(v: &crate::metrics::Value) -> Json {
     v.get().map_or(Json::Null, |x| json!(x))
 }
 
-fn score_json(s: &crate::score::ScoreMetrics) -> Json {
+fn score_json(s: &crate::metrics::score::ScoreMetrics) -> Json {
     let mut o = Map::new();
     let mut undefined = Map::new();
     for (k, v) in [
@@ -194,15 +194,16 @@ fn summary_json(a: &AttributeAudit, favorable: Favorable) -> Json {
     let s = &a.summary;
     let mut o = Map::new();
     let mut undefined = Map::new();
-    for (k, (name, v)) in s.values.iter().enumerate() {
-        o.insert((*name).into(), est(v.value.get(), a.summary_ci[k]));
+    for (m, v) in s.iter() {
+        let name = m.name();
+        o.insert(name.into(), est(v.value.get(), a.summary_ci[m as usize]));
         if let Some(g) = &v.group {
             o.insert(format!("{name}_group"), json!(g));
         }
         if let Some(r) = v.value.reason() {
-            undefined.insert((*name).into(), json!(r));
+            undefined.insert(name.into(), json!(r));
         }
-        if *name == "disparate_impact" {
+        if m == Summary::DisparateImpact {
             o.insert(
                 "four_fifths_rule_passed".into(),
                 s.four_fifths_rule_passed.map_or(Json::Null, Json::Bool),
@@ -220,7 +221,7 @@ fn summary_json(a: &AttributeAudit, favorable: Favorable) -> Json {
     let mut left = Map::new();
     for (rate, groups) in &s.left_out {
         left.insert(
-            (*rate).into(),
+            rate.name().into(),
             Json::Array(
                 groups
                     .iter()
@@ -375,7 +376,7 @@ pub fn audit_json(audit: &Audit) -> Json {
                 "score_summary_undefined": a.score_summary.iter().filter_map(|(k, v)| v.reason().map(|r| (k.to_string(), json!(r)))).collect::<Map<_, _>>(),
                 "inequality": {"between_group": a.inequality},
                 "threshold_ranges": (counts.score_bins > 0).then(|| {
-                    let sw = crate::sweep::sweep_attribute(a, spec.favorable, 0.01, 0.1);
+                    let sw = crate::audit::sweep::sweep_attribute(a, spec.favorable, 0.01, 0.1);
                     json!({"step": 0.01, "four_fifths_holds": sw.four_fifths_holds,
                            "equal_opportunity_within_0_1": sw.equal_opportunity_within})
                 }),

@@ -69,7 +69,7 @@ impl Exporter for JunitExporter {
                 ("model.risk_tier", model.risk_tier.name().to_string()),
                 ("cycle", report.cycle.id.clone()),
                 ("run_date", report.cycle.run_date.to_string()),
-                ("metric", check.metric.clone()),
+                ("metric", check.metric.name()),
                 ("fail_on", report.fail_on.name().to_string()),
             ];
             for (k, v) in props {

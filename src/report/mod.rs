@@ -9,14 +9,15 @@ use crate::{Error, Result};
 
 pub mod controls;
 pub mod evidence;
-pub mod history;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod oscal;
+pub mod record;
 pub mod svg;
 pub mod table;
+pub mod views;
 
 /// Renders a report in one format.
 pub trait Exporter {

@@ -175,15 +175,15 @@ impl Exporter for TableExporter {
                 let _ = writeln!(out, "{line}");
             }
             let s = &a.summary;
-            for (k, (name, v)) in s.values.iter().enumerate() {
-                let mut line = format!("  {} {}", pad(name, 31), f(v.value.get()));
-                if let Some((lo, hi)) = a.summary_ci[k] {
+            for (m, v) in s.iter() {
+                let mut line = format!("  {} {}", pad(m.name(), 31), f(v.value.get()));
+                if let Some((lo, hi)) = a.summary_ci[m as usize] {
                     let _ = write!(line, " [{lo:.3}, {hi:.3}]");
                 }
                 if let Some(g) = &v.group {
                     let _ = write!(line, " ({g})");
                 }
-                if *name == "disparate_impact" {
+                if m == crate::metrics::Summary::DisparateImpact {
                     match s.four_fifths_rule_passed {
                         Some(true) => line.push_str("  four-fifths rule: passed"),
                         Some(false) => line.push_str("  four-fifths rule: FAILED"),

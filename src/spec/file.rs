@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::check::Check;
+use super::governance::{Cadence, RegisterSource};
 use super::{
     AuditSpec, Columns, FailOn, Favorable, InputFormat, ModelInfo, Outputs, References, RiskTier,
     Spec, StatOptions,
 };
-use crate::checks::Check;
-use crate::governance::cycle::Cadence;
-use crate::governance::register::RegisterSource;
 use crate::stats::{CiMethod, PAdjust};
 use crate::{Error, Result};
 

@@ -339,10 +339,53 @@ impl Serialize for PostgresSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("PostgresSource", 3)?;
-        st.serialize_field("url", &crate::warehouse::redact(&self.url))?;
+        st.serialize_field("url", &redact(&self.url))?;
         st.serialize_field("table", &self.table)?;
         st.serialize_field("filter", &self.filter)?;
         st.end()
+    }
+}
+
+/// A connection string without its password, for messages and reports.
+/// Handles URLs (`postgresql://user:secret@host/db?password=...`) and
+/// key=value strings (`host=h user=u password=secret`).
+pub fn redact(conn: &str) -> String {
+    if let Some(scheme_end) = conn.find("://") {
+        let (scheme, rest) = conn.split_at(scheme_end + 3);
+        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (auth, tail) = rest.split_at(auth_end);
+        let auth = match auth.rfind('@') {
+            Some(at) => {
+                let (user, host) = auth.split_at(at);
+                match user.find(':') {
+                    Some(c) => format!("{}:***{host}", &user[..c]),
+                    None => auth.to_string(),
+                }
+            }
+            None => auth.to_string(),
+        };
+        let tail = match tail.split_once('?') {
+            Some((path, query)) => {
+                let q: Vec<String> = query
+                    .split('&')
+                    .map(|kv| match kv.split_once('=') {
+                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                        _ => kv.to_string(),
+                    })
+                    .collect();
+                format!("{path}?{}", q.join("&"))
+            }
+            None => tail.to_string(),
+        };
+        format!("{scheme}{auth}{tail}")
+    } else {
+        conn.split_whitespace()
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.trim().eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -512,10 +555,10 @@ pub struct Spec {
     pub audit: AuditSpec,
     pub model: ModelInfo,
     /// `None`: the built-in default policy.
-    pub checks: Option<Vec<crate::checks::Check>>,
-    pub register: Option<crate::governance::register::RegisterSource>,
+    pub checks: Option<Vec<check::Check>>,
+    pub register: Option<governance::RegisterSource>,
     /// Cadence overrides by risk tier.
-    pub cadences: BTreeMap<RiskTier, crate::governance::cycle::Cadence>,
+    pub cadences: BTreeMap<RiskTier, governance::Cadence>,
     /// The run date (default: today).
     pub as_of: Option<chrono::NaiveDate>,
     pub fail_on: FailOn,
@@ -540,12 +583,15 @@ impl Spec {
     }
 
     /// The cadence for the model's tier.
-    pub fn cadence(&self) -> crate::governance::cycle::Cadence {
+    pub fn cadence(&self) -> governance::Cadence {
         self.cadences
             .get(&self.model.risk_tier)
             .copied()
-            .unwrap_or_else(|| crate::governance::cycle::Cadence::default_for(self.model.risk_tier))
+            .unwrap_or_else(|| governance::Cadence::default_for(self.model.risk_tier))
     }
 }
 
+pub mod check;
 pub mod file;
+pub mod governance;
+pub mod metric;

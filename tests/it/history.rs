@@ -415,10 +415,7 @@ fn an_older_store_is_migrated() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(
-        v,
-        fairaudit::governance::history::SCHEMA_VERSION.to_string()
-    );
+    assert_eq!(v, fairaudit::governance::store::SCHEMA_VERSION.to_string());
     drop(c);
     let (code, _, err) = cmd(
         &store,
@@ -555,7 +552,7 @@ fn evidence_pack_verifies_offline() {
             .unwrap();
     assert_eq!(
         manifest["input_data"][0]["sha256"],
-        fairaudit::governance::history::sha256_file(&fixture("german_credit.csv")).unwrap()
+        fairaudit::governance::store::sha256_file(&fixture("german_credit.csv")).unwrap()
     );
     assert!(manifest["controls_evidenced"]
         .as_array()
@@ -579,7 +576,7 @@ fn evidence_pack_verifies_offline() {
     let sums = std::fs::read_to_string(pack.join("SHA256SUMS")).unwrap();
     for l in sums.lines() {
         let (h, name) = l.split_once("  ").unwrap();
-        let got = fairaudit::governance::history::sha256_file(&pack.join(name)).unwrap();
+        let got = fairaudit::governance::store::sha256_file(&pack.join(name)).unwrap();
         assert_eq!(got, h, "{name}");
     }
     std::fs::write(pack.join("summary.md"), "edited").unwrap();

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::audit::{AttributeAudit, Audit};
-use crate::score::confusion_at;
+use crate::metrics::score::confusion_at;
 use crate::spec::Favorable;
 
 /// (group, selection rate, tpr, fpr) at one threshold.

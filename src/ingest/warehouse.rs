@@ -1,6 +1,6 @@
 //! Direct execution of the counts query on a PostgreSQL server
 //! (`fairaudit audit --postgres URL --table T`): the server runs the one
-//! GROUP BY of [`crate::scaleout::counts_query`], streams back the small counts
+//! GROUP BY of [`crate::ingest::sql::counts_query`], streams back the small counts
 //! table with `COPY ... TO STDOUT`, and that table goes through exactly the
 //! checks of a `--counts` file. Only the counts leave the database.
 
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::counts::Counts;
+pub use crate::spec::redact;
 use crate::spec::{AuditSpec, PostgresSource};
 use crate::{Error, Result};
 
@@ -25,56 +26,13 @@ pub fn describe(src: &PostgresSource) -> String {
     format!("postgres {} table {}", redact(&src.url), src.table)
 }
 
-/// A connection string without its password, for messages and reports.
-/// Handles URLs (`postgresql://user:secret@host/db?password=...`) and
-/// key=value strings (`host=h user=u password=secret`).
-pub fn redact(conn: &str) -> String {
-    if let Some(scheme_end) = conn.find("://") {
-        let (scheme, rest) = conn.split_at(scheme_end + 3);
-        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (auth, tail) = rest.split_at(auth_end);
-        let auth = match auth.rfind('@') {
-            Some(at) => {
-                let (user, host) = auth.split_at(at);
-                match user.find(':') {
-                    Some(c) => format!("{}:***{host}", &user[..c]),
-                    None => auth.to_string(),
-                }
-            }
-            None => auth.to_string(),
-        };
-        let tail = match tail.split_once('?') {
-            Some((path, query)) => {
-                let q: Vec<String> = query
-                    .split('&')
-                    .map(|kv| match kv.split_once('=') {
-                        Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                        _ => kv.to_string(),
-                    })
-                    .collect();
-                format!("{path}?{}", q.join("&"))
-            }
-            None => tail.to_string(),
-        };
-        format!("{scheme}{auth}{tail}")
-    } else {
-        conn.split_whitespace()
-            .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if k.trim().eq_ignore_ascii_case("password") => format!("{k}=***"),
-                _ => kv.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
 /// Runs the counts query for `spec` on the server and reads its result as a
 /// counts table.
 #[cfg(feature = "postgres")]
 pub fn fetch(src: &PostgresSource, spec: &AuditSpec) -> Result<Fetched> {
     use std::io::Read;
-    let query = crate::scaleout::counts_query(
-        crate::scaleout::Dialect::Postgres,
+    let query = crate::ingest::sql::counts_query(
+        crate::ingest::sql::Dialect::Postgres,
         &src.table,
         spec,
         src.filter.as_deref(),

@@ -5,8 +5,9 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
+use crate::checks::Trend;
 use crate::governance::cycle::ModelStatus;
-use crate::governance::history::{FindingRow, RunSummary, StoredRun};
+use crate::governance::store::{FindingRow, RunSummary, StoredRun};
 
 fn v(x: Option<f64>) -> String {
     x.map_or("—".into(), |x| format!("{x:.3}"))
@@ -76,7 +77,7 @@ pub fn run_table(r: &StoredRun) -> String {
             f.finding_id,
             f.status,
             f.severity,
-            f.trend.as_deref().unwrap_or("-"),
+            f.trend.map_or("-", Trend::name),
             f.statement
         );
     }
@@ -114,7 +115,7 @@ pub fn trend_table(rows: &[(RunSummary, FindingRow)]) -> String {
             v(f.value),
             ci,
             f.status,
-            f.trend.as_deref().unwrap_or("-")
+            f.trend.map_or("-", Trend::name)
         );
     }
     out

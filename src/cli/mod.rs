@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{self, Report};
-use crate::governance::history::{self, Store};
+use crate::governance::store::{self, Store};
 use crate::report::{write_atomic, Format};
 use crate::spec::{
     file, AuditSpec, FailOn, Favorable, InputFormat, PostgresSource, References, RiskTier, Spec,
@@ -261,7 +261,7 @@ pub struct StoreArg {
 
 impl StoreArg {
     fn path(&self) -> PathBuf {
-        self.store.clone().unwrap_or_else(history::default_path)
+        self.store.clone().unwrap_or_else(store::default_path)
     }
 }
 
@@ -386,7 +386,7 @@ impl AuditArgs {
             self.store
                 .clone()
                 .or(run.store)
-                .unwrap_or_else(history::default_path)
+                .unwrap_or_else(store::default_path)
         });
         let a = &mut spec.audit;
         if !self.data.is_empty() {
@@ -564,8 +564,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
             let table = a.audit.table.as_deref().ok_or_else(|| {
                 crate::Error::usage("sql needs --table T: the table or view holding the decisions")
             })?;
-            let sql = crate::scaleout::counts_query(
-                crate::scaleout::Dialect::parse(&a.dialect)?,
+            let sql = crate::ingest::sql::counts_query(
+                crate::ingest::sql::Dialect::parse(&a.dialect)?,
                 table,
                 &spec.audit,
                 a.audit.filter.as_deref(),
@@ -616,9 +616,9 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         (None, Some(p)) if p.exists() => Some(Store::open(p)?),
         (None, None)
             if (o.html.is_some() || a.format.as_deref() == Some("html"))
-                && history::default_path().exists() =>
+                && store::default_path().exists() =>
         {
-            Some(Store::open(&history::default_path())?)
+            Some(Store::open(&store::default_path())?)
         }
         _ => None,
     };
@@ -648,7 +648,7 @@ fn audit(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let main_text = render(&report, format)?;
     if let Some(st) = &mut store {
-        let r = engine::record(&report, &spec, st)?;
+        let r = crate::report::record::record(&report, &spec, st)?;
         eprintln!(
             "recorded run #{} {} in {} (chain {})",
             r.seq,
@@ -703,7 +703,7 @@ fn json_out<T: serde::Serialize>(v: &T) -> String {
 }
 
 fn history_cmd(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
-    use crate::report::history as view;
+    use crate::report::views as view;
     let store = Store::open_existing(&a.store.path())?;
     match &a.command {
         HistoryCommand::List { model, format } => {
@@ -787,7 +787,7 @@ fn cycle_cmd(a: &CycleArgs) -> anyhow::Result<ExitCode> {
                 if format == "json" {
                     json_out(&st)
                 } else {
-                    crate::report::history::cycle_table(&st, as_of)
+                    crate::report::views::cycle_table(&st, as_of)
                 }
             );
             let overdue = st.iter().any(|m| !m.overdue.is_empty());
@@ -843,7 +843,7 @@ fn sweep_cmd(a: &SweepArgs) -> anyhow::Result<ExitCode> {
     audit_spec.stats.bootstrap = 0;
     let audit = crate::audit::run(&audit_spec)?;
     let t = std::time::Instant::now();
-    let sweeps = crate::sweep::sweep(&audit, a.step, a.eo_bound);
+    let sweeps = crate::audit::sweep::sweep(&audit, a.step, a.eo_bound);
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     match a.audit.format.as_deref() {
         Some("json") => print!(
@@ -852,7 +852,7 @@ fn sweep_cmd(a: &SweepArgs) -> anyhow::Result<ExitCode> {
         ),
         _ => {
             for s in &sweeps {
-                println!("{}", crate::sweep::table(s, a.every));
+                println!("{}", crate::audit::sweep::table(s, a.every));
             }
             eprintln!(
                 "swept {} thresholds × {} attributes in {ms:.1} ms",

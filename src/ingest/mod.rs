@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 
+pub mod sql;
+pub mod warehouse;
+
 use crate::counts::{Counts, Exclusions, Outcome};
 use crate::spec::{AuditSpec, InputFormat, DEFAULT_PREDICTION};
 use crate::{Error, Result};
@@ -73,9 +76,10 @@ pub fn read_all(spec: &AuditSpec) -> Result<Counts> {
         }
     }
     if let Some(src) = &spec.postgres {
-        let f = crate::warehouse::fetch(src, spec)?;
+        let f = crate::ingest::warehouse::fetch(src, spec)?;
         let mut c = f.counts;
-        c.fetched.push((crate::warehouse::describe(src), f.sha256));
+        c.fetched
+            .push((crate::ingest::warehouse::describe(src), f.sha256));
         match &mut total {
             None => total = Some(c),
             Some(t) => t.merge(&c)?,
@@ -706,9 +710,9 @@ fn counts_from_groups(
         if let Some((bins, ssum, ssum2)) = &score_cols {
             // Rows whose score is missing stay out of the histograms only.
             if let Some(b) = bins.get(i) {
-                let h = cell
-                    .hist
-                    .get_or_insert_with(|| Box::new(crate::score::ScoreHist::new(spec.score_bins)));
+                let h = cell.hist.get_or_insert_with(|| {
+                    Box::new(crate::counts::hist::ScoreHist::new(spec.score_bins))
+                });
                 let l = usize::from(label);
                 h.bins[l][b as usize] += rows;
                 h.sum_e9[l] += i128::from(ssum.get(i).unwrap_or(0));

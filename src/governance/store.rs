@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::checks::{Severity, Status, Trend};
 use crate::{Error, Result};
 
 /// The store layout version this engine writes.
@@ -30,30 +31,7 @@ fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::usage(format!("history store '{}': {e}", path.display()))
 }
 
-/// SHA-256 of bytes, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a file, streamed.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Error::usage(format!("cannot read '{}' to hash it: {e}", path.display())))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Error::usage(format!("cannot read '{}': {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
+pub use crate::digest::{sha256_file, sha256_hex};
 
 /// An open store.
 pub struct Store {
@@ -326,15 +304,15 @@ pub struct FindingRow {
     pub metric: String,
     pub attribute: String,
     pub grp: Option<String>,
-    pub status: String,
-    pub severity: String,
+    pub status: Status,
+    pub severity: Severity,
     pub value: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub p_value: Option<f64>,
     pub p_adjusted: Option<f64>,
     pub significant: Option<bool>,
-    pub trend: Option<String>,
+    pub trend: Option<Trend>,
     pub statement: String,
 }
 
@@ -384,8 +362,8 @@ pub fn content_hash(r: &NewRun) -> String {
             &f.metric,
             &f.attribute,
             opt(&f.grp),
-            &f.status,
-            &f.severity,
+            f.status.name(),
+            f.severity.name(),
             &num(f.value),
             &num(f.ci_low),
             &num(f.ci_high),
@@ -396,7 +374,7 @@ pub fn content_hash(r: &NewRun) -> String {
                 Some(false) => "0",
                 None => "",
             },
-            opt(&f.trend),
+            f.trend.map_or("", Trend::name),
             &f.statement,
         ] {
             put(s);
@@ -493,15 +471,15 @@ impl Store {
                     f.metric,
                     f.attribute,
                     f.grp,
-                    f.status,
-                    f.severity,
+                    f.status.name(),
+                    f.severity.name(),
                     f.value,
                     f.ci_low,
                     f.ci_high,
                     f.p_value,
                     f.p_adjusted,
                     f.significant,
-                    f.trend,
+                    f.trend.map(Trend::name),
                     f.statement
                 ])
                 .map_err(e)?;
@@ -559,6 +537,26 @@ fn finding_row(r: &rusqlite::Row) -> rusqlite::Result<FindingRow> {
     finding_row_at(r, 0)
 }
 
+/// A stored name that this engine does not know: the store was altered or
+/// written by a newer engine.
+fn bad_value(col: usize, v: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("unknown value '{v}'").into(),
+    )
+}
+
+/// A text column holding one of a type's serialized names.
+fn parse_col<T>(
+    r: &rusqlite::Row,
+    col: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let v: String = r.get(col)?;
+    parse(&v).ok_or_else(|| bad_value(col, &v))
+}
+
 /// A finding whose `FINDING_COLS` start at column `o` of the row.
 fn finding_row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<FindingRow> {
     Ok(FindingRow {
@@ -567,15 +565,18 @@ fn finding_row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<FindingRow> {
         metric: r.get(o + 2)?,
         attribute: r.get(o + 3)?,
         grp: r.get(o + 4)?,
-        status: r.get(o + 5)?,
-        severity: r.get(o + 6)?,
+        status: parse_col(r, o + 5, Status::from_name)?,
+        severity: parse_col(r, o + 6, Severity::from_name)?,
         value: r.get(o + 7)?,
         ci_low: r.get(o + 8)?,
         ci_high: r.get(o + 9)?,
         p_value: r.get(o + 10)?,
         p_adjusted: r.get(o + 11)?,
         significant: r.get(o + 12)?,
-        trend: r.get(o + 13)?,
+        trend: r
+            .get::<_, Option<String>>(o + 13)?
+            .map(|t| Trend::from_name(&t).ok_or_else(|| bad_value(o + 13, &t)))
+            .transpose()?,
         statement: r.get(o + 14)?,
     })
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod hist;
+
 /// A value of one protected attribute; `None` is a missing value, shown as
 /// [`MISSING`] so that rows without the attribute stay visible.
 pub type GroupValue = Option<String>;
@@ -55,7 +57,7 @@ pub struct Cell {
     pub w2: [f64; 4],
     /// Score histogram by label, when a score column is audited.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hist: Option<Box<crate::score::ScoreHist>>,
+    pub hist: Option<Box<hist::ScoreHist>>,
 }
 
 impl Cell {

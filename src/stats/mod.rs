@@ -327,15 +327,6 @@ pub fn percentile_interval(values: &mut [f64], level: f64) -> Option<(f64, f64)>
     Some((q(a), q(1.0 - a)))
 }
 
-/// `Some` of a rate's (x, n) in effective units: with weights, n is Kish's
-/// effective sample size and x = p·n, so intervals and tests reflect the
-/// information the weighted sample holds.
-pub fn effective(p: &crate::metrics::Parts) -> Option<(f64, f64)> {
-    let v = p.value()?;
-    let n = p.n_eff();
-    Some((v * n, n))
-}
-
 /// The Mantel–Haenszel common odds ratio across 2×2 tables [a, b, c, d]
 /// (a, b: the group selected / not; c, d: the reference selected / not) and
 /// the Cochran–Mantel–Haenszel test of a common odds ratio of 1, with

@@ -1,75 +1,14 @@
 //! Score-based metrics from per-cell score histograms: ROC AUC, class balance,
 //! calibration (reliability table, expected calibration error), Brier score,
-//! and threshold sweeps — never a second pass over rows.
-//!
-//! A score s in [0, 1] falls in bin floor(s·B + 1e-9) for B bins
-//! (`--score-bins`, default 1000) of width 1/B; a score of exactly 1 has a bin
-//! of its own (index B). A score within 1e-9·(1/B) below a bin edge counts in
-//! the upper bin, so thresholds on the grid k/B (0.5, 0.01 steps, 1.0, …)
-//! split bins exactly even where s·B is not exactly representable.
+//! and confusion counts at any threshold — never a second pass over rows. The
+//! histograms themselves (and the binning rule) are in `counts::hist`.
 
 use serde::Serialize;
 
-/// Scores of one cell, by true label (index 0: label 0, 1: label 1).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ScoreHist {
-    /// Rows per bin, by label.
-    pub bins: [Vec<u64>; 2],
-    /// Sums of scores and of squared scores, by label, in units of 1e-9
-    /// (each value rounded to 1e-9 once; the sums are then exact integers, the
-    /// same in any order, on any engine).
-    pub sum_e9: [i128; 2],
-    pub sum2_e9: [i128; 2],
-}
+use crate::counts::hist::ScoreHist;
+use crate::spec::metric::ScoreSummary;
 
-impl ScoreHist {
-    /// A histogram of `n_bins` bins plus the bin of scores equal to 1.
-    pub fn new(n_bins: usize) -> Self {
-        ScoreHist {
-            bins: [vec![0; n_bins + 1], vec![0; n_bins + 1]],
-            sum_e9: [0; 2],
-            sum2_e9: [0; 2],
-        }
-    }
-
-    /// B: the number of bins of width 1/B (the slot of exact 1s excluded).
-    pub fn n_bins(&self) -> usize {
-        self.bins[0].len() - 1
-    }
-
-    /// Adds another histogram of the same resolution.
-    pub fn add(&mut self, o: &ScoreHist) {
-        for l in 0..2 {
-            if self.bins[l].len() < o.bins[l].len() {
-                self.bins[l].resize(o.bins[l].len(), 0);
-            }
-            for (a, b) in self.bins[l].iter_mut().zip(&o.bins[l]) {
-                *a += b;
-            }
-            self.sum_e9[l] += o.sum_e9[l];
-            self.sum2_e9[l] += o.sum2_e9[l];
-        }
-    }
-
-    pub fn count(&self, label: usize) -> u64 {
-        self.bins[label].iter().sum()
-    }
-
-    /// Sum of scores of a label.
-    pub fn sum(&self, label: usize) -> f64 {
-        self.sum_e9[label] as f64 / 1e9
-    }
-
-    /// Sum of squared scores of a label.
-    pub fn sum2(&self, label: usize) -> f64 {
-        self.sum2_e9[label] as f64 / 1e9
-    }
-}
-
-/// The bin of a score (B for a score of 1).
-pub fn bin_of(score: f64, n_bins: usize) -> usize {
-    ((score * n_bins as f64 + 1e-9).floor().max(0.0) as usize).min(n_bins)
-}
+use super::rates::Value;
 
 /// ROC AUC from histograms: P(score of a positive > score of a negative) +
 /// ½ P(same bin). Exact when every distinct score has its own bin; otherwise
@@ -177,6 +116,7 @@ pub fn confusion_at(h: &ScoreHist, t: f64) -> (u64, u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::counts::hist::bin_of;
 
     fn hist(scores: &[(f64, usize)], nb: usize) -> ScoreHist {
         let mut h = ScoreHist::new(nb);
@@ -233,18 +173,18 @@ mod tests {
 /// Score metrics of one group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScoreMetrics {
-    pub auc: crate::metrics::Value,
-    pub mean_score_positive: crate::metrics::Value,
-    pub mean_score_negative: crate::metrics::Value,
-    pub brier: crate::metrics::Value,
-    pub ece: crate::metrics::Value,
+    pub auc: Value,
+    pub mean_score_positive: Value,
+    pub mean_score_negative: Value,
+    pub brier: Value,
+    pub ece: Value,
     pub reliability: Vec<CalibrationBin>,
 }
 
-fn val(v: Option<f64>, why: &str) -> crate::metrics::Value {
+fn val(v: Option<f64>, why: &str) -> Value {
     match v {
-        Some(x) => crate::metrics::Value::Defined(x),
-        None => crate::metrics::Value::Undefined(why.to_string()),
+        Some(x) => Value::Defined(x),
+        None => Value::Undefined(why.to_string()),
     }
 }
 
@@ -271,14 +211,6 @@ pub fn metrics(h: Option<&ScoreHist>, calibration_bins: usize) -> ScoreMetrics {
     }
 }
 
-/// Names of the score summaries, in report order.
-pub const SCORE_SUMMARIES: [&str; 4] = [
-    "auc_difference",
-    "calibration_gap",
-    "positive_class_balance_difference",
-    "negative_class_balance_difference",
-];
-
 fn range(vals: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     let v: Vec<f64> = vals.flatten().collect();
     if v.len() < 2 {
@@ -293,7 +225,7 @@ fn range(vals: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 /// the calibration gap: over calibration bins where two or more groups have
 /// rows, the range of the groups' observed rates, averaged with the bin's
 /// rows as weights.
-pub fn summaries(groups: &[&ScoreMetrics]) -> Vec<(&'static str, crate::metrics::Value)> {
+pub fn summaries(groups: &[&ScoreMetrics]) -> Vec<(ScoreSummary, Value)> {
     let auc = range(groups.iter().map(|g| g.auc.get()));
     let pos = range(groups.iter().map(|g| g.mean_score_positive.get()));
     let neg = range(groups.iter().map(|g| g.mean_score_negative.get()));
@@ -317,15 +249,15 @@ pub fn summaries(groups: &[&ScoreMetrics]) -> Vec<(&'static str, crate::metrics:
     }
     let why = "fewer than two judged groups have it defined";
     vec![
-        ("auc_difference", val(auc, why)),
+        (ScoreSummary::AucDifference, val(auc, why)),
         (
-            "calibration_gap",
+            ScoreSummary::CalibrationGap,
             val(
                 (den > 0.0).then(|| num / den),
                 "no calibration bin holds rows of two judged groups",
             ),
         ),
-        ("positive_class_balance_difference", val(pos, why)),
-        ("negative_class_balance_difference", val(neg, why)),
+        (ScoreSummary::PositiveClassBalanceDifference, val(pos, why)),
+        (ScoreSummary::NegativeClassBalanceDifference, val(neg, why)),
     ]
 }

@@ -1,0 +1,196 @@
+//! The audit: counts → every attribute and intersection with intervals and
+//! tests. [`run`] reads the data of a spec; [`audit_counts`] starts from
+//! counts, so counts from anywhere (several files, a SQL engine, a counts
+//! table) give the same report as the file.
+
+pub mod attribute;
+pub mod bootstrap;
+pub mod conditional;
+pub mod group;
+pub mod sweep;
+
+pub use attribute::{AttributeAudit, ChiSquareTest};
+pub use conditional::{ConditionalParity, MantelHaenszel, Stratum};
+pub use group::{DisparityStats, GroupAudit, GroupStatus, Test, Untested, TESTED_RATES};
+
+use crate::counts::Counts;
+use crate::ingest;
+use crate::metrics::Group;
+use crate::spec::AuditSpec;
+use crate::stats;
+use crate::Result;
+
+/// An interval, when one exists.
+pub type Ci = Option<(f64, f64)>;
+
+/// The result of an audit, before any policy or output format.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    /// What was audited.
+    pub spec: AuditSpec,
+    /// The sufficient statistics everything below comes from.
+    pub counts: Counts,
+    /// The whole data set as one group.
+    pub overall: Group,
+    /// Intervals on the overall rates.
+    pub overall_ci: [Ci; 11],
+    /// Kish's effective size of the whole data set.
+    pub overall_effective_n: f64,
+    /// Every attribute and intersection.
+    pub attributes: Vec<AttributeAudit>,
+    /// Number of tests in the multiple-comparison family.
+    pub tests_in_family: usize,
+    /// Score metrics of the whole data set (with a score column).
+    pub overall_score: Option<crate::metrics::score::ScoreMetrics>,
+    /// Generalized entropy and Theil indices of the whole data set.
+    pub inequality: crate::metrics::inequality::Indices,
+}
+
+/// Reads the data of `spec` and audits it.
+pub fn run(spec: &AuditSpec) -> Result<Audit> {
+    spec.validate()?;
+    let mut spec = spec.clone();
+    spec.data = ingest::expand_paths(&spec.data)?;
+    let counts = ingest::read_all(&spec)?;
+    audit_counts(&spec, counts)
+}
+
+/// Every attribute alone, then (with `intersect`) every combination of two or
+/// more, in the order the attributes were given.
+pub fn attribute_sets(n: usize, intersect: bool) -> Vec<Vec<usize>> {
+    let mut sets: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    if intersect {
+        for size in 2..=n {
+            let mut combo: Vec<usize> = (0..size).collect();
+            loop {
+                sets.push(combo.clone());
+                // next combination in lexicographic order
+                let mut i = size;
+                while i > 0 && combo[i - 1] == n - size + i - 1 {
+                    i -= 1;
+                }
+                if i == 0 {
+                    break;
+                }
+                combo[i - 1] += 1;
+                for j in i..size {
+                    combo[j] = combo[j - 1] + 1;
+                }
+            }
+        }
+    }
+    sets
+}
+
+/// Bootstrap intervals of every attribute's summaries.
+fn bootstrap_summaries(
+    spec: &AuditSpec,
+    counts: &Counts,
+    attributes: &mut [AttributeAudit],
+    plans: &[bootstrap::AttributePlan],
+) {
+    let opts = &spec.stats;
+    let reps = bootstrap::run(counts, plans, opts.bootstrap, opts.seed, spec.favorable);
+    for (a, (mut vals, undef)) in attributes
+        .iter_mut()
+        .zip(reps.values.into_iter().zip(reps.undefined))
+    {
+        for (k, v) in vals.iter_mut().enumerate() {
+            if a.summary.values[k].value.get().is_some() {
+                a.summary_ci[k] = stats::percentile_interval(v, opts.ci_level);
+            }
+        }
+        a.summary_undefined_replicates = undef;
+    }
+}
+
+/// Adjusts every p-value of the report as one family; returns its size.
+fn adjust_report(attributes: &mut [AttributeAudit], method: stats::PAdjust) -> usize {
+    let mut ps = vec![];
+    for a in attributes.iter() {
+        for g in &a.groups {
+            for d in &g.disparities {
+                if let Ok(t) = &d.test {
+                    ps.push(t.p_value);
+                }
+            }
+        }
+        if let Ok(c) = &a.chi_square {
+            ps.push(c.result.p_value);
+        }
+    }
+    let adjusted = stats::p_adjust(&ps, method);
+    let mut it = adjusted.into_iter();
+    for a in attributes.iter_mut() {
+        for g in &mut a.groups {
+            for d in &mut g.disparities {
+                if let Ok(t) = &mut d.test {
+                    t.p_adjusted = it.next().expect("one adjusted p per test");
+                }
+            }
+        }
+        if let Ok(c) = &mut a.chi_square {
+            c.p_adjusted = it.next().expect("one adjusted p per test");
+        }
+    }
+    ps.len()
+}
+
+/// Audits counts: the whole computation after ingest.
+pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
+    let opts = &spec.stats;
+    let total = counts.total();
+    let overall = Group::new(vec![], total.clone());
+    let mut attributes = vec![];
+    let mut plans = vec![];
+    for members in attribute_sets(counts.n_protected(), spec.intersect) {
+        let (a, plan) = attribute::attribute_audit(spec, &counts, &overall, &members)?;
+        attributes.push(a);
+        plans.push(plan);
+    }
+    if opts.bootstrap > 0 {
+        bootstrap_summaries(spec, &counts, &mut attributes, &plans);
+    }
+    let tests_in_family = adjust_report(&mut attributes, opts.p_adjust);
+    let overall_score = (counts.score_bins > 0)
+        .then(|| crate::metrics::score::metrics(total.hist.as_deref(), spec.calibration_bins));
+    let inequality = crate::metrics::inequality::Indices {
+        alpha: opts.ge_alpha,
+        generalized_entropy: crate::metrics::inequality::generalized_entropy(&total, opts.ge_alpha),
+        theil: crate::metrics::inequality::generalized_entropy(&total, 1.0),
+    };
+    Ok(Audit {
+        overall_score,
+        inequality,
+        spec: spec.clone(),
+        overall_ci: group::rate_cis(&total, opts),
+        overall_effective_n: group::effective_n(&total),
+        counts,
+        overall,
+        attributes,
+        tests_in_family,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_sets_cover_every_intersection() {
+        assert_eq!(attribute_sets(2, false), vec![vec![0], vec![1]]);
+        assert_eq!(
+            attribute_sets(3, true),
+            vec![
+                vec![0],
+                vec![1],
+                vec![2],
+                vec![0, 1],
+                vec![0, 2],
+                vec![1, 2],
+                vec![0, 1, 2]
+            ]
+        );
+        assert_eq!(attribute_sets(1, true), vec![vec![0]]);
+    }
+}

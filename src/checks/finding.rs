@@ -1,0 +1,310 @@
+//! Findings: what a check concluded on one attribute (and group), with its
+//! status, severity, the counts it rests on and its stable id.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::counts::{Cell, Outcome};
+use crate::spec::metric::MetricRef;
+use crate::spec::RiskTier;
+
+/// The outcome of a check on one attribute (and group).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    InsufficientData,
+    Undefined,
+}
+
+impl Status {
+    /// Every status, in the order reports count them.
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Warn,
+        Status::Pass,
+        Status::InsufficientData,
+        Status::Undefined,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::InsufficientData => "insufficient_data",
+            Status::Undefined => "undefined",
+        }
+    }
+
+    /// The status of a serialized name.
+    pub fn from_name(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    /// Whether a bound was breached (warn or fail).
+    pub fn breached(self) -> bool {
+        matches!(self, Status::Warn | Status::Fail)
+    }
+}
+
+/// How urgent a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, highest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The severity of a serialized name.
+    pub fn from_name(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|x| x.name() == s)
+    }
+
+    fn down(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            _ => Severity::Low,
+        }
+    }
+}
+
+/// Severity from status, significance and the model's risk tier (documented
+/// in docs/governance.md).
+pub fn severity(status: Status, significant: Option<bool>, tier: RiskTier) -> Severity {
+    match status {
+        Status::Pass | Status::Undefined => Severity::Info,
+        Status::InsufficientData => Severity::Low,
+        Status::Warn => match tier {
+            RiskTier::Low => Severity::Low,
+            _ => Severity::Medium,
+        },
+        Status::Fail => {
+            let s = match tier {
+                RiskTier::Low => Severity::Medium,
+                RiskTier::Medium => Severity::High,
+                RiskTier::High => Severity::Critical,
+            };
+            if significant == Some(true) {
+                s
+            } else {
+                s.down()
+            }
+        }
+    }
+}
+
+/// The counts a finding rests on: the group's and the reference's (serialized
+/// as the finding's `evidence`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Basis {
+    pub group: Option<BasisCounts>,
+    pub reference: Option<BasisCounts>,
+    /// For summaries: the groups judged, with their counts.
+    pub groups: Vec<BasisCounts>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BasisCounts {
+    pub group: String,
+    pub n: u64,
+    pub tp: u64,
+    pub fp: u64,
+    pub tn: u64,
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    pub predicted_positive: u64,
+    pub actual_positive: u64,
+}
+
+impl BasisCounts {
+    /// The counts of a named cell.
+    pub fn of(name: &str, c: &Cell) -> Self {
+        let g = |o: Outcome| c.n[o as usize];
+        BasisCounts {
+            group: name.to_string(),
+            n: c.rows(),
+            tp: g(Outcome::Tp),
+            fp: g(Outcome::Fp),
+            tn: g(Outcome::Tn),
+            fn_: g(Outcome::Fn),
+            predicted_positive: g(Outcome::Tp) + g(Outcome::Fp),
+            actual_positive: g(Outcome::Tp) + g(Outcome::Fn),
+        }
+    }
+}
+
+/// The thresholds of the check behind a finding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub fail_below: Option<f64>,
+    pub fail_above: Option<f64>,
+    pub warn_below: Option<f64>,
+    pub warn_above: Option<f64>,
+    pub require_significance: bool,
+    pub alpha: f64,
+}
+
+/// One check judged on one attribute (and group).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// Same model, check, attribute and group → same id across runs.
+    pub id: String,
+    pub check: String,
+    pub title: String,
+    pub statement: String,
+    pub metric: Measured,
+    pub attribute: String,
+    pub group: Option<String>,
+    pub reference: Option<String>,
+    pub value: Option<f64>,
+    pub ci: Option<[f64; 2]>,
+    pub p_value: Option<f64>,
+    pub p_adjusted: Option<f64>,
+    pub test: Option<String>,
+    pub significant: Option<bool>,
+    pub thresholds: Thresholds,
+    /// The bound that was breached, e.g. "fail_below 0.8".
+    pub breached: Option<String>,
+    pub status: Status,
+    pub severity: Severity,
+    #[serde(rename = "evidence")]
+    pub basis: Basis,
+    /// Why the value is undefined or the group insufficient.
+    pub reason: Option<String>,
+    /// Filled in by governance.
+    pub controls: Vec<String>,
+    pub risks: Vec<String>,
+    pub cycle: String,
+    /// Filled in by the history comparison.
+    pub trend: Option<Trend>,
+}
+
+/// The stable id of a finding.
+pub fn finding_id(model: &str, check: &str, attribute: &str, group: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    for part in [model, check, attribute, group.unwrap_or("")] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    format!("FA-{}", crate::digest::hex(&h.finalize()[..6]))
+}
+
+/// How a finding compares with the same finding in the previous recorded run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    /// Not in the previous run, or breached now and not then.
+    New,
+    /// As before.
+    Persisting,
+    /// Breached before, passes now.
+    Resolved,
+    /// Worse by more than the noise of the two runs.
+    Regressed,
+}
+
+impl Trend {
+    /// Every trend state.
+    pub const ALL: [Trend; 4] = [
+        Trend::New,
+        Trend::Persisting,
+        Trend::Resolved,
+        Trend::Regressed,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Trend::New => "new",
+            Trend::Persisting => "persisting",
+            Trend::Resolved => "resolved",
+            Trend::Regressed => "regressed",
+        }
+    }
+
+    /// The trend of a serialized name.
+    pub fn from_name(s: &str) -> Option<Trend> {
+        Trend::ALL.into_iter().find(|x| x.name() == s)
+    }
+}
+
+/// What a finding measured: a check's metric, or its change since the last
+/// run (a regression finding). Serialized as the metric's name, with
+/// `_change` for a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measured {
+    /// The metric of the check.
+    Metric(MetricRef),
+    /// The change of the check's metric since the previous recorded run.
+    Change(MetricRef),
+}
+
+impl Measured {
+    /// The underlying metric.
+    pub fn metric(&self) -> MetricRef {
+        match self {
+            Measured::Metric(m) | Measured::Change(m) => *m,
+        }
+    }
+
+    /// The serialized name.
+    pub fn name(&self) -> String {
+        match self {
+            Measured::Metric(m) => m.name(),
+            Measured::Change(m) => format!("{}_change", m.name()),
+        }
+    }
+}
+
+impl std::fmt::Display for Measured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for Measured {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+macro_rules! display_by_name {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.name())
+            }
+        }
+    )*};
+}
+display_by_name!(Status, Severity, Trend);

@@ -1,0 +1,59 @@
+//! The plain-language statement of a finding, one line a risk officer can
+//! paste into a register.
+
+/// A number as statements show it: two decimals, three below 0.01, one from 100.
+pub fn fmt(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 0.01 || v == 0.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A p-value: three decimals, scientific below 0.001.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// " (95% CI 0.77–0.95)", or nothing without an interval.
+pub fn ci_text(level: &str, ci: Option<(f64, f64)>) -> String {
+    ci.map(|(lo, hi)| format!(" ({level} CI {}–{})", fmt(lo), fmt(hi)))
+        .unwrap_or_default()
+}
+
+/// What the test says, e.g. "significant after Holm correction, p = 0.004".
+/// `smallest`: the p-value is the smallest of several tests.
+pub fn significance_text(
+    significant: Option<bool>,
+    p_adj: Option<f64>,
+    adjust: &str,
+    smallest: bool,
+) -> String {
+    let pfx = if smallest { "smallest adjusted p" } else { "p" };
+    match (significant, p_adj) {
+        (Some(true), Some(p)) => format!(
+            "significant after {adjust} correction, {pfx} = {}",
+            p_text(p)
+        ),
+        (Some(false), Some(p)) => format!(
+            "not significant after {adjust} correction, {pfx} = {}",
+            p_text(p)
+        ),
+        _ => "no significance test applies".into(),
+    }
+}
+
+/// The text with its first letter in upper case.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,199 @@
+//! The policy as written: checks with thresholds. Judging them on an audit is
+//! `checks`' job; here they are only read, validated and defaulted.
+
+use serde::{Deserialize, Serialize};
+
+use super::metric::{MetricRef, Summary};
+use crate::{Error, Result};
+
+/// One check of the policy, as written in the spec.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CheckDef")]
+#[non_exhaustive]
+pub struct Check {
+    /// Stable identifier, part of every finding id. Defaults to the metric.
+    pub id: Option<String>,
+    /// What is judged.
+    pub metric: MetricRef,
+    /// Attributes or intersections ("sex & race") to judge; default all.
+    pub attributes: Option<Vec<String>>,
+    /// Fail when the value is below this.
+    pub fail_below: Option<f64>,
+    /// Fail when the value is above this.
+    pub fail_above: Option<f64>,
+    /// Warn when the value is below this.
+    pub warn_below: Option<f64>,
+    /// Warn when the value is above this.
+    pub warn_above: Option<f64>,
+    /// A breach of a fail bound fails only when significant (adjusted p < alpha).
+    pub require_significance: bool,
+    /// Significance level of this check (default: the statistics' alpha).
+    pub alpha: Option<f64>,
+    /// Title of the check's findings (default: the metric).
+    pub title: Option<String>,
+    /// Control identifiers added to the built-in mapping.
+    pub controls: Vec<String>,
+    /// When true, `controls` replaces the built-in mapping.
+    pub replace_controls: bool,
+}
+
+/// A check as written in the spec file, before its metric is parsed: errors
+/// then name the check.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckDef {
+    #[serde(default)]
+    id: Option<String>,
+    metric: String,
+    #[serde(default)]
+    attributes: Option<Vec<String>>,
+    #[serde(default)]
+    fail_below: Option<f64>,
+    #[serde(default)]
+    fail_above: Option<f64>,
+    #[serde(default)]
+    warn_below: Option<f64>,
+    #[serde(default)]
+    warn_above: Option<f64>,
+    #[serde(default = "yes")]
+    require_significance: bool,
+    #[serde(default)]
+    alpha: Option<f64>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    controls: Vec<String>,
+    #[serde(default)]
+    replace_controls: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl TryFrom<CheckDef> for Check {
+    type Error = Error;
+
+    fn try_from(d: CheckDef) -> Result<Check> {
+        let id = d.id.clone().unwrap_or_else(|| d.metric.clone());
+        let metric =
+            MetricRef::parse(&d.metric).map_err(|e| Error::usage(format!("check '{id}': {e}")))?;
+        let c = Check {
+            id: d.id,
+            metric,
+            attributes: d.attributes,
+            fail_below: d.fail_below,
+            fail_above: d.fail_above,
+            warn_below: d.warn_below,
+            warn_above: d.warn_above,
+            require_significance: d.require_significance,
+            alpha: d.alpha,
+            title: d.title,
+            controls: d.controls,
+            replace_controls: d.replace_controls,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+impl Check {
+    /// A check of `metric` with the given bounds and defaults otherwise.
+    pub fn new(metric: MetricRef) -> Self {
+        Check {
+            id: None,
+            metric,
+            attributes: None,
+            fail_below: None,
+            fail_above: None,
+            warn_below: None,
+            warn_above: None,
+            require_significance: true,
+            alpha: None,
+            title: None,
+            controls: vec![],
+            replace_controls: false,
+        }
+    }
+
+    /// Sets the stable id.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the title.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the fail and warn bounds (`None` leaves a bound out).
+    pub fn with_bounds(
+        mut self,
+        fail_below: Option<f64>,
+        fail_above: Option<f64>,
+        warn_below: Option<f64>,
+        warn_above: Option<f64>,
+    ) -> Self {
+        self.fail_below = fail_below;
+        self.fail_above = fail_above;
+        self.warn_below = warn_below;
+        self.warn_above = warn_above;
+        self
+    }
+
+    /// The check's id: the one given, else the metric's name.
+    pub fn id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| self.metric.name())
+    }
+
+    /// Checks that the bounds are numbers and that there is one.
+    pub fn validate(&self) -> Result<()> {
+        for (name, b) in [
+            ("fail_below", self.fail_below),
+            ("fail_above", self.fail_above),
+            ("warn_below", self.warn_below),
+            ("warn_above", self.warn_above),
+            ("alpha", self.alpha),
+        ] {
+            if let Some(v) = b {
+                if !v.is_finite() {
+                    return Err(Error::usage(format!(
+                        "check '{}': {name} must be a finite number",
+                        self.id()
+                    )));
+                }
+            }
+        }
+        if self.fail_below.is_none()
+            && self.fail_above.is_none()
+            && self.warn_below.is_none()
+            && self.warn_above.is_none()
+        {
+            return Err(Error::usage(format!(
+                "check '{}' has no bound: give fail_below, fail_above, warn_below or warn_above",
+                self.id()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The built-in policy, used when the spec names no checks: the four-fifths
+/// rule on every group's impact ratio; equal opportunity and equalized odds
+/// differences above 0.1 warn, above 0.2 fail.
+pub fn default_policy() -> Vec<Check> {
+    vec![
+        Check::new(MetricRef::ImpactRatio)
+            .with_id("four-fifths-rule")
+            .with_title("Four-fifths rule on the favourable-outcome rate")
+            .with_bounds(Some(0.8), None, None, None),
+        Check::new(MetricRef::Summary(Summary::EqualOpportunityDifference))
+            .with_title("Equal opportunity")
+            .with_bounds(None, Some(0.2), None, Some(0.1)),
+        Check::new(MetricRef::Summary(Summary::EqualizedOddsDifference))
+            .with_title("Equalized odds")
+            .with_bounds(None, Some(0.2), None, Some(0.1)),
+    ]
+}

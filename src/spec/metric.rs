@@ -1,0 +1,413 @@
+//! The vocabulary of what fairaudit measures and a check can judge: the
+//! per-group rates, the per-attribute summaries, the score summaries, and the
+//! metric a check names. The names are the serialized form (JSON report, spec
+//! file, history store) and never change; a typo in code does not compile.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+/// Which way a metric is worse, for trends and wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// A gap (max − min, a difference's size): 0 is parity, larger is worse.
+    HigherIsWorse,
+    /// A ratio of the disadvantaged group to another: 1 is parity, smaller is worse.
+    LowerIsWorse,
+    /// A signed difference: 0 is parity, either sign is a gap.
+    AwayFromZero,
+}
+
+/// The rates reported for every group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rate {
+    BaseRate,
+    SelectionRate,
+    Tpr,
+    Fpr,
+    Tnr,
+    Fnr,
+    Ppv,
+    Npv,
+    Fdr,
+    For,
+    Accuracy,
+}
+
+impl Rate {
+    /// Every rate, in report order (the index of a rate is `rate as usize`).
+    pub const ALL: [Rate; 11] = [
+        Rate::BaseRate,
+        Rate::SelectionRate,
+        Rate::Tpr,
+        Rate::Fpr,
+        Rate::Tnr,
+        Rate::Fnr,
+        Rate::Ppv,
+        Rate::Npv,
+        Rate::Fdr,
+        Rate::For,
+        Rate::Accuracy,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rate::BaseRate => "base_rate",
+            Rate::SelectionRate => "selection_rate",
+            Rate::Tpr => "tpr",
+            Rate::Fpr => "fpr",
+            Rate::Tnr => "tnr",
+            Rate::Fnr => "fnr",
+            Rate::Ppv => "ppv",
+            Rate::Npv => "npv",
+            Rate::Fdr => "fdr",
+            Rate::For => "for",
+            Rate::Accuracy => "accuracy",
+        }
+    }
+
+    /// The rate of a serialized name.
+    pub fn from_name(s: &str) -> Option<Rate> {
+        Rate::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// Plain-language name for statements; `outcome` names the positive
+    /// prediction ("approval").
+    pub fn words(self, outcome: &str) -> String {
+        match self {
+            Rate::SelectionRate => format!("{outcome} rate"),
+            Rate::Tpr => "true positive rate".into(),
+            Rate::Fpr => "false positive rate".into(),
+            Rate::Tnr => "true negative rate".into(),
+            Rate::Fnr => "false negative rate".into(),
+            Rate::Ppv => "precision (PPV)".into(),
+            Rate::Npv => "negative predictive value".into(),
+            Rate::Fdr => "false discovery rate".into(),
+            Rate::For => "false omission rate".into(),
+            Rate::Accuracy => "accuracy".into(),
+            Rate::BaseRate => "base rate".into(),
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The per-attribute summaries of the group disparities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Summary {
+    DemographicParityDifference,
+    DemographicParityRatio,
+    DisparateImpact,
+    EqualOpportunityDifference,
+    EqualizedOddsDifference,
+    AverageOddsDifference,
+    PredictiveParityDifference,
+    AccuracyDifference,
+}
+
+impl Summary {
+    /// Every summary, in report order (the index is `summary as usize`).
+    pub const ALL: [Summary; 8] = [
+        Summary::DemographicParityDifference,
+        Summary::DemographicParityRatio,
+        Summary::DisparateImpact,
+        Summary::EqualOpportunityDifference,
+        Summary::EqualizedOddsDifference,
+        Summary::AverageOddsDifference,
+        Summary::PredictiveParityDifference,
+        Summary::AccuracyDifference,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Summary::DemographicParityDifference => "demographic_parity_difference",
+            Summary::DemographicParityRatio => "demographic_parity_ratio",
+            Summary::DisparateImpact => "disparate_impact",
+            Summary::EqualOpportunityDifference => "equal_opportunity_difference",
+            Summary::EqualizedOddsDifference => "equalized_odds_difference",
+            Summary::AverageOddsDifference => "average_odds_difference",
+            Summary::PredictiveParityDifference => "predictive_parity_difference",
+            Summary::AccuracyDifference => "accuracy_difference",
+        }
+    }
+
+    /// The summary of a serialized name.
+    pub fn from_name(s: &str) -> Option<Summary> {
+        Summary::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// Which way the summary is worse.
+    pub fn direction(self) -> Direction {
+        match self {
+            Summary::DemographicParityRatio | Summary::DisparateImpact => Direction::LowerIsWorse,
+            Summary::AverageOddsDifference => Direction::AwayFromZero,
+            _ => Direction::HigherIsWorse,
+        }
+    }
+
+    /// Where the definition is written.
+    pub fn definition(self) -> &'static str {
+        "docs/metrics.md#summaries-per-attribute"
+    }
+
+    /// What the summary is, for statements.
+    pub fn words(self) -> &'static str {
+        match self {
+            Summary::DemographicParityDifference => {
+                "Demographic parity difference (max − min selection rate)"
+            }
+            Summary::DemographicParityRatio => {
+                "Demographic parity ratio (min / max selection rate)"
+            }
+            Summary::DisparateImpact => "Disparate impact (lowest impact ratio)",
+            Summary::EqualOpportunityDifference => {
+                "Equal opportunity difference (max − min true positive rate)"
+            }
+            Summary::EqualizedOddsDifference => {
+                "Equalized odds difference (largest gap in TPR or FPR)"
+            }
+            Summary::AverageOddsDifference => "Average odds difference",
+            Summary::PredictiveParityDifference => {
+                "Predictive parity difference (max − min precision)"
+            }
+            Summary::AccuracyDifference => "Accuracy difference (max − min accuracy)",
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The per-attribute summaries of the score metrics (with a score column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ScoreSummary {
+    AucDifference,
+    CalibrationGap,
+    PositiveClassBalanceDifference,
+    NegativeClassBalanceDifference,
+}
+
+impl ScoreSummary {
+    /// Every score summary, in report order.
+    pub const ALL: [ScoreSummary; 4] = [
+        ScoreSummary::AucDifference,
+        ScoreSummary::CalibrationGap,
+        ScoreSummary::PositiveClassBalanceDifference,
+        ScoreSummary::NegativeClassBalanceDifference,
+    ];
+
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreSummary::AucDifference => "auc_difference",
+            ScoreSummary::CalibrationGap => "calibration_gap",
+            ScoreSummary::PositiveClassBalanceDifference => "positive_class_balance_difference",
+            ScoreSummary::NegativeClassBalanceDifference => "negative_class_balance_difference",
+        }
+    }
+
+    /// The score summary of a serialized name.
+    pub fn from_name(s: &str) -> Option<ScoreSummary> {
+        ScoreSummary::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// Where the definition is written.
+    pub fn definition(self) -> &'static str {
+        "docs/metrics.md#score-based-metrics-with---score-col"
+    }
+
+    /// What the summary is, for statements.
+    pub fn words(self) -> &'static str {
+        match self {
+            ScoreSummary::AucDifference => "AUC difference (max − min ROC AUC)",
+            ScoreSummary::CalibrationGap => {
+                "Calibration gap (weighted range of observed rates within score bins)"
+            }
+            ScoreSummary::PositiveClassBalanceDifference => {
+                "Balance for the positive class (range of mean scores of actual positives)"
+            }
+            ScoreSummary::NegativeClassBalanceDifference => {
+                "Balance for the negative class (range of mean scores of actual negatives)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for ScoreSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whether a per-group disparity is the difference or the ratio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scale {
+    Difference,
+    Ratio,
+}
+
+/// What a check measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricRef {
+    /// A per-attribute summary, e.g. `equalized_odds_difference`.
+    Summary(Summary),
+    /// A per-attribute score summary, e.g. `auc_difference` (needs a score).
+    ScoreSummary(ScoreSummary),
+    /// Each group's impact ratio (the four-fifths ratio).
+    ImpactRatio,
+    /// Each group's difference (`<rate>_difference`) or ratio (`<rate>_ratio`)
+    /// against the reference.
+    Disparity(Rate, Scale),
+}
+
+impl MetricRef {
+    /// Parses a metric name as written in a check.
+    pub fn parse(s: &str) -> Result<Self> {
+        if let Some(m) = Summary::from_name(s) {
+            return Ok(MetricRef::Summary(m));
+        }
+        if let Some(m) = ScoreSummary::from_name(s) {
+            return Ok(MetricRef::ScoreSummary(m));
+        }
+        if s == "impact_ratio" {
+            return Ok(MetricRef::ImpactRatio);
+        }
+        for (suffix, scale) in [("_difference", Scale::Difference), ("_ratio", Scale::Ratio)] {
+            if let Some(rate) = s.strip_suffix(suffix).and_then(Rate::from_name) {
+                return Ok(MetricRef::Disparity(rate, scale));
+            }
+        }
+        let names = |v: &mut dyn Iterator<Item = &'static str>| v.collect::<Vec<_>>().join(", ");
+        Err(Error::usage(format!(
+            "unknown check metric '{s}': use a summary ({}, or with a score {}), impact_ratio, or <rate>_difference / <rate>_ratio with a rate among {}",
+            names(&mut Summary::ALL.iter().map(|m| m.name())),
+            names(&mut ScoreSummary::ALL.iter().map(|m| m.name())),
+            names(&mut Rate::ALL.iter().map(|r| r.name())),
+        )))
+    }
+
+    /// The serialized name.
+    pub fn name(&self) -> String {
+        match self {
+            MetricRef::Summary(m) => m.name().to_string(),
+            MetricRef::ScoreSummary(m) => m.name().to_string(),
+            MetricRef::ImpactRatio => "impact_ratio".into(),
+            MetricRef::Disparity(r, Scale::Ratio) => format!("{}_ratio", r.name()),
+            MetricRef::Disparity(r, Scale::Difference) => format!("{}_difference", r.name()),
+        }
+    }
+
+    /// Whether the metric has one value per group (else one per attribute).
+    pub fn per_group(&self) -> bool {
+        matches!(self, MetricRef::ImpactRatio | MetricRef::Disparity(..))
+    }
+
+    /// Which way the metric is worse.
+    pub fn direction(&self) -> Direction {
+        match self {
+            MetricRef::Summary(m) => m.direction(),
+            MetricRef::ScoreSummary(_) => Direction::HigherIsWorse,
+            MetricRef::ImpactRatio | MetricRef::Disparity(_, Scale::Ratio) => {
+                Direction::LowerIsWorse
+            }
+            MetricRef::Disparity(_, Scale::Difference) => Direction::AwayFromZero,
+        }
+    }
+
+    /// Where the metric is defined.
+    pub fn definition(&self) -> &'static str {
+        match self {
+            MetricRef::Summary(m) => m.definition(),
+            MetricRef::ScoreSummary(m) => m.definition(),
+            MetricRef::ImpactRatio | MetricRef::Disparity(..) => {
+                "docs/metrics.md#disparities-per-group-per-rate"
+            }
+        }
+    }
+
+    /// Whether this is an accuracy metric (cited under EU AI Act Art. 15).
+    pub fn is_accuracy(&self) -> bool {
+        matches!(
+            self,
+            MetricRef::Summary(Summary::AccuracyDifference)
+                | MetricRef::Disparity(Rate::Accuracy, _)
+        )
+    }
+}
+
+impl fmt::Display for MetricRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for MetricRef {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        MetricRef::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for r in Rate::ALL {
+            assert_eq!(Rate::from_name(r.name()), Some(r));
+            assert_eq!(r as usize, Rate::ALL.iter().position(|x| *x == r).unwrap());
+            for scale in [Scale::Difference, Scale::Ratio] {
+                let m = MetricRef::Disparity(r, scale);
+                let parsed = MetricRef::parse(&m.name()).unwrap();
+                // "accuracy_difference" names the summary (max − min
+                // accuracy); the per-group accuracy gap has no name of its own.
+                if m.name() == "accuracy_difference" {
+                    assert_eq!(parsed, MetricRef::Summary(Summary::AccuracyDifference));
+                } else {
+                    assert_eq!(parsed, m);
+                }
+            }
+        }
+        for m in Summary::ALL {
+            assert_eq!(MetricRef::parse(m.name()).unwrap(), MetricRef::Summary(m));
+            assert_eq!(
+                m as usize,
+                Summary::ALL.iter().position(|x| *x == m).unwrap()
+            );
+        }
+        for m in ScoreSummary::ALL {
+            assert_eq!(
+                MetricRef::parse(m.name()).unwrap(),
+                MetricRef::ScoreSummary(m)
+            );
+        }
+        assert_eq!(
+            MetricRef::parse("impact_ratio").unwrap(),
+            MetricRef::ImpactRatio
+        );
+        assert_eq!(
+            MetricRef::parse("selection_rate_ratio").unwrap(),
+            MetricRef::Disparity(Rate::SelectionRate, Scale::Ratio)
+        );
+        let e = MetricRef::parse("fairness").unwrap_err().to_string();
+        assert!(e.contains("unknown check metric 'fairness'"), "{e}");
+    }
+}
