@@ -209,6 +209,14 @@ impl Counts {
         out
     }
 
+    /// SHA-256 of the cells (keys, counts, weight sums, histograms): the
+    /// identity of data that has no file.
+    pub fn digest(&self) -> String {
+        let cells: Vec<_> = self.cells.iter().collect();
+        let text = serde_json::to_vec(&(&self.attributes, &cells)).expect("counts serialize");
+        crate::digest::sha256_hex(&text)
+    }
+
     /// All cells summed: the whole data set.
     pub fn total(&self) -> Cell {
         let mut t = Cell::default();

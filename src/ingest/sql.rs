@@ -9,27 +9,21 @@ use crate::spec::AuditSpec;
 use crate::{Error, Result};
 
 /// SQL dialects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
+    /// Spark SQL (Databricks).
     Spark,
+    /// PostgreSQL.
+    #[value(alias = "postgresql")]
     Postgres,
+    /// Trino (Presto).
+    #[value(alias = "presto")]
     Trino,
+    /// DuckDB.
     Duckdb,
 }
 
 impl Dialect {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "spark" => Ok(Dialect::Spark),
-            "postgres" | "postgresql" => Ok(Dialect::Postgres),
-            "trino" | "presto" => Ok(Dialect::Trino),
-            "duckdb" => Ok(Dialect::Duckdb),
-            o => Err(Error::usage(format!(
-                "--dialect must be spark, postgres, trino or duckdb, not '{o}'"
-            ))),
-        }
-    }
-
     /// A quoted identifier.
     pub fn ident(self, name: &str) -> String {
         match self {

@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::governance::controls::{
     catalog, ACCURACY, AUDIT_RUN, BREACH, EVERY_FINDING, FAILURE, INSUFFICIENT,
 };
-use crate::{Error, Result};
 
 /// When the built-in mapping cites a control.
 fn when(reference: &str) -> Vec<&'static str> {
@@ -27,10 +26,10 @@ fn when(reference: &str) -> Vec<&'static str> {
     v
 }
 
-/// The catalog as a table or JSON.
-pub fn render(format: &str) -> Result<String> {
-    match format {
-        "json" => {
+/// The catalog as JSON or a table.
+pub fn render(json: bool) -> String {
+    match json {
+        true => {
             let v: Vec<_> = catalog()
                 .iter()
                 .map(|c| {
@@ -44,9 +43,9 @@ pub fn render(format: &str) -> Result<String> {
                     })
                 })
                 .collect();
-            Ok(serde_json::to_string_pretty(&v).expect("JSON") + "\n")
+            serde_json::to_string_pretty(&v).expect("JSON") + "\n"
         }
-        "table" => {
+        false => {
             let mut out = String::new();
             let w = catalog()
                 .iter()
@@ -70,10 +69,7 @@ pub fn render(format: &str) -> Result<String> {
             out.push_str(
                 "\nChecks add controls with `controls = [...]` in the spec (or replace the mapping with `replace_controls = true`).\n",
             );
-            Ok(out)
+            out
         }
-        o => Err(Error::usage(format!(
-            "--format must be table or json, not '{o}'"
-        ))),
     }
 }

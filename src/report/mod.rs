@@ -24,32 +24,26 @@ pub trait Exporter {
     fn render(&self, report: &Report) -> Result<String>;
 }
 
-/// The output formats, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Plain-text tables for the terminal.
     Table,
+    /// The JSON report (docs/report-schema.md).
     Json,
+    /// JUnit XML for CI test reporters.
     Junit,
+    /// A Markdown summary for a pull-request comment.
+    #[value(alias = "md")]
     Markdown,
+    /// OSCAL assessment results.
     Oscal,
+    /// A self-contained HTML page.
     Html,
 }
 
 impl Format {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "junit" => Ok(Format::Junit),
-            "markdown" | "md" => Ok(Format::Markdown),
-            "oscal" => Ok(Format::Oscal),
-            "html" => Ok(Format::Html),
-            other => Err(Error::usage(format!(
-                "unknown --format '{other}': expected table, json, junit, markdown, oscal or html"
-            ))),
-        }
-    }
-
+    /// The exporter that renders this format.
     pub fn exporter(self) -> Box<dyn Exporter> {
         match self {
             Format::Table => Box::new(table::TableExporter),

@@ -10,12 +10,20 @@ use serde::Serialize;
 use crate::{Error, Result};
 
 /// File formats fairaudit reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
+    /// Comma-separated values with a header.
+    #[value(alias = "txt")]
     Csv,
+    /// Apache Parquet.
+    #[value(alias = "pq")]
     Parquet,
+    /// Newline-delimited JSON.
+    #[value(alias = "jsonl", alias = "json")]
     Ndjson,
+    /// Arrow IPC (Feather v2).
+    #[value(alias = "arrow", alias = "feather")]
     Ipc,
 }
 
@@ -56,24 +64,16 @@ impl InputFormat {
 
 /// Which predicted outcome benefits the person: approval is favourable in a
 /// loan-approval file, while a "high-priced loan" flag is adverse.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Favorable {
+    /// The positive prediction benefits the person (approval).
     #[default]
     Positive,
+    /// The positive prediction harms the person (a high-risk flag).
     Negative,
-}
-
-impl Favorable {
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "positive" => Ok(Favorable::Positive),
-            "negative" => Ok(Favorable::Negative),
-            other => Err(Error::usage(format!(
-                "--favorable must be 'positive' or 'negative', not '{other}'"
-            ))),
-        }
-    }
 }
 
 /// How the reference group of an attribute is chosen.
@@ -244,13 +244,26 @@ impl StatOptions {
 
 /// The model's risk tier: sets severities and audit cadences.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum RiskTier {
+    /// Low risk.
     Low,
+    /// Medium risk.
     #[default]
     Medium,
+    /// High risk (e.g. credit scoring under the EU AI Act).
     High,
 }
 
@@ -497,7 +510,9 @@ mod tests {
 }
 
 /// Which findings make the run exit 1 (the CI gate).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     /// Any failing finding.
@@ -515,17 +530,6 @@ impl FailOn {
             FailOn::Fail => "fail",
             FailOn::Warn => "warn",
             FailOn::Never => "never",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "fail" => Ok(FailOn::Fail),
-            "warn" => Ok(FailOn::Warn),
-            "never" => Ok(FailOn::Never),
-            o => Err(Error::usage(format!(
-                "--fail-on must be fail, warn or never, not '{o}'"
-            ))),
         }
     }
 }

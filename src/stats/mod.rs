@@ -8,13 +8,14 @@ use statrs::distribution::{Beta, ChiSquared, ContinuousCDF, Discrete, Hypergeome
 use crate::{Error, Result};
 
 /// How intervals on rates are computed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum CiMethod {
     /// Wilson score interval.
     #[default]
     Wilson,
     /// Clopper–Pearson exact interval.
+    #[value(alias = "clopper-pearson")]
     Exact,
 }
 
@@ -31,14 +32,16 @@ impl CiMethod {
 }
 
 /// Multiple-comparison adjustment across a report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum PAdjust {
     /// Holm's step-down method (controls the family-wise error rate).
     #[default]
     Holm,
     /// Benjamini–Hochberg (controls the false discovery rate).
+    #[value(alias = "fdr_bh")]
     Bh,
+    /// No adjustment.
     None,
 }
 

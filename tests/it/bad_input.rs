@@ -184,8 +184,18 @@ fn usage_errors() {
     assert!(e.contains("--attr"), "{e}");
     let e = fails(&[p(&f), "--attr", "sex", "--reference", "sex=x"]);
     assert!(e.contains("no group 'x'") && e.contains("f"), "{e}");
-    let e = fails(&[p(&f), "--attr", "sex", "--favorable", "good"]);
-    assert!(e.contains("--favorable"), "{e}");
+    // A choice flag's value is checked by the argument parser, which lists the choices.
+    let o = fairaudit()
+        .args(["audit", p(&f), "--attr", "sex", "--favorable", "good"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("invalid value 'good' for '--favorable")
+            && e.contains("possible values: positive, negative"),
+        "{e}"
+    );
     let e = fails(&[p(&f), "--attr", "sex", "--threshold", "2"]);
     assert!(e.contains("--threshold"), "{e}");
     let e = fails(&["x.xlsx", "--attr", "sex"]);

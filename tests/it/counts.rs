@@ -129,7 +129,7 @@ fn weighted_counts_round_trip() {
     );
     let out = dir.path().join("c.parquet");
     let flags = ["--attr", "g", "--weight", "w", "--min-group-size", "1"];
-    counts(&[p.to_str().unwrap()], &flags, &out);
+    counts(&[p.to_str().unwrap()], &flags[..4], &out);
     let a = audit(&[p.to_str().unwrap()], &flags);
     assert_eq!(a["dataset"]["excluded"]["missing_weight"], 1);
     assert_eq!(a, audit(&["--counts", out.to_str().unwrap()], &flags));
@@ -181,8 +181,8 @@ fn malformed_counts_get_clear_errors() {
     assert_eq!(a["counts"]["tp"], 12);
 }
 
-/// `counts` writes the counts of data files; given only counts tables it says
-/// so (it used to have nothing to stack).
+/// `counts` writes the counts of data files: it takes no `--counts` flag, and
+/// a spec naming only counts tables is refused with the reason.
 #[test]
 fn counts_command_reads_data_files_only() {
     let (_d, p) = temp_file("c.csv", "g,label,prediction,n\na,1,1,5\n");
@@ -196,6 +196,20 @@ fn counts_command_reads_data_files_only() {
             "g",
             "--out",
         ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unexpected argument '--counts'"));
+    assert!(!out.exists());
+    let (_s, spec) = temp_file(
+        "s.toml",
+        &format!(
+            "[data]\ncounts = [{:?}]\n[attributes]\ncolumns = [\"g\"]\n",
+            p.to_str().unwrap()
+        ),
+    );
+    fairaudit()
+        .args(["counts", "--spec", spec.to_str().unwrap(), "--out"])
         .arg(&out)
         .assert()
         .code(2)

@@ -687,14 +687,20 @@ fn oscal_assessment_results_have_the_required_structure() {
         .all(|r| r["status"] == "open" && uuid(&r["uuid"])));
 }
 
-/// The Python that has compliance-trestle (NIST's OSCAL model), if any.
-fn oscal_python() -> Option<String> {
-    let py = std::env::var("FAIRAUDIT_ENGINE_PYTHON").unwrap_or_else(|_| "python3".into());
-    Proc::new(&py)
-        .args(["-c", "import trestle.oscal.assessment_results"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then_some(py)
+/// `$FAIRAUDIT_ENGINE_PYTHON`, which must have compliance-trestle (NIST's
+/// OSCAL model); panics naming what is missing.
+fn oscal_python() -> String {
+    let py = crate::require_env("FAIRAUDIT_ENGINE_PYTHON");
+    assert!(
+        Proc::new(&py)
+            .args(["-c", "import trestle.oscal.assessment_results"])
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "needs the Python package compliance-trestle in FAIRAUDIT_ENGINE_PYTHON={py}: \
+         .ci/run installs it in a venv; run with --ignored or --include-ignored only where \
+         it is installed"
+    );
+    py
 }
 
 fn assert_valid_oscal(py: &str, file: &Path) {
@@ -713,11 +719,9 @@ fn assert_valid_oscal(py: &str, file: &Path) {
 /// NIST OSCAL assessment-results model (compliance-trestle's classes, which
 /// reject unknown keys, missing fields, malformed UUIDs and dates).
 #[test]
+#[ignore = "needs FAIRAUDIT_ENGINE_PYTHON with compliance-trestle"]
 fn oscal_validates_against_the_nist_model() {
-    let Some(py) = oscal_python() else {
-        eprintln!("NOTICE: compliance-trestle not found; set FAIRAUDIT_ENGINE_PYTHON; skipped");
-        return;
-    };
+    let py = oscal_python();
     let dir = tempfile::tempdir().unwrap();
     // Failing findings (with risks), a score, weights off.
     let direct = dir.path().join("oscal.json");

@@ -114,6 +114,43 @@ pub fn group<'a>(attr: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no group {name} in {}", attr["name"]))
 }
 
+/// Where the program `name` is: `name` itself when it is a path, else the
+/// first match on PATH; `None` when there is none.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let p = Path::new(name);
+    if p.components().count() > 1 {
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|c| c.is_file())
+}
+
+/// For the ignored tests (`cargo test -- --ignored`): the program `name` on
+/// PATH, or a panic saying it is missing. Such a test fails where the program
+/// is absent; it never passes without having run.
+pub fn require_program(name: &str) -> PathBuf {
+    find_program(name).unwrap_or_else(|| {
+        panic!(
+            "needs {name} on PATH: .ci/run installs it; run with --ignored or \
+             --include-ignored only where it is installed"
+        )
+    })
+}
+
+/// For the ignored tests: the value of the environment variable `var`, or a
+/// panic saying it is not set.
+pub fn require_env(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!(
+            "needs the environment variable {var}: .ci/run sets it; run with --ignored or \
+             --include-ignored only where it is set"
+        ),
+    }
+}
+
 /// Writes `contents` to a file `name` in a fresh temporary directory.
 pub fn temp_file(name: &str, contents: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,109 @@
+//! `fairaudit audit`: the whole run, every output written only once all of
+//! them rendered, the run recorded when asked, exit 1 when the gate fails.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::args::AuditArgs;
+use crate::cli::settings::{self, Layers};
+use crate::engine::{self, Report};
+use crate::governance::store::{self, Store};
+use crate::report::{write_atomic, Format};
+
+fn render(report: &Report, format: Format) -> crate::Result<String> {
+    format.exporter().render(report)
+}
+
+fn write(path: &Path, text: &str, what: &str) -> anyhow::Result<()> {
+    write_atomic(path, text.as_bytes()).with_context(|| format!("writing the {what}"))
+}
+
+/// Runs `audit`.
+pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
+    let s = settings::resolve(&Layers {
+        spec: a.spec.spec.as_deref(),
+        input: Some(&a.input),
+        columns: Some(&a.columns),
+        groups: Some(&a.groups),
+        stats: Some(&a.stats),
+        governance: Some(&a.governance),
+        output: Some(&a.output),
+        ..Default::default()
+    })?;
+    settings::require_data(&s.spec)?;
+    let (spec, record) = (s.spec, s.record);
+    let out = &a.output;
+    let o = &spec.outputs;
+    let files = [&o.json, &o.junit, &o.markdown, &o.table, &o.html]
+        .iter()
+        .any(|p| p.is_some());
+    let format = match out.format {
+        Some(f) => f,
+        None if out.out.is_some() => Format::Json,
+        None if files || std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
+    };
+    // The store is opened (and checked) before the data are read.
+    let mut store = record.as_deref().map(Store::open).transpose()?;
+    // The HTML report charts earlier runs when the default (or given) store
+    // exists, even without --record.
+    let read_store = match (&store, &out.store) {
+        (None, Some(p)) if p.exists() => Some(Store::open(p)?),
+        (None, None)
+            if (o.html.is_some() || format == Format::Html) && store::default_path().exists() =>
+        {
+            Some(Store::open(&store::default_path())?)
+        }
+        _ => None,
+    };
+    let mut report = engine::run_with_history(&spec, store.as_ref().or(read_store.as_ref()))?;
+    if store.is_some() || o.html.is_some() || format == Format::Html {
+        report.compute_digests()?;
+    }
+    // Render everything first: nothing is written unless every format renders.
+    let mut pending: Vec<(PathBuf, String, &str)> = vec![];
+    for (path, fmt, what) in [
+        (&o.json, Format::Json, "JSON report"),
+        (&o.junit, Format::Junit, "JUnit report"),
+        (&o.markdown, Format::Markdown, "Markdown summary"),
+        (&o.table, Format::Table, "table report"),
+        (&o.html, Format::Html, "HTML report"),
+    ] {
+        if let Some(p) = path {
+            pending.push((p.clone(), render(&report, fmt)?, what));
+        }
+    }
+    if let Some(p) = &o.proposed_risks {
+        pending.push((
+            p.clone(),
+            crate::governance::register::to_csv(&report.proposed_risks),
+            "proposed risks",
+        ));
+    }
+    let main_text = render(&report, format)?;
+    if let Some(st) = &mut store {
+        let r = crate::report::record::record(&report, &spec, st)?;
+        eprintln!(
+            "recorded run #{} {} in {} (chain {})",
+            r.seq,
+            r.run_id,
+            st.path().display(),
+            &r.chain_hash[..16]
+        );
+    }
+    for (p, text, what) in &pending {
+        write(p, text, what)?;
+    }
+    match &out.out {
+        Some(path) => write(path, &main_text, "report")?,
+        None => print!("{main_text}"),
+    }
+    Ok(if report.gate_failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

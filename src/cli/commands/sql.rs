@@ -1,0 +1,19 @@
+//! `fairaudit sql`: the counts query for a warehouse engine.
+
+use std::process::ExitCode;
+
+use crate::cli::args::SqlArgs;
+use crate::cli::settings::{self, Layers};
+
+/// Runs `sql`.
+pub fn run(a: &SqlArgs) -> anyhow::Result<ExitCode> {
+    let s = settings::resolve(&Layers {
+        spec: a.spec.spec.as_deref(),
+        columns: Some(&a.columns),
+        ..Default::default()
+    })?;
+    let sql =
+        crate::ingest::sql::counts_query(a.dialect, &a.table, &s.spec.audit, a.filter.as_deref())?;
+    println!("{sql}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,247 @@
+//! Settings resolved in one place: the spec file (if any), then each group of
+//! flags laid over it in a fixed order. Commands never read a spec field
+//! from a flag themselves.
+
+use std::path::{Path, PathBuf};
+
+use crate::governance::store;
+use crate::spec::governance::RegisterSource;
+use crate::spec::{file, AuditSpec, PostgresSource, References, Spec};
+use crate::{Error, Result};
+
+use super::args::{
+    ColumnArgs, FileArgs, GovernanceArgs, GroupArgs, InputArgs, OutputArgs, StatArgs,
+};
+
+/// The flags a command took, each group optional.
+#[derive(Default)]
+pub struct Layers<'a> {
+    /// `--spec FILE`.
+    pub spec: Option<&'a Path>,
+    /// Data files, counts tables, a PostgreSQL table.
+    pub input: Option<&'a InputArgs>,
+    /// Data files only.
+    pub files: Option<&'a FileArgs>,
+    /// Columns and attributes.
+    pub columns: Option<&'a ColumnArgs>,
+    /// Reference groups and small groups.
+    pub groups: Option<&'a GroupArgs>,
+    /// Intervals and tests.
+    pub stats: Option<&'a StatArgs>,
+    /// Model, register, run date, gate.
+    pub governance: Option<&'a GovernanceArgs>,
+    /// Output files and the history store.
+    pub output: Option<&'a OutputArgs>,
+}
+
+/// A resolved spec, and where to record the run (when it is to be recorded).
+pub struct Settings {
+    /// The whole specification of the run.
+    pub spec: Spec,
+    /// The history store to record in.
+    pub record: Option<PathBuf>,
+}
+
+fn set<T: Clone>(slot: &mut T, v: &Option<T>) {
+    if let Some(v) = v {
+        *slot = v.clone();
+    }
+}
+
+fn set_some<T: Clone>(slot: &mut Option<T>, v: &Option<T>) {
+    if v.is_some() {
+        *slot = v.clone();
+    }
+}
+
+/// Parses a date flag.
+pub fn parse_date(s: &str, what: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| Error::usage(format!("{what} '{s}' is not a date YYYY-MM-DD: {e}")))
+}
+
+impl InputArgs {
+    fn apply(&self, a: &mut AuditSpec) -> Result<()> {
+        if !self.data.is_empty() {
+            a.data = self.data.clone();
+        }
+        if !self.counts.is_empty() {
+            a.counts = self.counts.clone();
+            if self.data.is_empty() {
+                a.data.clear();
+            }
+        }
+        match (&self.postgres, &self.table) {
+            (Some(url), Some(table)) => {
+                a.postgres = Some(PostgresSource {
+                    url: url.clone(),
+                    table: table.clone(),
+                    filter: self.filter.clone(),
+                });
+                if self.data.is_empty() {
+                    a.data.clear();
+                }
+                if self.counts.is_empty() {
+                    a.counts.clear();
+                }
+            }
+            (Some(_), None) => {
+                return Err(Error::usage(
+                    "--postgres needs --table T: the table or view holding the decisions",
+                ))
+            }
+            (None, _) if self.table.is_some() || self.filter.is_some() => {
+                return Err(Error::usage(
+                    "--table and --where go with --postgres URL (or the sql command)",
+                ))
+            }
+            (None, _) => {}
+        }
+        set_some(&mut a.input_format, &self.input_format);
+        Ok(())
+    }
+}
+
+impl FileArgs {
+    fn apply(&self, a: &mut AuditSpec) {
+        if !self.data.is_empty() {
+            a.data = self.data.clone();
+        }
+        set_some(&mut a.input_format, &self.input_format);
+    }
+}
+
+impl ColumnArgs {
+    fn apply(&self, a: &mut AuditSpec) {
+        let c = &mut a.columns;
+        set(&mut c.label, &self.label);
+        set_some(&mut c.prediction, &self.prediction);
+        set_some(&mut c.score, &self.score);
+        set(&mut c.threshold, &self.threshold);
+        set_some(&mut c.weight, &self.weight);
+        set_some(&mut c.positive, &self.positive);
+        if !self.attrs.is_empty() {
+            a.attributes = self.attrs.clone();
+        }
+        a.intersect |= self.intersect;
+        set_some(&mut a.stratify, &self.stratify);
+        set(&mut a.score_bins, &self.score_bins);
+    }
+}
+
+impl GroupArgs {
+    fn apply(&self, a: &mut AuditSpec) -> Result<()> {
+        if !self.references.is_empty() {
+            let r = References::parse(&self.references)?;
+            if self.references.iter().any(|v| !v.contains('=')) {
+                a.references.strategy = r.strategy;
+            }
+            a.references.named.extend(r.named);
+        }
+        set(&mut a.favorable, &self.favorable);
+        set(&mut a.stats.min_group_size, &self.min_group_size);
+        set(&mut a.stats.min_group_share, &self.min_group_share);
+        Ok(())
+    }
+}
+
+impl StatArgs {
+    fn apply(&self, a: &mut AuditSpec) {
+        let st = &mut a.stats;
+        set(&mut st.ci_level, &self.ci_level);
+        set(&mut st.ci_method, &self.ci_method);
+        set(&mut st.bootstrap, &self.bootstrap);
+        set(&mut st.seed, &self.seed);
+        set(&mut st.p_adjust, &self.p_adjust);
+        set(&mut st.alpha, &self.alpha);
+        set(&mut st.ge_alpha, &self.ge_alpha);
+        set(&mut a.calibration_bins, &self.calibration_bins);
+    }
+}
+
+impl GovernanceArgs {
+    fn apply(&self, spec: &mut Spec) -> Result<()> {
+        set(&mut spec.model.id, &self.model_id);
+        set_some(&mut spec.model.version, &self.model_version);
+        set(&mut spec.model.risk_tier, &self.risk_tier);
+        if let Some(r) = &self.risk_register {
+            let columns = spec.register.take().map(|r| r.columns).unwrap_or_default();
+            spec.register = Some(RegisterSource {
+                path: r.clone(),
+                columns,
+            });
+        }
+        if let Some(d) = &self.as_of {
+            spec.as_of = Some(parse_date(d, "--as-of")?);
+        }
+        set(&mut spec.fail_on, &self.fail_on);
+        Ok(())
+    }
+}
+
+impl OutputArgs {
+    fn apply(&self, spec: &mut Spec) {
+        let o = &mut spec.outputs;
+        set_some(&mut o.json, &self.out_json);
+        set_some(&mut o.junit, &self.out_junit);
+        set_some(&mut o.markdown, &self.out_md);
+        set_some(&mut o.table, &self.out_table);
+        set_some(&mut o.html, &self.out_html);
+        set_some(&mut o.proposed_risks, &self.proposed_risks);
+    }
+}
+
+/// The spec file with every given group of flags laid over it.
+pub fn resolve(l: &Layers) -> Result<Settings> {
+    let (mut spec, run) = match l.spec {
+        Some(p) => file::load(p)?,
+        None => (
+            Spec::new(AuditSpec::new(vec![], vec![])),
+            Default::default(),
+        ),
+    };
+    let a = &mut spec.audit;
+    if let Some(x) = l.input {
+        x.apply(a)?;
+    }
+    if let Some(x) = l.files {
+        x.apply(a);
+    }
+    if let Some(x) = l.columns {
+        x.apply(a);
+    }
+    if let Some(x) = l.groups {
+        x.apply(a)?;
+    }
+    if let Some(x) = l.stats {
+        x.apply(a);
+    }
+    if let Some(x) = l.governance {
+        x.apply(&mut spec)?;
+    }
+    let record = match l.output {
+        Some(o) => {
+            o.apply(&mut spec);
+            (o.record || run.record.unwrap_or(false)).then(|| {
+                o.store
+                    .clone()
+                    .or(run.store)
+                    .unwrap_or_else(store::default_path)
+            })
+        }
+        None => None,
+    };
+    Ok(Settings { spec, record })
+}
+
+/// Refuses a spec that names no data (for commands that read data).
+pub fn require_data(spec: &Spec) -> Result<()> {
+    let a = &spec.audit;
+    if a.data.is_empty() && a.counts.is_empty() && a.postgres.is_none() {
+        return Err(Error::usage(
+            "no data file given: pass DATA (or --counts FILE, or --postgres URL --table T), \
+             or set [data] paths in the --spec file",
+        ));
+    }
+    Ok(())
+}

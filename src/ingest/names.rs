@@ -1,0 +1,37 @@
+//! Internal column names of the scan's group-by (the counts table's public
+//! names are in `table::COUNTS_COLUMNS`).
+
+/// The label key.
+pub const K_LABEL: &str = "__fa_label";
+/// The prediction key.
+pub const K_PRED: &str = "__fa_pred";
+/// The score-bin key.
+pub const K_BIN: &str = "__fa_bin";
+/// Rows.
+pub const A_N: &str = "__fa_n";
+/// Σ weight.
+pub const A_W: &str = "__fa_w";
+/// Σ weight².
+pub const A_W2: &str = "__fa_w2";
+/// Smallest weight.
+pub const A_WMIN: &str = "__fa_wmin";
+/// Rows without a weight.
+pub const A_WNULL: &str = "__fa_wnull";
+/// Rows with a negative or NaN weight.
+pub const A_WBAD: &str = "__fa_wbad";
+/// Rows with a NaN score.
+pub const A_SNAN: &str = "__fa_snan";
+/// Rows with a score outside [0, 1].
+pub const A_SBAD: &str = "__fa_sbad";
+/// Smallest score.
+pub const A_SMIN: &str = "__fa_smin";
+/// Largest score.
+pub const A_SMAX: &str = "__fa_smax";
+/// Rows without a score.
+pub const A_SNULL: &str = "__fa_snull";
+/// Σ score, in units of 1/SCORE_SCALE.
+pub const A_SSUM: &str = "__fa_ssum";
+/// Σ score², in units of 1/SCORE_SCALE.
+pub const A_SSUM2: &str = "__fa_ssum2";
+/// Scores and squared scores are summed as integers in units of 1/SCORE_SCALE.
+pub const SCORE_SCALE: f64 = 1e9;

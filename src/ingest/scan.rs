@@ -1,0 +1,309 @@
+//! The one scan: a polars query that projects the needed columns and groups
+//! them by (key columns, raw label, raw prediction, score bin) with row
+//! counts, weight sums and value checks as aggregates. The result is tiny;
+//! everything else happens on it.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::spec::{AuditSpec, InputFormat, DEFAULT_PREDICTION};
+use crate::{Error, Result};
+
+use super::key_columns;
+use super::names::*;
+
+/// What is being read, for messages: a file and its format, or an in-memory frame.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The file's path, or the frame's name.
+    pub path: PathBuf,
+    /// "CSV", "Parquet", ..., or "data frame".
+    pub format: &'static str,
+}
+
+impl Origin {
+    /// A file in a known format.
+    pub fn file(path: &Path, format: InputFormat) -> Self {
+        Origin {
+            path: path.to_path_buf(),
+            format: format.name(),
+        }
+    }
+
+    /// An in-memory frame.
+    pub fn frame(name: &str) -> Self {
+        Origin {
+            path: PathBuf::from(name),
+            format: "data frame",
+        }
+    }
+
+    /// A read error on this origin, in one paragraph.
+    pub fn err(&self, reason: impl std::fmt::Display) -> Error {
+        // polars messages can span lines; keep the report to one paragraph.
+        let reason = reason.to_string();
+        let reason = reason
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Error::Read {
+            path: self.path.clone(),
+            format: self.format,
+            reason,
+        }
+    }
+
+    /// Runs `f`, turning a panic inside polars into an error on this origin.
+    pub fn guarded<T>(&self, f: impl FnOnce() -> PolarsResult<T>) -> Result<T> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.err(e)),
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the reader failed".into());
+                Err(self.err(format!("the file appears corrupt ({msg})")))
+            }
+        }
+    }
+}
+
+/// A lazy scan of `path`. `string_cols` are read as text from CSV so that
+/// values such as "01" keep their form.
+pub fn scan(path: &Path, format: InputFormat, string_cols: &[String]) -> PolarsResult<LazyFrame> {
+    // Absolute and without `..`: polars' streamed (async) reader rejects
+    // relative segments. Messages keep the path as the user gave it.
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let p = PlRefPath::try_from_path(&abs)?;
+    match format {
+        InputFormat::Csv => {
+            let mut r = LazyCsvReader::new(p)
+                .with_glob(false)
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000));
+            if !string_cols.is_empty() {
+                let schema = Schema::from_iter(
+                    string_cols
+                        .iter()
+                        .map(|c| Field::new(c.as_str().into(), DataType::String)),
+                );
+                r = r.with_dtype_overwrite(Some(Arc::new(schema)));
+            }
+            r.finish()
+        }
+        // Globs were expanded by expand_paths; a `?` or `[` here is part of the name.
+        InputFormat::Parquet => LazyFrame::scan_parquet(
+            p,
+            ScanArgsParquet {
+                glob: false,
+                ..Default::default()
+            },
+        ),
+        InputFormat::Ndjson => LazyJsonLineReader::new(p).finish(),
+        InputFormat::Ipc => LazyFrame::scan_ipc(
+            p,
+            IpcScanOptions::default(),
+            UnifiedScanArgs {
+                glob: false,
+                ..Default::default()
+            },
+        ),
+    }
+}
+
+/// How the prediction is obtained.
+#[derive(Clone, Debug)]
+pub enum PredSource {
+    /// A column of decisions.
+    Column(String),
+    /// A score column and the threshold at or above which it is positive.
+    Score(String, f64),
+}
+
+/// Checks that a file can be scanned before polars sees it.
+pub fn check_file(path: &Path, origin: &Origin) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(origin.err("it is a directory, not a file")),
+        Ok(m) if m.len() == 0 => Err(Error::Empty {
+            path: path.to_path_buf(),
+            problem: "the file is empty (0 bytes): no rows to audit".into(),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => Err(origin.err(e)),
+    }
+}
+
+/// The columns the scan needs, checked against the schema: where the
+/// prediction comes from.
+fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<PredSource> {
+    let cols = &spec.columns;
+    let available = || {
+        schema
+            .iter_names()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let require = |column: &str, role: &'static str| -> Result<DataType> {
+        schema
+            .get(column)
+            .cloned()
+            .ok_or_else(|| Error::MissingColumn {
+                path: origin.path.clone(),
+                column: column.to_string(),
+                role,
+                available: available(),
+            })
+    };
+    require(&cols.label, "label (--label)")?;
+    for a in &spec.attributes {
+        require(a, "protected attribute (--attr)")?;
+    }
+    if let Some(st) = &spec.stratify {
+        require(st, "stratification column (--stratify)")?;
+    }
+    let pred = match (&cols.prediction, &cols.score) {
+        (Some(p), _) => {
+            require(p, "prediction (--prediction)")?;
+            PredSource::Column(p.clone())
+        }
+        (None, Some(s)) if schema.get(DEFAULT_PREDICTION).is_none() => {
+            PredSource::Score(s.clone(), cols.threshold)
+        }
+        (None, _) => {
+            require(
+                DEFAULT_PREDICTION,
+                "prediction (--prediction, or --score with --threshold)",
+            )?;
+            PredSource::Column(DEFAULT_PREDICTION.to_string())
+        }
+    };
+    let numeric = |column: &str, role: &'static str| -> Result<()> {
+        let dt = require(column, role)?;
+        if dt.is_primitive_numeric() || dt == DataType::Null {
+            Ok(())
+        } else {
+            Err(Error::BadValues {
+                path: origin.path.clone(),
+                column: column.to_string(),
+                problem: format!("the {role} column must hold numbers, but it is of type {dt}"),
+            })
+        }
+    };
+    if let Some(s) = &cols.score {
+        numeric(s, "score")?;
+    }
+    if let Some(w) = &cols.weight {
+        numeric(w, "weight")?;
+    }
+    Ok(pred)
+}
+
+/// The group-by keys: key columns, raw label, raw (or score-derived)
+/// prediction, and the score bin.
+fn group_keys(spec: &AuditSpec, pred: &PredSource) -> Vec<Expr> {
+    let cols = &spec.columns;
+    let mut keys: Vec<Expr> = key_columns(spec).iter().map(|a| col(a.as_str())).collect();
+    keys.push(col(cols.label.as_str()).alias(K_LABEL));
+    keys.push(match pred {
+        PredSource::Column(p) => col(p.as_str()).alias(K_PRED),
+        PredSource::Score(s, t) => col(s.as_str())
+            .cast(DataType::Float64)
+            .gt_eq(lit(*t))
+            .alias(K_PRED),
+    });
+    if let Some(s) = &cols.score {
+        // Histogram bin: floor(s·B + 1e-9), at most B (see counts::hist).
+        let b = spec.score_bins as f64;
+        let x =
+            (col(s.as_str()).cast(DataType::Float64) * lit(b) + lit(1e-9)).cast(DataType::UInt32);
+        keys.push(
+            when(x.clone().gt(lit(spec.score_bins as u32)))
+                .then(lit(spec.score_bins as u32))
+                .otherwise(x)
+                .alias(K_BIN),
+        );
+    }
+    keys
+}
+
+/// Aggregates of a weight column: sums, minimum, invalid and missing counts.
+fn weight_measures(w: &str) -> Vec<Expr> {
+    let w = col(w).cast(DataType::Float64);
+    vec![
+        w.clone().sum().alias(A_W),
+        (w.clone() * w.clone()).sum().alias(A_W2),
+        w.clone().min().alias(A_WMIN),
+        w.clone()
+            .lt(lit(0.0))
+            .or(w.clone().is_nan())
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(A_WBAD),
+        w.null_count().cast(DataType::UInt64).alias(A_WNULL),
+    ]
+}
+
+/// Aggregates of a score column: value checks and fixed-point sums.
+fn score_measures(s: &str) -> Vec<Expr> {
+    let s = col(s).cast(DataType::Float64);
+    let nan = s.clone().is_nan();
+    vec![
+        nan.clone().cast(DataType::UInt64).sum().alias(A_SNAN),
+        s.clone()
+            .lt(lit(0.0))
+            .or(s.clone().gt(lit(1.0)))
+            .and(nan.not())
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(A_SBAD),
+        // Sums in fixed point (units of 1e-9): integer addition is exact and
+        // order-free, so every engine and every merge gives the same sums.
+        (s.clone() * lit(SCORE_SCALE) + lit(0.5))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(A_SSUM),
+        (s.clone() * s.clone() * lit(SCORE_SCALE) + lit(0.5))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(A_SSUM2),
+        s.clone().min().alias(A_SMIN),
+        s.clone().max().alias(A_SMAX),
+        s.null_count().cast(DataType::UInt64).alias(A_SNULL),
+    ]
+}
+
+/// The one scan of a lazy frame: the group-by over key columns × raw label ×
+/// raw prediction (× score bin), with counts, weight sums and value checks.
+/// `source` builds the frame, given the columns to read as text.
+pub fn aggregate(
+    origin: &Origin,
+    spec: &AuditSpec,
+    text_keys: bool,
+    source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>,
+) -> Result<(DataFrame, PredSource)> {
+    let schema = origin.guarded(|| source(&[])?.collect_schema())?;
+    let pred = plan_columns(&schema, spec, origin)?;
+    let keys = group_keys(spec, &pred);
+    let mut aggs = vec![len().alias(A_N)];
+    if let Some(w) = &spec.columns.weight {
+        aggs.extend(weight_measures(w));
+    }
+    if let Some(s) = &spec.columns.score {
+        aggs.extend(score_measures(s));
+    }
+    let string_cols = if text_keys { key_columns(spec) } else { vec![] };
+    let agg = origin.guarded(|| {
+        source(&string_cols)?
+            .group_by(keys)
+            .agg(aggs)
+            .collect_with_engine(Engine::Streaming)
+            .map(|r| r.unwrap_single())
+    })?;
+    Ok((agg, pred))
+}
