@@ -1,23 +1,31 @@
-//! fairaudit: a fast bias and fairness audit of a binary classifier's decisions.
+//! fairaudit: a fast bias and fairness audit of a model's decisions.
 //!
-//! The pipeline runs in one direction, a module per stage:
-//! [`ingest`] (files → [`counts::Counts`] in one scan) → [`metrics`] and
-//! [`stats`] (counts → rates, disparities, summaries, intervals, tests) →
-//! [`audit`] (the assembled result) → [`checks`] (policy → findings) →
-//! [`governance`] (controls, risk register, cycles) → [`report`] (output
-//! formats). [`spec`] holds what to audit; [`engine`] runs it all.
+//! The data are scanned once into sufficient statistics ([`Counts`]); every
+//! rate, disparity, interval and test comes from those counts; a policy of
+//! checks turns them into findings tagged to controls, risks and audit
+//! cycles. The layers only look down:
 //!
-//! ```no_run
-//! use fairaudit::spec::{AuditSpec, Spec};
-//! let spec = Spec::new(AuditSpec::new(
-//!     vec!["fixtures/german_credit.csv".into()],
-//!     vec!["sex".into()],
-//! ));
-//! let report = fairaudit::engine::run(&spec)?;
-//! println!("{}", fairaudit::report::json::to_json(&report));
-//! println!("gate failed: {}", report.gate_failed());
+//! [`stats`] → [`spec`] → [`counts`] → [`metrics`] → [`ingest`] → [`audit`]
+//! → [`checks`] → [`governance`] → [`engine`] → [`report`] → [`cli`]
+//!
+//! (`docs/architecture.md` says what each owns and never does.)
+//!
+//! ```
+//! use fairaudit::{Audit, Status};
+//!
+//! let report = Audit::builder()
+//!     .data("fixtures/german_credit.csv")
+//!     .attr("sex")
+//!     .attr("age_group")
+//!     .reference("age_group", "gt25")
+//!     .run()?;
+//! for f in report.findings_by_severity() {
+//!     println!("[{}] {}", f.status, f.statement);
+//! }
+//! assert!(report.findings.iter().any(|f| f.status == Status::Warn));
 //! # Ok::<(), fairaudit::Error>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod checks;
@@ -34,4 +42,11 @@ pub mod spec;
 pub mod stats;
 pub mod synth;
 
+pub use checks::{Finding, Severity, Status};
+pub use counts::Counts;
+pub use engine::{Audit, AuditBuilder, Report, Verdict};
 pub use error::{Error, Result};
+pub use report::Format;
+pub use spec::check::Check;
+pub use spec::metric::{MetricRef, Rate, Summary};
+pub use spec::{AuditSpec, Favorable, ModelInfo, RiskTier, Spec};

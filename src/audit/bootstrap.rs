@@ -24,6 +24,7 @@ use crate::spec::Favorable;
 pub struct AttributePlan {
     /// For each finest cell (in `Counts::cells` order), its group's index.
     pub cell_to_group: Vec<usize>,
+    /// Number of groups.
     pub n_groups: usize,
     /// Groups that enter the summaries.
     pub included: Vec<bool>,
@@ -43,7 +44,9 @@ struct Slot {
 /// Summary values of every replicate: `[attribute][summary]` → the replicate
 /// values that were defined, and how many replicates had it undefined.
 pub struct Replicates {
+    /// `[attribute][summary]`: the replicate values that were defined.
     pub values: Vec<Vec<Vec<f64>>>,
+    /// `[attribute][summary]`: replicates in which the summary was undefined.
     pub undefined: Vec<Vec<usize>>,
 }
 

@@ -14,7 +14,7 @@ pub use conditional::{ConditionalParity, MantelHaenszel, Stratum};
 pub use group::{DisparityStats, GroupAudit, GroupStatus, Test, Untested, TESTED_RATES};
 
 use crate::counts::Counts;
-use crate::ingest;
+use crate::ingest::{self, Frame};
 use crate::metrics::Group;
 use crate::spec::AuditSpec;
 use crate::stats;
@@ -25,7 +25,7 @@ pub type Ci = Option<(f64, f64)>;
 
 /// The result of an audit, before any policy or output format.
 #[derive(Clone, Debug)]
-pub struct Audit {
+pub struct AuditResult {
     /// What was audited.
     pub spec: AuditSpec,
     /// The sufficient statistics everything below comes from.
@@ -47,12 +47,31 @@ pub struct Audit {
 }
 
 /// Reads the data of `spec` and audits it.
-pub fn run(spec: &AuditSpec) -> Result<Audit> {
+pub fn run(spec: &AuditSpec) -> Result<AuditResult> {
     spec.validate()?;
+    run_with(spec, &[], &[])
+}
+
+/// Reads the data of `spec` and the in-memory `frames`, merges `counts`
+/// computed elsewhere, and audits the whole.
+pub fn run_with(spec: &AuditSpec, frames: &[Frame], counts: &[Counts]) -> Result<AuditResult> {
+    spec.validate_options()?;
     let mut spec = spec.clone();
     spec.data = ingest::expand_paths(&spec.data)?;
-    let counts = ingest::read_all(&spec)?;
-    audit_counts(&spec, counts)
+    let has_sources = !spec.data.is_empty() || !spec.counts.is_empty() || spec.postgres.is_some();
+    let mut total = if has_sources || !frames.is_empty() {
+        Some(ingest::read_sources(&spec, frames)?)
+    } else {
+        None
+    };
+    for c in counts {
+        match &mut total {
+            None => total = Some(c.clone()),
+            Some(t) => t.merge(c)?,
+        }
+    }
+    let total = total.ok_or_else(|| crate::Error::usage("no data given to audit"))?;
+    audit_counts(&spec, total)
 }
 
 /// Every attribute alone, then (with `intersect`) every combination of two or
@@ -137,7 +156,7 @@ fn adjust_report(attributes: &mut [AttributeAudit], method: stats::PAdjust) -> u
 }
 
 /// Audits counts: the whole computation after ingest.
-pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
+pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
     let opts = &spec.stats;
     let total = counts.total();
     let overall = Group::new(vec![], total.clone());
@@ -159,7 +178,7 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<Audit> {
         generalized_entropy: crate::metrics::inequality::generalized_entropy(&total, opts.ge_alpha),
         theil: crate::metrics::inequality::generalized_entropy(&total, 1.0),
     };
-    Ok(Audit {
+    Ok(AuditResult {
         overall_score,
         inequality,
         spec: spec.clone(),

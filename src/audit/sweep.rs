@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::audit::{AttributeAudit, Audit};
+use crate::audit::{AttributeAudit, AuditResult};
 use crate::metrics::score::confusion_at;
 use crate::spec::Favorable;
 
@@ -16,25 +16,34 @@ pub type GroupRates = (String, Option<f64>, Option<f64>, Option<f64>);
 /// One threshold of one attribute.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Point {
+    /// The threshold (predicted positive when score >= threshold).
     pub threshold: f64,
     /// (group, selection rate, tpr, fpr) of every group with scores.
     pub groups: Vec<GroupRates>,
+    /// max − min selection rate over judged groups.
     pub demographic_parity_difference: Option<f64>,
+    /// The lowest favourable-outcome ratio to the reference.
     pub disparate_impact: Option<f64>,
+    /// max − min TPR over judged groups.
     pub equal_opportunity_difference: Option<f64>,
+    /// The larger of the TPR and FPR ranges.
     pub equalized_odds_difference: Option<f64>,
 }
 
 /// The sweep of one attribute.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sweep {
+    /// The attribute swept.
     pub attribute: String,
+    /// Its reference group.
     pub reference: String,
+    /// One point per threshold.
     pub points: Vec<Point>,
     /// Threshold intervals [from, to] (grid points) where disparate impact >= 0.8.
     pub four_fifths_holds: Vec<[f64; 2]>,
     /// Threshold intervals where the equal opportunity difference <= the bound.
     pub equal_opportunity_within: Vec<[f64; 2]>,
+    /// The bound used for `equal_opportunity_within`.
     pub equal_opportunity_bound: f64,
 }
 
@@ -137,7 +146,7 @@ pub fn sweep_attribute(
 }
 
 /// Sweeps every attribute of a scored audit.
-pub fn sweep(audit: &Audit, step: f64, eo_bound: f64) -> Vec<Sweep> {
+pub fn sweep(audit: &AuditResult, step: f64, eo_bound: f64) -> Vec<Sweep> {
     audit
         .attributes
         .iter()

@@ -12,10 +12,15 @@ use crate::spec::RiskTier;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Within every bound.
     Pass,
+    /// A warn bound breached, or a fail bound without the evidence to fail.
     Warn,
+    /// A fail bound breached, with the evidence the check requires.
     Fail,
+    /// Too few rows to judge.
     InsufficientData,
+    /// The value has a zero denominator.
     Undefined,
 }
 
@@ -55,10 +60,15 @@ impl Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Nothing to act on.
     Info,
+    /// Low.
     Low,
+    /// Medium.
     Medium,
+    /// High.
     High,
+    /// Critical.
     Critical,
 }
 
@@ -127,22 +137,33 @@ pub fn severity(status: Status, significant: Option<bool>, tier: RiskTier) -> Se
 /// as the finding's `evidence`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Basis {
+    /// The group judged (per-group metrics).
     pub group: Option<BasisCounts>,
+    /// The reference group, or the whole data set.
     pub reference: Option<BasisCounts>,
     /// For summaries: the groups judged, with their counts.
     pub groups: Vec<BasisCounts>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// The confusion counts of one group.
 pub struct BasisCounts {
+    /// The group.
     pub group: String,
+    /// Rows.
     pub n: u64,
+    /// True positives.
     pub tp: u64,
+    /// False positives.
     pub fp: u64,
+    /// True negatives.
     pub tn: u64,
     #[serde(rename = "fn")]
+    /// False negatives.
     pub fn_: u64,
+    /// TP + FP.
     pub predicted_positive: u64,
+    /// TP + FN.
     pub actual_positive: u64,
 }
 
@@ -166,11 +187,17 @@ impl BasisCounts {
 /// The thresholds of the check behind a finding.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Thresholds {
+    /// Fail when the value is below this.
     pub fail_below: Option<f64>,
+    /// Fail when the value is above this.
     pub fail_above: Option<f64>,
+    /// Warn when the value is below this.
     pub warn_below: Option<f64>,
+    /// Warn when the value is above this.
     pub warn_above: Option<f64>,
+    /// Whether a fail needs a significant test.
     pub require_significance: bool,
+    /// The check's significance level.
     pub alpha: f64,
 }
 
@@ -179,31 +206,50 @@ pub struct Thresholds {
 pub struct Finding {
     /// Same model, check, attribute and group → same id across runs.
     pub id: String,
+    /// The check's id.
     pub check: String,
+    /// Title: the check's title and where it was judged.
     pub title: String,
+    /// One line that says what was found and why the status.
     pub statement: String,
+    /// What was measured.
     pub metric: Measured,
+    /// The attribute or intersection.
     pub attribute: String,
+    /// The group (per-group metrics), or where a summary is attained.
     pub group: Option<String>,
+    /// The reference group.
     pub reference: Option<String>,
+    /// The measured value, when defined.
     pub value: Option<f64>,
+    /// Its confidence interval.
     pub ci: Option<[f64; 2]>,
+    /// The p-value of the test behind it.
     pub p_value: Option<f64>,
+    /// That p-value, adjusted.
     pub p_adjusted: Option<f64>,
+    /// Which test.
     pub test: Option<String>,
+    /// Whether the test is significant at the check's alpha.
     pub significant: Option<bool>,
+    /// The check's bounds.
     pub thresholds: Thresholds,
     /// The bound that was breached, e.g. "fail_below 0.8".
     pub breached: Option<String>,
+    /// Pass, warn, fail, insufficient data or undefined.
     pub status: Status,
+    /// How urgent.
     pub severity: Severity,
     #[serde(rename = "evidence")]
+    /// The counts it rests on.
     pub basis: Basis,
     /// Why the value is undefined or the group insufficient.
     pub reason: Option<String>,
     /// Filled in by governance.
     pub controls: Vec<String>,
+    /// Matching risk-register entries (filled in by governance).
     pub risks: Vec<String>,
+    /// The audit cycle of the run.
     pub cycle: String,
     /// Filled in by the history comparison.
     pub trend: Option<Trend>,

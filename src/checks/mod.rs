@@ -2,8 +2,8 @@
 //! gives a finding with a status and a severity. Knows no file format and no
 //! governance; controls and risks are added by `governance`.
 //!
-//! [`evaluate`] walks the policy; a [`Site`] is one check on one attribute,
-//! whose [`Measure`]s (one per group, or the attribute's summary) are judged
+//! [`evaluate`] walks the policy; a site is one check on one attribute,
+//! whose measures (one per group, or the attribute's summary) are judged
 //! by [`judge`] and worded by [`wording`].
 
 pub mod finding;
@@ -16,7 +16,7 @@ pub use finding::{
     Trend,
 };
 
-use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus};
+use crate::audit::{AttributeAudit, AuditResult, Ci, GroupAudit, GroupStatus};
 use crate::metrics::Value;
 use crate::spec::metric::{MetricRef, Rate, Scale, ScoreSummary, Summary};
 use crate::spec::{Favorable, ModelInfo};
@@ -96,7 +96,7 @@ fn target(m: MetricRef) -> Target {
 struct Site<'a> {
     check: &'a Check,
     model: &'a ModelInfo,
-    audit: &'a Audit,
+    audit: &'a AuditResult,
     attribute: &'a AttributeAudit,
     thresholds: Thresholds,
     alpha: f64,
@@ -151,7 +151,7 @@ fn summary_test(a: &AttributeAudit, m: Summary) -> Option<TestEvidence> {
 impl<'a> Site<'a> {
     fn new(
         check: &'a Check,
-        audit: &'a Audit,
+        audit: &'a AuditResult,
         attribute: &'a AttributeAudit,
         model: &'a ModelInfo,
         cycle: &'a str,
@@ -433,7 +433,7 @@ impl<'a> Site<'a> {
 }
 
 /// The attributes a check judges: those it names, else all.
-fn attributes_of<'a>(check: &Check, audit: &'a Audit) -> Result<Vec<&'a AttributeAudit>> {
+fn attributes_of<'a>(check: &Check, audit: &'a AuditResult) -> Result<Vec<&'a AttributeAudit>> {
     match &check.attributes {
         None => Ok(audit.attributes.iter().collect()),
         Some(names) => names
@@ -458,7 +458,7 @@ fn attributes_of<'a>(check: &Check, audit: &'a Audit) -> Result<Vec<&'a Attribut
 
 /// Judges the policy on an audit.
 pub fn evaluate(
-    audit: &Audit,
+    audit: &AuditResult,
     policy: &[Check],
     model: &ModelInfo,
     cycle: &str,

@@ -88,7 +88,7 @@ pub struct SpecArg {
 #[derive(Args, Debug, Default)]
 pub struct InputArgs {
     /// Decision files (CSV, Parquet, NDJSON or Arrow IPC); several are merged.
-    /// Default: the spec's [data] paths.
+    /// Default: the spec's `[data]` paths.
     #[arg(value_name = "DATA")]
     pub data: Vec<PathBuf>,
     /// A pre-aggregated counts table (CSV or Parquet; repeatable), instead of or
@@ -115,7 +115,7 @@ pub struct InputArgs {
 #[derive(Args, Debug, Default)]
 pub struct FileArgs {
     /// Decision files (CSV, Parquet, NDJSON or Arrow IPC).
-    /// Default: the spec's [data] paths.
+    /// Default: the spec's `[data]` paths.
     #[arg(value_name = "DATA")]
     pub data: Vec<PathBuf>,
     /// Input format, when the extension does not tell.
@@ -208,7 +208,7 @@ pub struct StatArgs {
 /// The model, its governance and the CI gate.
 #[derive(Args, Debug, Default)]
 pub struct GovernanceArgs {
-    /// Model id (the spec's [model] id).
+    /// Model id (the spec's `[model]` id).
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
     /// Model version.

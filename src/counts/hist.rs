@@ -16,6 +16,7 @@ pub struct ScoreHist {
     /// (each value rounded to 1e-9 once; the sums are then exact integers, the
     /// same in any order, on any engine).
     pub sum_e9: [i128; 2],
+    /// Σ score² by label, in units of 1e-9.
     pub sum2_e9: [i128; 2],
 }
 
@@ -48,6 +49,7 @@ impl ScoreHist {
         }
     }
 
+    /// Rows of a label.
     pub fn count(&self, label: usize) -> u64 {
         self.bins[label].iter().sum()
     }

@@ -38,6 +38,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The slot of a (label, prediction) pair.
     pub fn of(label: bool, pred: bool) -> Self {
         match (label, pred) {
             (false, false) => Outcome::Tn,
@@ -52,8 +53,11 @@ impl Outcome {
 /// weights, each by outcome (indexed by [`Outcome`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cell {
+    /// Rows, by outcome.
     pub n: [u64; 4],
+    /// Σ weight, by outcome (rows when unweighted).
     pub w: [f64; 4],
+    /// Σ weight², by outcome.
     pub w2: [f64; 4],
     /// Score histogram by label, when a score column is audited.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +65,7 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// Adds another cell (counts, weights and histograms).
     pub fn add(&mut self, other: &Cell) {
         for i in 0..4 {
             self.n[i] += other.n[i];
@@ -88,6 +93,7 @@ impl Cell {
         c
     }
 
+    /// Rows in the cell.
     pub fn rows(&self) -> u64 {
         self.n.iter().sum()
     }
@@ -104,17 +110,23 @@ impl Cell {
 /// Why rows were left out of the audit; counted, never silently dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Exclusions {
+    /// Rows without a label.
     pub missing_label: u64,
+    /// Rows without a prediction.
     pub missing_prediction: u64,
+    /// Rows without a score (when the prediction comes from it).
     pub missing_score: u64,
+    /// Rows without a weight.
     pub missing_weight: u64,
 }
 
 impl Exclusions {
+    /// Every excluded row.
     pub fn total(&self) -> u64 {
         self.missing_label + self.missing_prediction + self.missing_score + self.missing_weight
     }
 
+    /// Adds another table's exclusions.
     pub fn add(&mut self, o: &Exclusions) {
         self.missing_label += o.missing_label;
         self.missing_prediction += o.missing_prediction;
@@ -134,6 +146,7 @@ pub struct Counts {
     pub cells: BTreeMap<Vec<GroupValue>, Cell>,
     /// Rows read, including excluded ones.
     pub rows_read: u64,
+    /// Rows left out, by reason.
     pub excluded: Exclusions,
     /// Bins of the score histograms (0: no score audited).
     pub score_bins: usize,
@@ -146,6 +159,7 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// An empty table over `attributes`.
     pub fn new(attributes: Vec<String>, weighted: bool) -> Self {
         Counts {
             attributes,

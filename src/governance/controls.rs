@@ -20,6 +20,7 @@ pub struct Control {
     pub framework: String,
     /// Identifier within the framework, e.g. "A.5.31".
     pub id: String,
+    /// The control's title.
     pub title: String,
     /// Why a fairness finding may cite it.
     pub why: String,

@@ -43,11 +43,17 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// The cycle of one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CycleInfo {
+    /// The cycle id, e.g. `2026-Q4`.
     pub id: String,
+    /// The run date.
     pub run_date: NaiveDate,
+    /// The cadence in force.
     pub cadence: Cadence,
+    /// When the next check is due.
     pub next_check_due: NaiveDate,
+    /// When the next review is due.
     pub next_review_due: NaiveDate,
+    /// When the next audit is due.
     pub next_audit_due: NaiveDate,
 }
 
@@ -103,15 +109,25 @@ mod tests {
 /// A model's position in its audit cycle, from the history store.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelStatus {
+    /// The model.
     pub model_id: String,
+    /// Its risk tier in the latest run.
     pub risk_tier: String,
+    /// Its cadence.
     pub cadence: Cadence,
+    /// Recorded runs.
     pub runs: usize,
+    /// The latest run date.
     pub last_check: NaiveDate,
+    /// The latest recorded review.
     pub last_review: Option<NaiveDate>,
+    /// The latest recorded audit.
     pub last_audit: Option<NaiveDate>,
+    /// When the next check is due.
     pub next_check_due: NaiveDate,
+    /// When the next review is due.
     pub next_review_due: NaiveDate,
+    /// When the next audit is due.
     pub next_audit_due: NaiveDate,
     /// Which of check, review, audit are past due on the as-of date.
     pub overdue: Vec<String>,

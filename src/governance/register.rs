@@ -18,9 +18,13 @@ use crate::{Error, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Treatment {
+    /// Reduce the risk.
     Mitigate,
+    /// Retain it, with a sign-off.
     Accept,
+    /// Stop the activity.
     Avoid,
+    /// Share it (insurance, a third party).
     Transfer,
 }
 
@@ -35,6 +39,7 @@ impl Treatment {
         }
     }
 
+    /// The name written in registers.
     pub fn name(self) -> &'static str {
         match self {
             Treatment::Mitigate => "mitigate",
@@ -48,20 +53,29 @@ impl Treatment {
 /// One entry of the register.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RiskEntry {
+    /// The entry's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What the risk is.
     pub description: String,
+    /// Who owns it.
     pub owner: String,
     /// 1–5.
     pub likelihood: u8,
     /// 1–5.
     pub impact: u8,
+    /// How it is treated.
     pub treatment: Treatment,
+    /// Its status in the register.
     pub status: String,
+    /// How often it is reviewed.
     pub review_cadence: String,
     /// Selectors: an empty list matches everything.
     pub model_ids: Vec<String>,
+    /// Attributes it covers (empty: all).
     pub attributes: Vec<String>,
+    /// Metrics or check ids it covers (empty: all).
     pub metrics: Vec<String>,
 }
 

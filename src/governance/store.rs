@@ -177,6 +177,7 @@ impl Store {
         Store::open(path)
     }
 
+    /// The store's file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -267,6 +268,7 @@ impl Store {
         Ok(())
     }
 
+    /// The SQLite connection (for tests and migrations).
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -275,44 +277,76 @@ impl Store {
 /// A run to record, fully rendered.
 #[derive(Clone, Debug, Serialize)]
 pub struct NewRun {
+    /// The run's id.
     pub run_id: String,
+    /// When it was recorded (UTC, RFC 3339).
     pub recorded_at: String,
+    /// The run date.
     pub run_date: String,
+    /// The model.
     pub model_id: String,
+    /// Its version.
     pub model_version: Option<String>,
+    /// Its risk tier.
     pub risk_tier: String,
+    /// The audit cycle.
     pub cycle_id: String,
+    /// The engine version that made the report.
     pub engine_version: String,
     /// JSON array of {"path", "sha256"}.
     pub data_sha256: String,
+    /// SHA-256 of the spec text.
     pub spec_sha256: Option<String>,
+    /// SHA-256 of the risk register read.
     pub register_sha256: Option<String>,
+    /// Rows read.
     pub rows_read: i64,
+    /// Rows used.
     pub rows_used: i64,
+    /// Pass, warn or fail.
     pub verdict: String,
+    /// The JSON report.
     pub report_json: String,
+    /// The Markdown summary.
     pub report_md: String,
+    /// The spec file's text.
     pub spec_text: Option<String>,
+    /// Every finding.
     pub findings: Vec<FindingRow>,
 }
 
 /// One finding as stored (queryable).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingRow {
+    /// The stable finding id.
     pub finding_id: String,
+    /// The check.
     pub check_id: String,
+    /// The metric (with `_change` for a regression).
     pub metric: String,
+    /// The attribute.
     pub attribute: String,
+    /// The group.
     pub grp: Option<String>,
+    /// The status.
     pub status: Status,
+    /// The severity.
     pub severity: Severity,
+    /// The value.
     pub value: Option<f64>,
+    /// Lower end of its interval.
     pub ci_low: Option<f64>,
+    /// Upper end of its interval.
     pub ci_high: Option<f64>,
+    /// The p-value.
     pub p_value: Option<f64>,
+    /// The adjusted p-value.
     pub p_adjusted: Option<f64>,
+    /// Whether significant.
     pub significant: Option<bool>,
+    /// Against the previous run.
     pub trend: Option<Trend>,
+    /// The statement.
     pub statement: String,
 }
 
@@ -391,8 +425,11 @@ pub fn chain_hash(prev: &str, content: &str) -> String {
 /// What was written.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Recorded {
+    /// Sequence number in the store.
     pub seq: i64,
+    /// The run's id.
     pub run_id: String,
+    /// The chain hash after it.
     pub chain_hash: String,
 }
 
@@ -502,16 +539,27 @@ impl Store {
 /// A stored run's summary.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSummary {
+    /// Sequence number in the store.
     pub seq: i64,
+    /// The run's id.
     pub run_id: String,
+    /// When it was recorded.
     pub recorded_at: String,
+    /// The run date.
     pub run_date: String,
+    /// The model.
     pub model_id: String,
+    /// Its version.
     pub model_version: Option<String>,
+    /// Its risk tier.
     pub risk_tier: String,
+    /// The audit cycle.
     pub cycle_id: String,
+    /// Pass, warn or fail.
     pub verdict: String,
+    /// Rows read.
     pub rows_read: i64,
+    /// The chain hash after it.
     pub chain_hash: String,
 }
 
@@ -586,9 +634,13 @@ const FINDING_COLS: &str = "finding_id, check_id, metric, attribute, grp, status
 /// A stored run in full.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredRun {
+    /// The summary columns.
     pub summary: RunSummary,
+    /// The content.
     pub run: NewRun,
+    /// SHA-256 of the content as stored.
     pub content_sha256: String,
+    /// The chain hash of the run before.
     pub prev_hash: String,
 }
 
@@ -765,7 +817,9 @@ impl Store {
 /// The outcome of `history verify`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verification {
+    /// Runs checked before the first problem.
     pub runs_checked: usize,
+    /// Whether the whole chain verified.
     pub ok: bool,
     /// The first problem: which run, and what.
     pub problem: Option<String>,

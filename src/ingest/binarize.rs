@@ -99,11 +99,13 @@ impl Binarizer {
         Ok(Binarizer { map })
     }
 
+    /// Positive, negative, or `None` for a missing or unknown value.
     pub fn get(&self, v: Option<&str>) -> Option<bool> {
         v.and_then(|v| self.map.get(v).copied())
     }
 }
 
+/// The distinct non-missing values with their row counts.
 pub fn distinct(values: &StringChunked, n: &UInt64Chunked) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for (v, k) in values.iter().zip(n.iter()) {

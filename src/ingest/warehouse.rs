@@ -15,6 +15,7 @@ use crate::{Error, Result};
 
 /// The counts of `src` and a description of where they came from.
 pub struct Fetched {
+    /// The counts received.
     pub counts: Counts,
     /// SHA-256 of the counts table as received (CSV bytes).
     pub sha256: String,

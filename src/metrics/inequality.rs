@@ -84,8 +84,11 @@ pub fn between_group(groups: &[&Cell], alpha: f64) -> Option<f64> {
 /// The inequality indices reported for the data set or an attribute.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Indices {
+    /// α of the generalized entropy index.
     pub alpha: f64,
+    /// GE(α).
     pub generalized_entropy: Option<f64>,
+    /// Theil index, GE(1).
     pub theil: Option<f64>,
 }
 

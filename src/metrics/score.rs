@@ -48,8 +48,11 @@ pub fn brier(h: &ScoreHist) -> Option<f64> {
 /// One row of a reliability table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CalibrationBin {
+    /// Lower edge of the bin.
     pub lower: f64,
+    /// Upper edge of the bin.
     pub upper: f64,
+    /// Rows in the bin.
     pub n: u64,
     /// Mean score in the bin (from histogram bin midpoints: within half a
     /// histogram bin of the exact mean).
@@ -173,11 +176,17 @@ mod tests {
 /// Score metrics of one group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScoreMetrics {
+    /// ROC AUC.
     pub auc: Value,
+    /// Mean score of actual positives.
     pub mean_score_positive: Value,
+    /// Mean score of actual negatives.
     pub mean_score_negative: Value,
+    /// Brier score.
     pub brier: Value,
+    /// Expected calibration error.
     pub ece: Value,
+    /// The reliability table.
     pub reliability: Vec<CalibrationBin>,
 }
 

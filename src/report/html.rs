@@ -15,6 +15,7 @@ use crate::{Error, Result};
 use super::svg::{self, Row};
 use super::Exporter;
 
+/// The HTML page.
 pub struct HtmlExporter;
 
 const TEMPLATE: &str = include_str!("report.html");
@@ -145,11 +146,11 @@ fn charts(report: &Report) -> Vec<Value> {
 }
 
 fn trend_charts(report: &Report) -> Vec<String> {
-    if report.history.is_empty() {
+    if report.trend_points.is_empty() {
         return vec![];
     }
     let mut runs: Vec<(i64, String)> = report
-        .history
+        .trend_points
         .iter()
         .map(|p| (p.seq, p.run_date.clone()))
         .collect();
@@ -171,7 +172,7 @@ fn trend_charts(report: &Report) -> Vec<String> {
                 .iter()
                 .map(|(seq, _)| {
                     report
-                        .history
+                        .trend_points
                         .iter()
                         .find(|p| p.seq == *seq && p.finding_id == f.id)
                         .and_then(|p| p.value)
@@ -201,7 +202,7 @@ impl Exporter for HtmlExporter {
         let mut env = Environment::new();
         env.add_template("report.html", TEMPLATE)
             .map_err(|e| Error::usage(format!("HTML template: {e}")))?;
-        let (by_status, by_sev) = report.counts();
+        let (by_status, by_sev) = report.finding_counts();
         let findings: Vec<Value> = report
             .findings_by_severity()
             .into_iter()

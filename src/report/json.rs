@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::audit::{AttributeAudit, Audit, Ci, GroupAudit, GroupStatus, Untested};
+use crate::audit::{AttributeAudit, AuditResult, Ci, GroupAudit, GroupStatus, Untested};
 use crate::counts::{show, Cell, Outcome};
 use crate::engine::Report;
 use crate::metrics::{Group, Rate, RateOf, Summary};
@@ -15,6 +15,7 @@ use super::Exporter;
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 3;
 
+/// The JSON report.
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
@@ -241,7 +242,7 @@ pub fn to_json(report: &Report) -> Json {
         Json::Object(o) => o,
         _ => unreachable!("the audit is an object"),
     };
-    let (by_status, by_sev) = report.counts();
+    let (by_status, by_sev) = report.finding_counts();
     let gov = json!({
         "model": report.model,
         "cycle": report.cycle,
@@ -270,7 +271,7 @@ pub fn to_json(report: &Report) -> Json {
 }
 
 /// The audit part of the report.
-pub fn audit_json(audit: &Audit) -> Json {
+pub fn audit_json(audit: &AuditResult) -> Json {
     let spec = &audit.spec;
     let st = &spec.stats;
     let counts = &audit.counts;

@@ -13,6 +13,7 @@ use crate::Result;
 
 use super::Exporter;
 
+/// JUnit XML.
 pub struct JunitExporter;
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0

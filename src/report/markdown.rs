@@ -9,6 +9,7 @@ use crate::Result;
 
 use super::Exporter;
 
+/// The Markdown summary.
 pub struct MarkdownExporter;
 
 /// Escapes text for a Markdown table cell.
@@ -92,7 +93,7 @@ impl Exporter for MarkdownExporter {
             a.counts.excluded.total(),
             cell(&a.spec.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
         );
-        let (by_status, by_sev) = report.counts();
+        let (by_status, by_sev) = report.finding_counts();
         let _ = writeln!(
             out,
             "Findings: {} · severities: {} · gate (fail on {}): **{}**\n",

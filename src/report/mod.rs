@@ -1,5 +1,5 @@
 //! Output formats. Each format is a module implementing [`Exporter`]; none of
-//! them decides anything, they only render an [`Audit`].
+//! them decides anything, they only render a [`Report`].
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +21,7 @@ pub mod views;
 
 /// Renders a report in one format.
 pub trait Exporter {
+    /// The report in this format.
     fn render(&self, report: &Report) -> Result<String>;
 }
 

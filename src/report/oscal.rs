@@ -11,6 +11,7 @@ use crate::Result;
 
 use super::Exporter;
 
+/// OSCAL assessment results.
 pub struct OscalExporter;
 
 /// The OSCAL version the document declares.

@@ -7,9 +7,13 @@ use std::fmt::Write;
 
 /// Okabe–Ito colours.
 pub const BLUE: &str = "#0072B2";
+/// Colour of failures (Okabe–Ito palette, colour-blind safe).
 pub const VERMILLION: &str = "#D55E00";
+/// Colour of passes.
 pub const GREEN: &str = "#009E73";
+/// Colour of warnings.
 pub const ORANGE: &str = "#E69F00";
+/// Colour of what is not judged.
 pub const GREY: &str = "#6b6b6b";
 
 /// Escapes text for SVG/HTML content and attributes.
@@ -32,8 +36,11 @@ pub fn esc(s: &str) -> String {
 /// One row of a dot-and-whisker chart.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The row's label.
     pub label: String,
+    /// Its value.
     pub value: Option<f64>,
+    /// Its interval.
     pub ci: Option<(f64, f64)>,
     /// The reference group: drawn as a diamond and labelled.
     pub reference: bool,

@@ -10,6 +10,7 @@ use crate::Result;
 
 use super::Exporter;
 
+/// Plain-text tables.
 pub struct TableExporter;
 
 const COLS: [Rate; 6] = [
@@ -258,7 +259,7 @@ fn findings_section(out: &mut String, report: &Report) {
             r.id, r.title, r.likelihood, r.impact
         );
     }
-    let (by_status, _) = report.counts();
+    let (by_status, _) = report.finding_counts();
     let _ = writeln!(
         out,
         "verdict: {}; {}; gate (fail on {}): {}",

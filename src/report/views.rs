@@ -13,6 +13,7 @@ fn v(x: Option<f64>) -> String {
     x.map_or("—".into(), |x| format!("{x:.3}"))
 }
 
+/// Recorded runs, one a line.
 pub fn runs_table(runs: &[RunSummary]) -> String {
     let mut out = format!(
         "{:>4}  {:<32} {:<10} {:<20} {:<10} {:<8} {:>10}  {}\n",
@@ -45,6 +46,7 @@ pub fn runs_table(runs: &[RunSummary]) -> String {
     out
 }
 
+/// One run and its findings.
 pub fn run_table(r: &StoredRun) -> String {
     let s = &r.summary;
     let mut out = String::new();
@@ -95,6 +97,7 @@ fn group(f: &FindingRow) -> String {
     )
 }
 
+/// A metric across runs, one a line.
 pub fn trend_table(rows: &[(RunSummary, FindingRow)]) -> String {
     let mut out = format!(
         "{:>4}  {:<10} {:<10} {:<28} {:>8}  {:<17} {:<18} {}\n",
@@ -121,6 +124,7 @@ pub fn trend_table(rows: &[(RunSummary, FindingRow)]) -> String {
     out
 }
 
+/// A metric across runs, as JSON.
 pub fn trend_json(rows: &[(RunSummary, FindingRow)]) -> Value {
     Value::Array(
         rows.iter()
@@ -137,6 +141,7 @@ pub fn trend_json(rows: &[(RunSummary, FindingRow)]) -> Value {
     )
 }
 
+/// Cycle status of every model.
 pub fn cycle_table(st: &[ModelStatus], as_of: NaiveDate) -> String {
     let mut out = format!(
         "cycle status as of {as_of}\n{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {}\n",

@@ -160,7 +160,9 @@ pub fn load(path: &Path) -> Result<(Spec, RunOptions)> {
 /// History options of a spec (`[run]`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunOptions {
+    /// Record the run in the history store.
     pub record: Option<bool>,
+    /// The history store.
     pub store: Option<PathBuf>,
 }
 

@@ -42,6 +42,7 @@ impl Cadence {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterSource {
+    /// The register file (CSV or JSON).
     pub path: PathBuf,
     /// Our field → the export's column name (e.g. `id = "ref_id"`).
     #[serde(default)]

@@ -23,16 +23,27 @@ pub enum Direction {
 /// The rates reported for every group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rate {
+    /// (TP + FN) / n.
     BaseRate,
+    /// (TP + FP) / n.
     SelectionRate,
+    /// TP / (TP + FN).
     Tpr,
+    /// FP / (FP + TN).
     Fpr,
+    /// TN / (FP + TN).
     Tnr,
+    /// FN / (TP + FN).
     Fnr,
+    /// TP / (TP + FP).
     Ppv,
+    /// TN / (TN + FN).
     Npv,
+    /// FP / (TP + FP).
     Fdr,
+    /// FN / (TN + FN).
     For,
+    /// (TP + TN) / n.
     Accuracy,
 }
 
@@ -102,13 +113,21 @@ impl fmt::Display for Rate {
 /// The per-attribute summaries of the group disparities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Summary {
+    /// max − min selection rate.
     DemographicParityDifference,
+    /// min / max selection rate.
     DemographicParityRatio,
+    /// The lowest impact ratio.
     DisparateImpact,
+    /// max − min true positive rate.
     EqualOpportunityDifference,
+    /// The larger of the TPR and FPR ranges.
     EqualizedOddsDifference,
+    /// ½((FPR − FPR_ref) + (TPR − TPR_ref)) of the group furthest from 0.
     AverageOddsDifference,
+    /// max − min precision.
     PredictiveParityDifference,
+    /// max − min accuracy.
     AccuracyDifference,
 }
 
@@ -192,9 +211,13 @@ impl fmt::Display for Summary {
 /// The per-attribute summaries of the score metrics (with a score column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ScoreSummary {
+    /// max − min ROC AUC.
     AucDifference,
+    /// Weighted range of observed rates within score bins.
     CalibrationGap,
+    /// Range of the mean scores of actual positives.
     PositiveClassBalanceDifference,
+    /// Range of the mean scores of actual negatives.
     NegativeClassBalanceDifference,
 }
 
@@ -253,7 +276,9 @@ impl fmt::Display for ScoreSummary {
 /// Whether a per-group disparity is the difference or the ratio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scale {
+    /// The group's rate minus the reference's.
     Difference,
+    /// The group's rate over the reference's.
     Ratio,
 }
 

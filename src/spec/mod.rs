@@ -40,6 +40,7 @@ impl InputFormat {
         }
     }
 
+    /// Parses a format name (the spec file's `format`).
     pub fn parse(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Ok(InputFormat::Csv),
@@ -52,6 +53,7 @@ impl InputFormat {
         }
     }
 
+    /// Display name in messages.
     pub fn name(self) -> &'static str {
         match self {
             InputFormat::Csv => "CSV",
@@ -100,7 +102,9 @@ impl fmt::Display for ReferenceStrategy {
 
 /// Reference groups: one strategy for every attribute, and named groups for some.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct References {
+    /// How a reference is chosen where none is named.
     pub strategy: ReferenceStrategy,
     /// Attribute (or intersection) name → group name.
     pub named: BTreeMap<String, String>,
@@ -155,12 +159,17 @@ impl References {
 
 /// The columns of a decisions file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Columns {
+    /// The true outcome.
     pub label: String,
     /// `None`: use `y_pred` if present, else derive from the score.
     pub prediction: Option<String>,
+    /// The score in [0, 1].
     pub score: Option<String>,
+    /// The score at or above which the decision is positive (without a prediction column).
     pub threshold: f64,
+    /// Sample weights.
     pub weight: Option<String>,
     /// The value of label and prediction that counts as positive, when they are
     /// not 0/1 or true/false.
@@ -185,12 +194,17 @@ impl Default for Columns {
 
 /// Options of the statistics: intervals, tests, small groups.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StatOptions {
+    /// Confidence level of every interval.
     pub ci_level: f64,
+    /// Interval on rates.
     pub ci_method: crate::stats::CiMethod,
     /// Bootstrap replicates for the summaries' intervals (0: none).
     pub bootstrap: usize,
+    /// Seed of the bootstrap.
     pub seed: u64,
+    /// Adjustment of the report's p-values.
     pub p_adjust: crate::stats::PAdjust,
     /// Significance level for "significant" flags.
     pub alpha: f64,
@@ -219,6 +233,7 @@ impl Default for StatOptions {
 }
 
 impl StatOptions {
+    /// Checks the values.
     pub fn validate(&self) -> Result<()> {
         if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
             return Err(Error::usage(format!(
@@ -268,6 +283,7 @@ pub enum RiskTier {
 }
 
 impl RiskTier {
+    /// The serialized name.
     pub fn name(self) -> &'static str {
         match self {
             RiskTier::Low => "low",
@@ -280,17 +296,24 @@ impl RiskTier {
 /// The audited model's identity (the `[model]` table of a spec).
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ModelInfo {
+    /// Stable id: part of every finding id.
     pub id: String,
     #[serde(default)]
+    /// Display name.
     pub name: Option<String>,
     #[serde(default)]
+    /// Version.
     pub version: Option<String>,
     #[serde(default)]
+    /// Owner (the accountable team or person).
     pub owner: Option<String>,
     #[serde(default)]
+    /// What it decides.
     pub use_case: Option<String>,
     #[serde(default)]
+    /// Risk tier: severities and cadences.
     pub risk_tier: RiskTier,
     /// e.g. "Annex III 5(b)" for credit scoring.
     #[serde(default)]
@@ -317,16 +340,25 @@ impl Default for ModelInfo {
 
 /// Everything the engine needs to audit one or more files.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct AuditSpec {
+    /// Data files.
     pub data: Vec<PathBuf>,
     /// Pre-aggregated counts tables (docs/counts-format.md), merged with the data.
     pub counts: Vec<PathBuf>,
+    /// The format, when extensions do not tell.
     pub input_format: Option<InputFormat>,
+    /// Column names.
     pub columns: Columns,
+    /// Protected attributes.
     pub attributes: Vec<String>,
+    /// Also audit every intersection.
     pub intersect: bool,
+    /// Reference groups.
     pub references: References,
+    /// Which prediction is favourable.
     pub favorable: Favorable,
+    /// Statistics.
     pub stats: StatOptions,
     /// Bins of the score histograms (with a score column).
     pub score_bins: usize,
@@ -340,9 +372,11 @@ pub struct AuditSpec {
 
 /// A table on a PostgreSQL server, audited through the counts query it runs.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct PostgresSource {
     /// Connection string (URL or key=value); never written out with its password.
     pub url: String,
+    /// The table or view.
     pub table: String,
     /// Row filter (`--where`), e.g. a time window.
     pub filter: Option<String>,
@@ -422,11 +456,17 @@ impl AuditSpec {
         }
     }
 
-    /// Checks what can be checked before reading any data.
+    /// Checks what can be checked before reading any data, including that
+    /// there are data to read.
     pub fn validate(&self) -> Result<()> {
         if self.data.is_empty() && self.counts.is_empty() && self.postgres.is_none() {
             return Err(Error::usage("no data file given"));
         }
+        self.validate_options()
+    }
+
+    /// Checks the options, whatever the data come from.
+    pub fn validate_options(&self) -> Result<()> {
         if self.attributes.is_empty() {
             return Err(Error::usage(
                 "no protected attribute given: pass --attr COLUMN at least once",
@@ -525,6 +565,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The serialized name.
     pub fn name(self) -> &'static str {
         match self {
             FailOn::Fail => "fail",
@@ -537,41 +578,55 @@ impl FailOn {
 /// Where to write reports, besides standard output.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Outputs {
     #[serde(default)]
+    /// The JSON report.
     pub json: Option<PathBuf>,
     #[serde(default)]
+    /// JUnit XML.
     pub junit: Option<PathBuf>,
     #[serde(default)]
+    /// Markdown summary.
     pub markdown: Option<PathBuf>,
     #[serde(default)]
+    /// Text tables.
     pub table: Option<PathBuf>,
     #[serde(default)]
+    /// The HTML page.
     pub html: Option<PathBuf>,
     #[serde(default)]
+    /// Proposed risk-register entries (CSV).
     pub proposed_risks: Option<PathBuf>,
 }
 
 /// The whole specification of an audit: data and statistics, the model, the
 /// policy, governance and outputs. Built from a spec file, then CLI flags.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Spec {
+    /// What to audit.
     pub audit: AuditSpec,
+    /// The model.
     pub model: ModelInfo,
     /// `None`: the built-in default policy.
     pub checks: Option<Vec<check::Check>>,
+    /// The risk register.
     pub register: Option<governance::RegisterSource>,
     /// Cadence overrides by risk tier.
     pub cadences: BTreeMap<RiskTier, governance::Cadence>,
     /// The run date (default: today).
     pub as_of: Option<chrono::NaiveDate>,
+    /// Which findings fail the gate.
     pub fail_on: FailOn,
+    /// Where to write reports.
     pub outputs: Outputs,
     /// The spec file, when one was read.
     pub spec_file: Option<PathBuf>,
 }
 
 impl Spec {
+    /// A spec with the defaults around `audit`.
     pub fn new(audit: AuditSpec) -> Self {
         Spec {
             audit,

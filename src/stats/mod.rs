@@ -20,6 +20,7 @@ pub enum CiMethod {
 }
 
 impl CiMethod {
+    /// Parses a method name.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "wilson" => Ok(CiMethod::Wilson),
@@ -46,6 +47,7 @@ pub enum PAdjust {
 }
 
 impl PAdjust {
+    /// Parses a method name.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "holm" => Ok(PAdjust::Holm),
@@ -57,6 +59,7 @@ impl PAdjust {
         }
     }
 
+    /// The name in statements ("Holm").
     pub fn label(self) -> &'static str {
         match self {
             PAdjust::Holm => "Holm",
@@ -198,6 +201,7 @@ pub enum TestKind {
 }
 
 impl TestKind {
+    /// The serialized name.
     pub fn name(self) -> &'static str {
         match self {
             TestKind::ZTest => "z_test",
@@ -234,8 +238,11 @@ pub fn compare_proportions(x1: f64, n1: f64, x2: f64, n2: f64) -> Option<(f64, T
 /// Result of a chi-square test of independence.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct ChiSquare {
+    /// The statistic.
     pub statistic: f64,
+    /// Degrees of freedom.
     pub df: usize,
+    /// The p-value.
     pub p_value: f64,
 }
 

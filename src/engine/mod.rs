@@ -1,12 +1,20 @@
 //! The whole run: ingest → audit → checks → governance, giving the [`Report`]
-//! every output format renders. This is the library entry point the CLI uses.
+//! every output format renders. [`Audit::builder`] is the library entry point;
+//! the CLI resolves a [`Spec`] and calls [`run_with_history`].
+
+mod builder;
+
+pub use builder::{Audit, AuditBuilder};
 
 use chrono::{NaiveDate, Utc};
 
-use crate::audit::{self, Audit};
+use crate::audit::{self, AuditResult};
 use crate::checks::{self, Check, Finding, Severity, Status};
+use crate::counts::Counts;
 use crate::governance::store::{FindingRow, RunSummary, Store};
 use crate::governance::{self, cycle::CycleInfo, register::RiskEntry};
+use crate::ingest::Frame;
+use crate::spec::metric::MetricRef;
 use crate::spec::{FailOn, ModelInfo, Spec};
 use crate::Result;
 
@@ -14,8 +22,11 @@ use crate::Result;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// No check warned or failed.
     Pass,
+    /// A check warned, none failed.
     Warn,
+    /// A check failed.
     Fail,
 }
 
@@ -23,24 +34,36 @@ pub enum Verdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicySource {
+    /// The spec's `[[checks]]`.
     Spec,
+    /// The built-in policy.
     Default,
 }
 
 /// Everything a run produced.
 #[derive(Clone, Debug)]
 pub struct Report {
-    pub audit: Audit,
+    /// The audit: every group, rate, disparity and summary.
+    pub audit: AuditResult,
+    /// The audited model.
     pub model: ModelInfo,
+    /// The audit cycle of the run.
     pub cycle: CycleInfo,
+    /// The checks judged.
     pub policy: Vec<Check>,
+    /// Where they came from.
     pub policy_source: PolicySource,
+    /// Every finding.
     pub findings: Vec<Finding>,
+    /// New risk-register entries for breaches no entry covers.
     pub proposed_risks: Vec<RiskEntry>,
     /// The register read, and how many entries it had.
     pub register: Option<(std::path::PathBuf, usize)>,
+    /// Which findings fail the gate.
     pub fail_on: FailOn,
+    /// When the report was made.
     pub generated_at: chrono::DateTime<Utc>,
+    /// The spec file, when one was read.
     pub spec_file: Option<std::path::PathBuf>,
     /// Identifier of this run (in the history store when recorded).
     pub run_id: String,
@@ -48,7 +71,7 @@ pub struct Report {
     pub previous_run: Option<RunSummary>,
     /// Earlier values of this model's findings, from the history store, for
     /// trend charts (oldest first).
-    pub history: Vec<HistoryPoint>,
+    pub trend_points: Vec<HistoryPoint>,
     /// SHA-256 of each data file, when computed (HTML report, recording).
     pub data_digests: Vec<(String, String)>,
 }
@@ -56,11 +79,17 @@ pub struct Report {
 /// One earlier value of a finding.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct HistoryPoint {
+    /// The run's sequence number in the store.
     pub seq: i64,
+    /// The run's date.
     pub run_date: String,
+    /// The check.
     pub check: String,
+    /// The finding.
     pub finding_id: String,
+    /// The series label: the attribute, and the group for per-group metrics.
     pub label: String,
+    /// The value then.
     pub value: Option<f64>,
 }
 
@@ -76,6 +105,7 @@ impl Report {
 }
 
 impl Report {
+    /// Fail if any finding fails, else warn if any warns, else pass.
     pub fn verdict(&self) -> Verdict {
         if self.findings.iter().any(|f| f.status == Status::Fail) {
             Verdict::Fail
@@ -108,40 +138,18 @@ impl Report {
     }
 
     /// Counts of findings by status and by severity.
-    pub fn counts(&self) -> FindingCounts {
-        let statuses = [
-            Status::Fail,
-            Status::Warn,
-            Status::Pass,
-            Status::InsufficientData,
-            Status::Undefined,
-        ];
-        let sevs = [
-            Severity::Critical,
-            Severity::High,
-            Severity::Medium,
-            Severity::Low,
-            Severity::Info,
-        ];
+    pub fn finding_counts(&self) -> StatusCounts {
+        let n_status = |s: &Status| self.findings.iter().filter(|f| f.status == *s).count();
+        let n_severity = |s: &Severity| self.findings.iter().filter(|f| f.severity == *s).count();
         (
-            statuses
-                .iter()
-                .map(|s| (*s, self.findings.iter().filter(|f| f.status == *s).count()))
-                .collect(),
-            sevs.iter()
-                .map(|s| {
-                    (
-                        *s,
-                        self.findings.iter().filter(|f| f.severity == *s).count(),
-                    )
-                })
-                .collect(),
+            Status::ALL.iter().map(|s| (*s, n_status(s))).collect(),
+            Severity::ALL.iter().map(|s| (*s, n_severity(s))).collect(),
         )
     }
 }
 
 /// Findings counted by status, and by severity.
-pub type FindingCounts = (Vec<(Status, usize)>, Vec<(Severity, usize)>);
+pub type StatusCounts = (Vec<(Status, usize)>, Vec<(Severity, usize)>);
 
 fn status_rank(s: Status) -> u8 {
     match s {
@@ -166,9 +174,22 @@ pub fn run(spec: &Spec) -> Result<Report> {
 /// Runs the pipeline, comparing findings with the model's last run in `store`
 /// (when given) to set their trends.
 pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
-    spec.audit.validate()?;
-    // Policy and register problems are found before the data are read.
-    let (policy, policy_source) = match &spec.checks {
+    run_inputs(spec, &Inputs::default(), store)
+}
+
+/// What an audit reads besides the spec's files: frames held in memory and
+/// counts computed elsewhere.
+#[derive(Clone, Default)]
+pub struct Inputs {
+    /// In-memory polars frames, read with the same query as a file.
+    pub frames: Vec<Frame>,
+    /// Sufficient statistics computed elsewhere, merged as they are.
+    pub counts: Vec<Counts>,
+}
+
+/// The policy in force: the spec's checks, else the built-in policy.
+fn policy_of(spec: &Spec) -> Result<(Vec<Check>, PolicySource)> {
+    let (policy, source) = match &spec.checks {
         Some(c) if !c.is_empty() => (c.clone(), PolicySource::Spec),
         _ => (checks::default_policy(), PolicySource::Default),
     };
@@ -176,6 +197,49 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
         c.validate()?;
         governance::controls::validate(&c.controls, &format!("check '{}'", c.id()))?;
     }
+    Ok((policy, source))
+}
+
+/// The label of a stored finding in trend charts: per-group metrics (and
+/// changes) name the group; summaries the attribute.
+fn trend_label(f: &FindingRow) -> String {
+    match &f.grp {
+        Some(g) if MetricRef::parse(&f.metric).map_or(true, |m| m.per_group()) => {
+            format!("{} = {g}", f.attribute)
+        }
+        _ => f.attribute.clone(),
+    }
+}
+
+/// Earlier values of the policy's findings for this model.
+fn trend_points(store: &Store, model: &str, policy: &[Check]) -> Result<Vec<HistoryPoint>> {
+    let mut points = vec![];
+    for c in policy {
+        for (run, f) in store.trend(model, &c.id(), None)? {
+            points.push(HistoryPoint {
+                seq: run.seq,
+                run_date: run.run_date,
+                label: trend_label(&f),
+                check: f.check_id,
+                finding_id: f.finding_id,
+                value: f.value,
+            });
+        }
+    }
+    Ok(points)
+}
+
+/// Runs the pipeline on the spec's sources and `inputs`, comparing findings
+/// with the model's last run in `store` when given.
+pub fn run_inputs(spec: &Spec, inputs: &Inputs, store: Option<&Store>) -> Result<Report> {
+    let extra = !inputs.frames.is_empty() || !inputs.counts.is_empty();
+    if extra {
+        spec.audit.validate_options()?;
+    } else {
+        spec.audit.validate()?;
+    }
+    // Policy and register problems are found before the data are read.
+    let (policy, policy_source) = policy_of(spec)?;
     let register = spec
         .register
         .as_ref()
@@ -188,33 +252,13 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
         None => None,
     };
     let first_record = store.is_some() && previous.is_none();
-    let mut points = vec![];
-    if let Some(st) = store {
-        for c in &policy {
-            for (run, f) in st.trend(&spec.model.id, &c.id(), None)? {
-                points.push(HistoryPoint {
-                    seq: run.seq,
-                    run_date: run.run_date,
-                    check: f.check_id,
-                    finding_id: f.finding_id,
-                    label: match &f.grp {
-                        // Per-group metrics (and changes) name the group; summaries the attribute.
-                        Some(g)
-                            if crate::spec::metric::MetricRef::parse(&f.metric)
-                                .map_or(true, |m| m.per_group()) =>
-                        {
-                            format!("{} = {g}", f.attribute)
-                        }
-                        _ => f.attribute.clone(),
-                    },
-                    value: f.value,
-                });
-            }
-        }
-    }
-    let audit = audit::run(&spec.audit)?;
+    let points = match store {
+        Some(st) => trend_points(st, &spec.model.id, &policy)?,
+        None => vec![],
+    };
+    let audit = audit::run_with(&spec.audit, &inputs.frames, &inputs.counts)?;
     let mut report = report_from_audit(spec, audit, policy, policy_source, register, previous)?;
-    report.history = points;
+    report.trend_points = points;
     if first_record {
         for f in &mut report.findings {
             f.trend = Some(checks::Trend::New);
@@ -226,7 +270,7 @@ pub fn run_with_history(spec: &Spec, store: Option<&Store>) -> Result<Report> {
 /// The governance half of a run, on an audit already computed.
 pub fn report_from_audit(
     spec: &Spec,
-    audit: Audit,
+    audit: AuditResult,
     policy: Vec<Check>,
     policy_source: PolicySource,
     register: Option<Vec<RiskEntry>>,
@@ -286,13 +330,13 @@ pub fn report_from_audit(
         spec_file: spec.spec_file.clone(),
         run_id,
         previous_run: previous.map(|(r, _)| r),
-        history: vec![],
+        trend_points: vec![],
         data_digests: vec![],
     })
 }
 
 /// The SHA-256 of every input of an audit, named as the report names them.
-pub fn input_digests(a: &Audit) -> Result<Vec<(String, String)>> {
+pub fn input_digests(a: &AuditResult) -> Result<Vec<(String, String)>> {
     let mut out = vec![];
     for p in a.spec.data.iter().chain(&a.spec.counts) {
         out.push((p.display().to_string(), crate::digest::sha256_file(p)?));
