@@ -246,7 +246,7 @@ impl AuditBuilder {
     }
 
     /// Compare findings with the model's last run in this history store
-    /// (read only; recording is [`crate::report::record::record`]).
+    /// (read only; the CLI records runs with `report::record`).
     pub fn history(mut self, store: impl Into<PathBuf>) -> Self {
         self.store = Some(store.into());
         self

@@ -58,25 +58,27 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// A horizontal dot-and-whisker chart of `rows` on [lo, hi], with an optional
-/// shaded band (e.g. the 0.8–1.25 four-fifths band) and reference line.
-pub fn dot_chart(
-    id: &str,
-    title: &str,
-    rows: &[Row],
-    (lo, hi): (f64, f64),
-    band: Option<(f64, f64)>,
-    line: Option<f64>,
-) -> String {
-    let label_w = 190.0;
-    let plot_w = 380.0;
-    let status_w = 110.0;
-    let row_h = 22.0;
-    let top = 30.0;
-    let h = top + row_h * rows.len() as f64 + 34.0;
-    let w = label_w + plot_w + status_w;
-    let x = |v: f64| label_w + (v.clamp(lo, hi) - lo) / (hi - lo) * plot_w;
-    let mut s = String::new();
+/// The layout of a dot chart: where values and rows go.
+struct Layout {
+    label_w: f64,
+    plot_w: f64,
+    top: f64,
+    row_h: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Layout {
+    fn x(&self, v: f64) -> f64 {
+        self.label_w + (v.clamp(self.lo, self.hi) - self.lo) / (self.hi - self.lo) * self.plot_w
+    }
+    fn bottom(&self, rows: usize) -> f64 {
+        self.top + self.row_h * rows as f64
+    }
+}
+
+/// The text alternative of a dot chart: every row in words.
+fn dot_description(title: &str, rows: &[Row]) -> String {
     let mut desc = format!("{title}. ");
     for r in rows {
         let _ = write!(
@@ -97,140 +99,178 @@ pub fn dot_chart(
             }
         );
     }
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        esc(title),
-        esc(&desc)
-    );
-    let _ = write!(
-        s,
-        "<text x=\"0\" y=\"16\" class=\"ct\">{}</text>",
-        esc(title)
-    );
-    let bottom = top + row_h * rows.len() as f64;
+    desc
+}
+
+/// The shaded band, the axis with ticks, and the reference line.
+fn dot_axis(s: &mut String, g: &Layout, bottom: f64, band: Option<(f64, f64)>, line: Option<f64>) {
+    let (top, label_w) = (g.top, g.label_w);
     if let Some((a, b)) = band {
         let _ = write!(
             s,
             "<rect x=\"{:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#e8e8e8\" stroke=\"#bbb\" stroke-dasharray=\"3 2\"/>",
-            x(a),
-            x(b) - x(a),
+            g.x(a),
+            g.x(b) - g.x(a),
             bottom - top
         );
     }
-    // Axis with ticks.
     let _ = write!(
         s,
         "<line x1=\"{label_w}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\" stroke=\"#333\"/>",
-        label_w + plot_w
+        label_w + g.plot_w
     );
     for i in 0..=5 {
-        let v = lo + (hi - lo) * i as f64 / 5.0;
+        let v = g.lo + (g.hi - g.lo) * i as f64 / 5.0;
         let _ = write!(
             s,
             "<line x1=\"{0:.1}\" y1=\"{bottom}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#333\"/><text x=\"{0:.1}\" y=\"{2}\" class=\"tick\" text-anchor=\"middle\">{3}</text>",
-            x(v),
+            g.x(v),
             bottom + 4.0,
             bottom + 16.0,
-            if (hi - lo) >= 1.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+            if (g.hi - g.lo) >= 1.0 { format!("{v:.1}") } else { format!("{v:.2}") }
         );
     }
     if let Some(l) = line {
         let _ = write!(
             s,
             "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"{GREY}\" stroke-dasharray=\"4 3\"/>",
-            x(l)
+            g.x(l)
         );
     }
-    for (i, r) in rows.iter().enumerate() {
-        let cy = top + row_h * (i as f64 + 0.5);
-        let weight = if r.reference {
-            " font-weight=\"bold\""
-        } else {
-            ""
-        };
+}
+
+/// The marker of a value: a diamond for the reference, a cross for a breach,
+/// a hollow circle when too small to judge, else a filled circle.
+fn dot_marker(s: &mut String, r: &Row, cx: f64, cy: f64) {
+    if r.reference {
         let _ = write!(
             s,
-            "<text x=\"{}\" y=\"{:.1}\" class=\"lbl\" text-anchor=\"end\"{weight}>{}</text>",
-            label_w - 8.0,
-            cy + 4.0,
-            esc(&truncate(&r.label, 28))
+            "<path d=\"M{cx:.1} {:.1} L{:.1} {cy:.1} L{cx:.1} {:.1} L{:.1} {cy:.1} Z\" fill=\"{BLUE}\" stroke=\"#000\"/>",
+            cy - 6.0,
+            cx + 6.0,
+            cy + 6.0,
+            cx - 6.0
         );
-        if let Some((a, b)) = r.ci {
+    } else if r.failing {
+        let _ = write!(
+            s,
+            "<path d=\"M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}\" stroke=\"{VERMILLION}\" stroke-width=\"3\"/>",
+            cx - 5.0,
+            cy - 5.0,
+            cx + 5.0,
+            cy + 5.0,
+            cx - 5.0,
+            cy + 5.0,
+            cx + 5.0,
+            cy - 5.0
+        );
+    } else if r.insufficient {
+        let _ = write!(
+            s,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"#fff\" stroke=\"{GREY}\" stroke-width=\"2\"/>"
+        );
+    } else {
+        let _ = write!(
+            s,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"{GREEN}\" stroke=\"#000\"/>"
+        );
+    }
+}
+
+/// One row: its label, whisker, marker and value.
+fn dot_row(s: &mut String, g: &Layout, i: usize, r: &Row) {
+    let cy = g.top + g.row_h * (i as f64 + 0.5);
+    let weight = if r.reference {
+        " font-weight=\"bold\""
+    } else {
+        ""
+    };
+    let _ = write!(
+        s,
+        "<text x=\"{}\" y=\"{:.1}\" class=\"lbl\" text-anchor=\"end\"{weight}>{}</text>",
+        g.label_w - 8.0,
+        cy + 4.0,
+        esc(&truncate(&r.label, 28))
+    );
+    if let Some((a, b)) = r.ci {
+        let _ = write!(
+            s,
+            "<line x1=\"{:.1}\" y1=\"{cy:.1}\" x2=\"{:.1}\" y2=\"{cy:.1}\" stroke=\"#333\" stroke-width=\"1.5\"/>\
+             <line x1=\"{0:.1}\" y1=\"{2:.1}\" x2=\"{0:.1}\" y2=\"{3:.1}\" stroke=\"#333\"/>\
+             <line x1=\"{1:.1}\" y1=\"{2:.1}\" x2=\"{1:.1}\" y2=\"{3:.1}\" stroke=\"#333\"/>",
+            g.x(a),
+            g.x(b),
+            cy - 4.0,
+            cy + 4.0
+        );
+    }
+    let status = if r.insufficient {
+        "too few rows"
+    } else if r.failing {
+        "BREACH"
+    } else if r.reference {
+        "reference"
+    } else {
+        ""
+    };
+    let text_x = g.label_w + g.plot_w + 8.0;
+    match r.value {
+        Some(v) => {
+            dot_marker(s, r, g.x(v), cy);
             let _ = write!(
                 s,
-                "<line x1=\"{:.1}\" y1=\"{cy:.1}\" x2=\"{:.1}\" y2=\"{cy:.1}\" stroke=\"#333\" stroke-width=\"1.5\"/>\
-                 <line x1=\"{0:.1}\" y1=\"{2:.1}\" x2=\"{0:.1}\" y2=\"{3:.1}\" stroke=\"#333\"/>\
-                 <line x1=\"{1:.1}\" y1=\"{2:.1}\" x2=\"{1:.1}\" y2=\"{3:.1}\" stroke=\"#333\"/>",
-                x(a),
-                x(b),
-                cy - 4.0,
+                "<text x=\"{text_x:.1}\" y=\"{:.1}\" class=\"val\">{v:.3} {}</text>",
+                cy + 4.0,
+                esc(status)
+            );
+        }
+        None => {
+            let _ = write!(
+                s,
+                "<text x=\"{text_x:.1}\" y=\"{:.1}\" class=\"val\">undefined</text>",
                 cy + 4.0
             );
         }
-        let status = if r.insufficient {
-            "too few rows"
-        } else if r.failing {
-            "BREACH"
-        } else if r.reference {
-            "reference"
-        } else {
-            ""
-        };
-        match r.value {
-            Some(v) => {
-                let cx = x(v);
-                if r.reference {
-                    let _ = write!(
-                        s,
-                        "<path d=\"M{cx:.1} {:.1} L{:.1} {cy:.1} L{cx:.1} {:.1} L{:.1} {cy:.1} Z\" fill=\"{BLUE}\" stroke=\"#000\"/>",
-                        cy - 6.0,
-                        cx + 6.0,
-                        cy + 6.0,
-                        cx - 6.0
-                    );
-                } else if r.failing {
-                    let _ = write!(
-                        s,
-                        "<path d=\"M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}\" stroke=\"{VERMILLION}\" stroke-width=\"3\"/>",
-                        cx - 5.0,
-                        cy - 5.0,
-                        cx + 5.0,
-                        cy + 5.0,
-                        cx - 5.0,
-                        cy + 5.0,
-                        cx + 5.0,
-                        cy - 5.0
-                    );
-                } else if r.insufficient {
-                    let _ = write!(
-                        s,
-                        "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"#fff\" stroke=\"{GREY}\" stroke-width=\"2\"/>"
-                    );
-                } else {
-                    let _ = write!(
-                        s,
-                        "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"5\" fill=\"{GREEN}\" stroke=\"#000\"/>"
-                    );
-                }
-                let _ = write!(
-                    s,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{v:.3} {}</text>",
-                    label_w + plot_w + 8.0,
-                    cy + 4.0,
-                    esc(status)
-                );
-            }
-            None => {
-                let _ = write!(
-                    s,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">undefined</text>",
-                    label_w + plot_w + 8.0,
-                    cy + 4.0
-                );
-            }
-        }
+    }
+}
+
+/// A horizontal dot-and-whisker chart of `rows` on [lo, hi], with an optional
+/// shaded band (e.g. the 0.8–1.25 four-fifths band) and reference line.
+pub fn dot_chart(
+    id: &str,
+    title: &str,
+    rows: &[Row],
+    (lo, hi): (f64, f64),
+    band: Option<(f64, f64)>,
+    line: Option<f64>,
+) -> String {
+    let g = Layout {
+        label_w: 190.0,
+        plot_w: 380.0,
+        top: 30.0,
+        row_h: 22.0,
+        lo,
+        hi,
+    };
+    let status_w = 110.0;
+    let h = g.bottom(rows.len()) + 34.0;
+    let w = g.label_w + g.plot_w + status_w;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        esc(title),
+        esc(&dot_description(title, rows))
+    );
+    let _ = write!(
+        s,
+        "<text x=\"0\" y=\"16\" class=\"ct\">{}</text>",
+        esc(title)
+    );
+    dot_axis(&mut s, &g, g.bottom(rows.len()), band, line);
+    for (i, r) in rows.iter().enumerate() {
+        dot_row(&mut s, &g, i, r);
     }
     s.push_str("</svg>");
     s

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::audit::AttributeAudit;
 use crate::engine::Report;
 use crate::metrics::Rate;
 use crate::spec::Favorable;
@@ -118,107 +119,112 @@ impl Exporter for TableExporter {
         );
 
         for a in &audit.attributes {
-            let _ = writeln!(out, "\n{} (reference: {})", a.name, a.reference_name);
-            let gw = a
-                .groups
-                .iter()
-                .map(|g| g.group.name.chars().count() + 2)
-                .max()
-                .unwrap_or(5)
-                .max(7);
-            let mut header = format!("{}{}{}", pad("group", gw), rpad("n", 9), rpad("share", 8));
-            for r in COLS {
-                header.push_str(&rpad(r.name(), 16.min(r.name().len() + 2).max(8)));
-            }
-            header.push_str(&rpad("impact", 9));
-            header.push_str("  significant gaps (adjusted p)");
-            let _ = writeln!(out, "{header}");
-            for g in &a.groups {
-                let mark = if g.is_reference {
-                    " *"
-                } else if !g.status.is_ok() {
-                    " ~"
-                } else {
-                    ""
-                };
-                let mut line = format!(
-                    "{}{}{}",
-                    pad(&format!("{}{mark}", g.group.name), gw),
-                    rpad(&g.group.rows().to_string(), 9),
-                    rpad(&format!("{:.1}%", 100.0 * g.share), 8)
-                );
-                for r in COLS {
-                    line.push_str(&rpad(
-                        &f(g.group.rates.get(r)),
-                        16.min(r.name().len() + 2).max(8),
-                    ));
-                }
-                line.push_str(&rpad(&f(g.impact_ratio.get()), 9));
-                let sig: Vec<String> = g
-                    .disparities
-                    .iter()
-                    .filter_map(|d| {
-                        let t = d.test.as_ref().ok()?;
-                        (t.p_adjusted < alpha).then(|| {
-                            format!(
-                                "{} {:+.3} (p={})",
-                                d.rate.name(),
-                                d.value.difference.get().unwrap_or(0.0),
-                                p_fmt(t.p_adjusted)
-                            )
-                        })
-                    })
-                    .collect();
-                if !sig.is_empty() {
-                    line.push_str("  ");
-                    line.push_str(&sig.join(", "));
-                }
-                let _ = writeln!(out, "{line}");
-            }
-            let s = &a.summary;
-            for (m, v) in s.iter() {
-                let mut line = format!("  {} {}", pad(m.name(), 31), f(v.value.get()));
-                if let Some((lo, hi)) = a.summary_ci[m as usize] {
-                    let _ = write!(line, " [{lo:.3}, {hi:.3}]");
-                }
-                if let Some(g) = &v.group {
-                    let _ = write!(line, " ({g})");
-                }
-                if m == crate::metrics::Summary::DisparateImpact {
-                    match s.four_fifths_rule_passed {
-                        Some(true) => line.push_str("  four-fifths rule: passed"),
-                        Some(false) => line.push_str("  four-fifths rule: FAILED"),
-                        None => {}
-                    }
-                }
-                if let Some(r) = v.value.reason() {
-                    let _ = write!(line, "  [{r}]");
-                }
-                let _ = writeln!(out, "{line}");
-            }
-            if let Ok(c) = &a.chi_square {
-                let _ = writeln!(
-                    out,
-                    "  chi-square (group x prediction) {:.2}, df {}, adjusted p {}",
-                    c.result.statistic,
-                    c.result.df,
-                    p_fmt(c.p_adjusted)
-                );
-            }
-            for (rate, groups) in &s.left_out {
-                let _ = writeln!(
-                    out,
-                    "  left out of {rate} summaries: {}",
-                    groups
-                        .iter()
-                        .map(|(g, r)| format!("{g} ({r})"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
+            attribute_section(&mut out, a, alpha);
         }
         findings_section(&mut out, report);
         Ok(out)
+    }
+}
+
+/// One attribute: its groups' rates and gaps, then its summaries.
+fn attribute_section(out: &mut String, a: &AttributeAudit, alpha: f64) {
+    let _ = writeln!(out, "\n{} (reference: {})", a.name, a.reference_name);
+    let gw = a
+        .groups
+        .iter()
+        .map(|g| g.group.name.chars().count() + 2)
+        .max()
+        .unwrap_or(5)
+        .max(7);
+    let mut header = format!("{}{}{}", pad("group", gw), rpad("n", 9), rpad("share", 8));
+    for r in COLS {
+        header.push_str(&rpad(r.name(), 16.min(r.name().len() + 2).max(8)));
+    }
+    header.push_str(&rpad("impact", 9));
+    header.push_str("  significant gaps (adjusted p)");
+    let _ = writeln!(out, "{header}");
+    for g in &a.groups {
+        let mark = if g.is_reference {
+            " *"
+        } else if !g.status.is_ok() {
+            " ~"
+        } else {
+            ""
+        };
+        let mut line = format!(
+            "{}{}{}",
+            pad(&format!("{}{mark}", g.group.name), gw),
+            rpad(&g.group.rows().to_string(), 9),
+            rpad(&format!("{:.1}%", 100.0 * g.share), 8)
+        );
+        for r in COLS {
+            line.push_str(&rpad(
+                &f(g.group.rates.get(r)),
+                16.min(r.name().len() + 2).max(8),
+            ));
+        }
+        line.push_str(&rpad(&f(g.impact_ratio.get()), 9));
+        let sig: Vec<String> = g
+            .disparities
+            .iter()
+            .filter_map(|d| {
+                let t = d.test.as_ref().ok()?;
+                (t.p_adjusted < alpha).then(|| {
+                    format!(
+                        "{} {:+.3} (p={})",
+                        d.rate.name(),
+                        d.value.difference.get().unwrap_or(0.0),
+                        p_fmt(t.p_adjusted)
+                    )
+                })
+            })
+            .collect();
+        if !sig.is_empty() {
+            line.push_str("  ");
+            line.push_str(&sig.join(", "));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    let s = &a.summary;
+    for (m, v) in s.iter() {
+        let mut line = format!("  {} {}", pad(m.name(), 31), f(v.value.get()));
+        if let Some((lo, hi)) = a.summary_ci[m as usize] {
+            let _ = write!(line, " [{lo:.3}, {hi:.3}]");
+        }
+        if let Some(g) = &v.group {
+            let _ = write!(line, " ({g})");
+        }
+        if m == crate::metrics::Summary::DisparateImpact {
+            match s.four_fifths_rule_passed {
+                Some(true) => line.push_str("  four-fifths rule: passed"),
+                Some(false) => line.push_str("  four-fifths rule: FAILED"),
+                None => {}
+            }
+        }
+        if let Some(r) = v.value.reason() {
+            let _ = write!(line, "  [{r}]");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if let Ok(c) = &a.chi_square {
+        let _ = writeln!(
+            out,
+            "  chi-square (group x prediction) {:.2}, df {}, adjusted p {}",
+            c.result.statistic,
+            c.result.df,
+            p_fmt(c.p_adjusted)
+        );
+    }
+    for (rate, groups) in &s.left_out {
+        let _ = writeln!(
+            out,
+            "  left out of {rate} summaries: {}",
+            groups
+                .iter()
+                .map(|(g, r)| format!("{g} ({r})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 }
 
