@@ -102,37 +102,27 @@ fn benches(c: &mut Criterion) {
         },
     );
     // Bootstrap plans as the audit builds them.
-    let audit = audit_counts(&no_boot, counts.clone()).unwrap();
-    let plans: Vec<AttributePlan> = audit
-        .attributes
-        .iter()
-        .zip(attribute_sets(3, true))
-        .map(|(a, members)| {
-            let index: std::collections::HashMap<_, _> = a
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.group.key.clone(), i))
-                .collect();
-            AttributePlan {
-                cell_to_group: counts
-                    .cells
-                    .keys()
-                    .map(|k| index[&members.iter().map(|&i| k[i].clone()).collect::<Vec<_>>()])
-                    .collect(),
-                n_groups: a.groups.len(),
+    let plans_of = |counts: &Counts| -> Vec<AttributePlan> {
+        audit_counts(&no_boot, counts.clone())
+            .unwrap()
+            .attributes
+            .iter()
+            .map(|a| AttributePlan {
+                name: a.name.clone(),
+                groups: a.groups.iter().map(|g| g.group.cell.clone()).collect(),
                 included: vec![true; a.groups.len()],
                 ref_index: a.groups.iter().position(|g| g.is_reference),
-            }
-        })
-        .collect();
+            })
+            .collect()
+    };
+    let plans = plans_of(&counts);
     let mut g = c.benchmark_group("bootstrap");
     g.sample_size(20);
     g.bench_function(
         "1000 replicates, 7 attribute sets, 1M rows in counts",
         |b| {
             b.iter(|| {
-                bootstrap::run(&counts, &plans, 1000, 7, Favorable::Positive)
+                bootstrap::run(&plans, false, 1000, 7, Favorable::Positive)
                     .values
                     .len()
             })
@@ -146,11 +136,12 @@ fn benches(c: &mut Criterion) {
             cell.w2[i] *= 100.0;
         }
     }
+    let big_plans = plans_of(&big);
     g.bench_function(
         "1000 replicates, 7 attribute sets, 100M rows in counts",
         |b| {
             b.iter(|| {
-                bootstrap::run(&big, &plans, 1000, 7, Favorable::Positive)
+                bootstrap::run(&big_plans, false, 1000, 7, Favorable::Positive)
                     .values
                     .len()
             })

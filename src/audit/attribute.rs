@@ -2,8 +2,6 @@
 //! counts), the reference, the summaries, the chi-square test, score
 //! summaries, inequality indices and conditional parity.
 
-use std::collections::HashMap;
-
 use ndarray::Array2;
 
 use crate::counts::{Cell, Counts, GroupValue};
@@ -116,35 +114,6 @@ fn chi_square(groups: &[Group], included: &[bool]) -> std::result::Result<ChiSqu
         .ok_or_else(|| "needs at least two judged groups and both predicted outcomes".to_string())
 }
 
-/// How the bootstrap forms this attribute's groups from the finest cells.
-fn plan(
-    counts: &Counts,
-    members: &[usize],
-    groups: &[Group],
-    included: &[bool],
-    ref_index: Option<usize>,
-) -> AttributePlan {
-    let index: HashMap<&Vec<GroupValue>, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (&g.key, i))
-        .collect();
-    let cell_to_group = counts
-        .cells
-        .keys()
-        .map(|k| {
-            let key: Vec<GroupValue> = members.iter().map(|&i| k[i].clone()).collect();
-            index[&key]
-        })
-        .collect();
-    AttributePlan {
-        cell_to_group,
-        n_groups: groups.len(),
-        included: included.to_vec(),
-        ref_index,
-    }
-}
-
 /// The reference of an attribute: its data, index and name.
 fn reference_data(
     reference: &Reference,
@@ -207,7 +176,12 @@ pub(crate) fn attribute_audit(
         spec.favorable,
     );
     let chi_square = chi_square(&groups, &included);
-    let plan = plan(counts, members, &groups, &included, ref_index);
+    let plan = AttributePlan {
+        name: name.clone(),
+        groups: groups.iter().map(|g| g.cell.clone()).collect(),
+        included: included.clone(),
+        ref_index,
+    };
     let scored = counts.score_bins > 0;
     let cx = GroupContext {
         reference: &ref_data,
@@ -235,12 +209,16 @@ pub(crate) fn attribute_audit(
     let cells: Vec<&Cell> = audits.iter().map(|g| &g.group.cell).collect();
     let inequality = crate::metrics::inequality::Indices {
         alpha: opts.ge_alpha,
-        generalized_entropy: crate::metrics::inequality::between_group(&cells, opts.ge_alpha),
-        theil: crate::metrics::inequality::between_group(&cells, 1.0),
+        generalized_entropy: crate::metrics::inequality::between_group(
+            &cells,
+            opts.ge_alpha,
+            spec.favorable,
+        ),
+        theil: crate::metrics::inequality::between_group(&cells, 1.0, spec.favorable),
     };
     let conditional = counts
         .stratum
-        .map(|si| conditional_parity(counts, members, si, &audits));
+        .map(|si| conditional_parity(counts, members, si, &audits, opts.ci_level));
     let n_summaries = summary.values.len();
     Ok((
         AttributeAudit {

@@ -32,10 +32,14 @@ pub struct MantelHaenszel {
     pub group: String,
     /// The common odds ratio of selection.
     pub common_odds_ratio: Option<f64>,
+    /// Its Robins–Breslow–Greenland interval.
+    pub common_odds_ratio_ci: Option<(f64, f64)>,
     /// The Cochran–Mantel–Haenszel statistic.
     pub statistic: Option<f64>,
     /// Its p-value.
     pub p_value: Option<f64>,
+    /// The p-value adjusted with the report's other tests.
+    pub p_adjusted: Option<f64>,
 }
 
 /// Conditional demographic parity: gaps among comparable applicants.
@@ -89,8 +93,9 @@ fn stratum(
     }
 }
 
-/// Each judged group against the reference across strata.
-fn mantel_haenszel(strata: &ByStratum, audits: &[GroupAudit]) -> Vec<MantelHaenszel> {
+/// Each judged group against the reference across strata, in effective
+/// counts (with weights, Kish's effective sizes: weight sums are not counts).
+fn mantel_haenszel(strata: &ByStratum, audits: &[GroupAudit], level: f64) -> Vec<MantelHaenszel> {
     let Some(rk) = audits.iter().find(|g| g.is_reference).map(|g| &g.group.key) else {
         return vec![];
     };
@@ -105,18 +110,20 @@ fn mantel_haenszel(strata: &ByStratum, audits: &[GroupAudit]) -> Vec<MantelHaens
                         groups
                             .iter()
                             .find(|(g, _)| g == k)
-                            .map(|(_, c)| selection(c))
+                            .and_then(|(_, c)| selection(c).effective())
                     };
-                    let (a, r) = (find(&g.group.key)?, find(rk)?);
-                    Some([a.num, a.den - a.num, r.num, r.den - r.num])
+                    let ((x1, n1), (x2, n2)) = (find(&g.group.key)?, find(rk)?);
+                    Some([x1, n1 - x1, x2, n2 - x2])
                 })
                 .collect();
-            let res = stats::mantel_haenszel(&tables);
+            let res = stats::mantel_haenszel(&tables, level);
             MantelHaenszel {
                 group: g.group.name.clone(),
-                common_odds_ratio: res.map(|r| r.0),
-                statistic: res.map(|r| r.1),
-                p_value: res.map(|r| r.2),
+                common_odds_ratio: res.map(|r| r.odds_ratio),
+                common_odds_ratio_ci: res.and_then(|r| r.ci),
+                statistic: res.map(|r| r.statistic),
+                p_value: res.map(|r| r.p_value),
+                p_adjusted: res.map(|r| r.p_value),
             }
         })
         .collect()
@@ -129,6 +136,7 @@ pub fn conditional_parity(
     members: &[usize],
     stratum_index: usize,
     audits: &[GroupAudit],
+    level: f64,
 ) -> ConditionalParity {
     let mut keys = members.to_vec();
     keys.push(stratum_index);
@@ -156,7 +164,7 @@ pub fn conditional_parity(
         .fold((0.0, 0.0), |(num, den), (n, d)| (num + n * d, den + n));
     ConditionalParity {
         column: counts.attributes[stratum_index].clone(),
-        mantel_haenszel: mantel_haenszel(&strata, audits),
+        mantel_haenszel: mantel_haenszel(&strata, audits, level),
         strata: out,
         weighted_demographic_parity_difference: (den > 0.0).then(|| num / den),
     }

@@ -12,15 +12,13 @@ use crate::stats::{self, TestKind};
 
 use super::Ci;
 
-/// The rates tested against the reference.
-pub const TESTED_RATES: [Rate; 4] = [Rate::SelectionRate, Rate::Tpr, Rate::Fpr, Rate::Ppv];
-
 /// A significance test and its adjusted p-value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Test {
     /// The test's own p-value.
     pub p_value: f64,
-    /// Filled in once every test of the report is known.
+    /// Adjusted across the report's family (its list of significant gaps);
+    /// filled in once every test of the report is known.
     pub p_adjusted: f64,
     /// Which test.
     pub kind: TestKind,
@@ -29,8 +27,6 @@ pub struct Test {
 /// Why a disparity has no test.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Untested {
-    /// The rate is not among the tested ones.
-    NotTested,
     /// The group is the reference.
     Reference,
     /// The group is too small to judge.
@@ -46,7 +42,6 @@ pub enum Untested {
 impl fmt::Display for Untested {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Untested::NotTested => f.write_str("not tested"),
             Untested::Reference => f.write_str("the reference group"),
             Untested::InsufficientData(why) => write!(f, "insufficient data: {why}"),
             Untested::GroupUndefined(r) => write!(f, "the group's {r} is undefined"),
@@ -65,7 +60,7 @@ pub struct DisparityStats {
     pub value: Disparity,
     /// Newcombe interval on the difference.
     pub difference_ci: Ci,
-    /// Katz interval on the ratio.
+    /// Koopman score interval on the ratio.
     pub ratio_ci: Ci,
     /// The test, or why there is none.
     pub test: std::result::Result<Test, Untested>,
@@ -104,7 +99,7 @@ pub struct GroupAudit {
     pub disparities: Vec<DisparityStats>,
     /// Favourable-outcome rate over the reference's (the four-fifths ratio).
     pub impact_ratio: Value,
-    /// Katz interval on the impact ratio.
+    /// Koopman score interval on the impact ratio.
     pub impact_ratio_ci: Ci,
     /// ½((fpr − fpr_ref) + (tpr − tpr_ref)), AIF360's average odds difference.
     pub average_odds_difference: Value,
@@ -178,9 +173,6 @@ fn test_of(
     group: Option<(f64, f64)>,
     other: Option<(f64, f64)>,
 ) -> std::result::Result<Test, Untested> {
-    if !TESTED_RATES.contains(&rate) {
-        return Err(Untested::NotTested);
-    }
     if is_ref {
         return Err(Untested::Reference);
     }
@@ -234,7 +226,7 @@ fn disparity_stats(
                 .map(|(lo, hi)| (lo * scale, hi * scale));
             let r = match reference.counts {
                 RefCounts::Group(_) if value.ratio.get().is_some() => {
-                    stats::katz_ratio(x1, n1, x2, n2, level)
+                    stats::koopman_ratio(x1, n1, x2, n2, level)
                 }
                 _ => None,
             };
@@ -272,7 +264,7 @@ fn impact_ratio(
     let ci = match (&reference.counts, value.get(), ref_fav) {
         (RefCounts::Group(_), Some(_), Some((x2, n2))) if !is_ref => {
             favorable_effective(&g.cell, favorable)
-                .and_then(|(x1, n1)| stats::katz_ratio(x1, n1, x2, n2, level))
+                .and_then(|(x1, n1)| stats::koopman_ratio(x1, n1, x2, n2, level))
         }
         _ => None,
     };

@@ -11,7 +11,7 @@ pub mod sweep;
 
 pub use attribute::{AttributeAudit, ChiSquareTest};
 pub use conditional::{ConditionalParity, MantelHaenszel, Stratum};
-pub use group::{DisparityStats, GroupAudit, GroupStatus, Test, Untested, TESTED_RATES};
+pub use group::{DisparityStats, GroupAudit, GroupStatus, Test, Untested};
 
 use crate::counts::Counts;
 use crate::ingest::{self, Frame};
@@ -109,7 +109,13 @@ fn bootstrap_summaries(
     plans: &[bootstrap::AttributePlan],
 ) {
     let opts = &spec.stats;
-    let reps = bootstrap::run(counts, plans, opts.bootstrap, opts.seed, spec.favorable);
+    let reps = bootstrap::run(
+        plans,
+        counts.weighted,
+        opts.bootstrap,
+        opts.seed,
+        spec.favorable,
+    );
     for (a, (mut vals, undef)) in attributes
         .iter_mut()
         .zip(reps.values.into_iter().zip(reps.undefined))
@@ -123,33 +129,52 @@ fn bootstrap_summaries(
     }
 }
 
-/// Adjusts every p-value of the report as one family; returns its size.
+/// Adjusts the report's p-values as one family, for its list of significant
+/// gaps: every group's test on every rate (a complement rate shares the test
+/// of its base, counted once), the chi-square tests and the Mantel–Haenszel
+/// tests. Findings never use these: each is judged on its own test
+/// (`checks::evidence`). Returns the family's size.
 fn adjust_report(attributes: &mut [AttributeAudit], method: stats::PAdjust) -> usize {
-    let mut ps = vec![];
-    for a in attributes.iter() {
-        for g in &a.groups {
-            for d in &g.disparities {
-                if let Ok(t) = &d.test {
-                    ps.push(t.p_value);
-                }
-            }
-        }
-        if let Ok(c) = &a.chi_square {
-            ps.push(c.result.p_value);
-        }
-    }
-    let adjusted = stats::p_adjust(&ps, method);
-    let mut it = adjusted.into_iter();
+    let mut slots: Vec<(f64, &mut f64)> = vec![];
     for a in attributes.iter_mut() {
         for g in &mut a.groups {
             for d in &mut g.disparities {
-                if let Ok(t) = &mut d.test {
-                    t.p_adjusted = it.next().expect("one adjusted p per test");
+                if let (None, Ok(t)) = (d.rate.complement_of(), &mut d.test) {
+                    slots.push((t.p_value, &mut t.p_adjusted));
                 }
             }
         }
         if let Ok(c) = &mut a.chi_square {
-            c.p_adjusted = it.next().expect("one adjusted p per test");
+            slots.push((c.result.p_value, &mut c.p_adjusted));
+        }
+        if let Some(cp) = &mut a.conditional {
+            for m in &mut cp.mantel_haenszel {
+                if let (Some(p), Some(adj)) = (m.p_value, m.p_adjusted.as_mut()) {
+                    slots.push((p, adj));
+                }
+            }
+        }
+    }
+    let ps: Vec<f64> = slots.iter().map(|s| s.0).collect();
+    for ((_, slot), adj) in slots.into_iter().zip(stats::p_adjust(&ps, method)) {
+        *slot = adj;
+    }
+    // Complements share their base's adjusted p.
+    for a in attributes.iter_mut() {
+        for g in &mut a.groups {
+            for i in 0..g.disparities.len() {
+                let Some(base) = g.disparities[i].rate.complement_of() else {
+                    continue;
+                };
+                let adj = g.disparities[base as usize]
+                    .test
+                    .as_ref()
+                    .map(|t| t.p_adjusted)
+                    .ok();
+                if let (Ok(t), Some(p)) = (&mut g.disparities[i].test, adj) {
+                    t.p_adjusted = p;
+                }
+            }
         }
     }
     ps.len()
@@ -175,8 +200,12 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
         .then(|| crate::metrics::score::metrics(total.hist.as_deref(), spec.calibration_bins));
     let inequality = crate::metrics::inequality::Indices {
         alpha: opts.ge_alpha,
-        generalized_entropy: crate::metrics::inequality::generalized_entropy(&total, opts.ge_alpha),
-        theil: crate::metrics::inequality::generalized_entropy(&total, 1.0),
+        generalized_entropy: crate::metrics::inequality::generalized_entropy(
+            &total,
+            opts.ge_alpha,
+            spec.favorable,
+        ),
+        theil: crate::metrics::inequality::generalized_entropy(&total, 1.0, spec.favorable),
     };
     Ok(AuditResult {
         overall_score,

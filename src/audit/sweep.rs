@@ -39,8 +39,10 @@ pub struct Sweep {
     pub reference: String,
     /// One point per threshold.
     pub points: Vec<Point>,
-    /// Threshold intervals [from, to] (grid points) where disparate impact >= 0.8.
-    pub four_fifths_holds: Vec<[f64; 2]>,
+    /// Threshold intervals [from, to] (grid points) where disparate impact
+    /// >= 0.8; `None` when it is undefined (no reference group: `--reference
+    /// overall` compares groups with the whole data set, not with a group).
+    pub four_fifths_holds: Option<Vec<[f64; 2]>>,
     /// Threshold intervals where the equal opportunity difference <= the bound.
     pub equal_opportunity_within: Vec<[f64; 2]>,
     /// The bound used for `equal_opportunity_within`.
@@ -135,7 +137,11 @@ pub fn sweep_attribute(
     Sweep {
         attribute: a.name.clone(),
         reference: a.reference_name.clone(),
-        four_fifths_holds: intervals(&points, |p| p.disparate_impact.is_some_and(|d| d >= 0.8)),
+        four_fifths_holds: a
+            .groups
+            .iter()
+            .any(|g| g.is_reference)
+            .then(|| intervals(&points, |p| p.disparate_impact.is_some_and(|d| d >= 0.8))),
         equal_opportunity_within: intervals(&points, |p| {
             p.equal_opportunity_difference
                 .is_some_and(|d| d <= eo_bound)
@@ -161,7 +167,9 @@ pub fn table(s: &Sweep, every: usize) -> String {
         "{} (reference {}): four-fifths rule holds for thresholds {}; equal opportunity within {} for {}\n",
         s.attribute,
         s.reference,
-        fmt_ranges(&s.four_fifths_holds),
+        s.four_fifths_holds
+            .as_deref()
+            .map_or("undefined (no reference group)".to_string(), fmt_ranges),
         s.equal_opportunity_bound,
         fmt_ranges(&s.equal_opportunity_within)
     );

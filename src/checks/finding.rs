@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::counts::{Cell, Outcome};
+use crate::spec::check::{EvidenceRule, Family};
 use crate::spec::metric::MetricRef;
 use crate::spec::RiskTier;
 
@@ -108,9 +109,11 @@ impl Severity {
     }
 }
 
-/// Severity from status, significance and the model's risk tier (documented
-/// in docs/governance.md).
-pub fn severity(status: Status, significant: Option<bool>, tier: RiskTier) -> Severity {
+/// Severity from status, the evidence behind a failure and the model's risk
+/// tier (documented in docs/governance.md): a failure that its test or
+/// interval backs has the tier's full severity, one on the estimate alone is
+/// one step lower.
+pub fn severity(status: Status, backed: bool, tier: RiskTier) -> Severity {
     match status {
         Status::Pass | Status::Undefined => Severity::Info,
         Status::InsufficientData => Severity::Low,
@@ -124,7 +127,7 @@ pub fn severity(status: Status, significant: Option<bool>, tier: RiskTier) -> Se
                 RiskTier::Medium => Severity::High,
                 RiskTier::High => Severity::Critical,
             };
-            if significant == Some(true) {
+            if backed {
                 s
             } else {
                 s.down()
@@ -195,8 +198,12 @@ pub struct Thresholds {
     pub warn_below: Option<f64>,
     /// Warn when the value is above this.
     pub warn_above: Option<f64>,
-    /// Whether a fail needs a significant test.
+    /// The older spelling of the rule (false: point).
     pub require_significance: bool,
+    /// The decision rule.
+    pub evidence: EvidenceRule,
+    /// The multiplicity family of per-group p-values.
+    pub family: Family,
     /// The check's significance level.
     pub alpha: f64,
 }
@@ -230,6 +237,8 @@ pub struct Finding {
     pub p_adjusted: Option<f64>,
     /// Which test.
     pub test: Option<String>,
+    /// The two groups the test compared.
+    pub pair: Option<[String; 2]>,
     /// Whether the test is significant at the check's alpha.
     pub significant: Option<bool>,
     /// The check's bounds.

@@ -6,6 +6,7 @@
 //! whose measures (one per group, or the attribute's summary) are judged
 //! by [`judge`] and worded by [`wording`].
 
+pub mod evidence;
 pub mod finding;
 pub mod judge;
 pub mod wording;
@@ -22,8 +23,8 @@ use crate::spec::metric::{MetricRef, Rate, Scale, ScoreSummary, Summary};
 use crate::spec::{Favorable, ModelInfo};
 use crate::{Error, Result};
 
-use judge::TestEvidence;
-use wording::{capitalize, ci_text, fmt, significance_text};
+use judge::{Decision, TestEvidence};
+use wording::{capitalize, ci_text, fmt};
 
 /// What a check measured at one place: a group of the attribute, or the
 /// attribute's summary.
@@ -45,11 +46,9 @@ struct Measure<'a> {
 /// Per-group and summary measures differ only in their wording.
 enum Kind<'a> {
     Group(&'a GroupAudit, GroupMetric),
-    /// `smallest`: the test is the smallest p of several; `at` names the
-    /// group that sets the summary.
+    /// `at` names the group that sets the summary.
     Summary {
         metric: AttributeMetric,
-        smallest: bool,
         at: String,
     },
 }
@@ -105,49 +104,6 @@ struct Site<'a> {
     ref_desc: String,
 }
 
-/// The group's test on a rate, when it has one.
-fn group_test(g: &GroupAudit, rate: Rate) -> Option<TestEvidence> {
-    g.disparity(rate)
-        .test
-        .as_ref()
-        .ok()
-        .map(|t| (t.p_value, t.p_adjusted, t.kind.name().to_string()))
-}
-
-fn smallest(tests: impl Iterator<Item = TestEvidence>) -> Option<TestEvidence> {
-    tests.min_by(|a, b| a.1.total_cmp(&b.1))
-}
-
-/// The test that stands behind a summary (see docs/governance.md).
-fn summary_test(a: &AttributeAudit, m: Summary) -> Option<TestEvidence> {
-    let judged = || {
-        a.groups
-            .iter()
-            .filter(|g| g.status.is_ok() && !g.is_reference)
-    };
-    let over = |rates: &[Rate]| {
-        smallest(judged().flat_map(|g| rates.iter().filter_map(move |r| group_test(g, *r))))
-    };
-    let of_group = |rates: &[Rate]| {
-        let group = a.summary.get(m).group.as_ref()?;
-        let g = a.groups.iter().find(|g| &g.group.name == group)?;
-        smallest(rates.iter().filter_map(|r| group_test(g, *r)))
-    };
-    match m {
-        Summary::DemographicParityDifference | Summary::DemographicParityRatio => a
-            .chi_square
-            .as_ref()
-            .ok()
-            .map(|c| (c.result.p_value, c.p_adjusted, "chi_square".to_string())),
-        Summary::DisparateImpact => of_group(&[Rate::SelectionRate]),
-        Summary::AverageOddsDifference => of_group(&[Rate::Tpr, Rate::Fpr]),
-        Summary::EqualOpportunityDifference => over(&[Rate::Tpr]),
-        Summary::EqualizedOddsDifference => over(&[Rate::Tpr, Rate::Fpr]),
-        Summary::PredictiveParityDifference => over(&[Rate::Ppv]),
-        Summary::AccuracyDifference => None,
-    }
-}
-
 impl<'a> Site<'a> {
     fn new(
         check: &'a Check,
@@ -169,6 +125,8 @@ impl<'a> Site<'a> {
                 warn_below: check.warn_below,
                 warn_above: check.warn_above,
                 require_significance: check.require_significance,
+                evidence: check.rule(),
+                family: check.family,
                 alpha,
             },
             alpha,
@@ -178,6 +136,26 @@ impl<'a> Site<'a> {
             } else {
                 format!("{} = {reference}", attribute.name)
             },
+        }
+    }
+
+    /// Adjusts the p-values of the judged groups within the check's family.
+    fn adjust(&self, measures: &mut [Measure]) {
+        let mut tests: Vec<Option<TestEvidence>> = measures
+            .iter_mut()
+            .map(|m| {
+                if m.insufficient.is_none() {
+                    m.test.take()
+                } else {
+                    None
+                }
+            })
+            .collect();
+        evidence::adjust_family(&mut tests, self.check.family);
+        for (m, t) in measures.iter_mut().zip(tests) {
+            if t.is_some() {
+                m.test = t;
+            }
         }
     }
 
@@ -207,12 +185,16 @@ impl<'a> Site<'a> {
                     Scale::Ratio => (d.value.ratio.clone(), d.ratio_ci),
                     Scale::Difference => (d.value.difference.clone(), d.difference_ci),
                 };
-                (v, ci, group_test(g, r))
+                (
+                    v,
+                    ci,
+                    evidence::group_test(g, r, &self.attribute.reference_name),
+                )
             }
             GroupMetric::ImpactRatio => (
                 g.impact_ratio.clone(),
                 g.impact_ratio_ci,
-                group_test(g, Rate::SelectionRate),
+                evidence::group_test(g, Rate::SelectionRate, &self.attribute.reference_name),
             ),
         };
         let name = &g.group.name;
@@ -239,22 +221,18 @@ impl<'a> Site<'a> {
     /// The measure of a summary metric for the attribute.
     fn summary_measure(&self, metric: AttributeMetric) -> Measure<'a> {
         let a = self.attribute;
-        let (value, group, ci, test, smallest) = match metric {
+        let (value, group, ci, test) = match metric {
             AttributeMetric::Summary(m) => {
                 let sv = a.summary.get(m);
-                let smallest = !matches!(
+                let st = &self.audit.spec;
+                let (test, ci) = evidence::summary_evidence(
+                    a,
                     m,
-                    Summary::DemographicParityDifference
-                        | Summary::DemographicParityRatio
-                        | Summary::DisparateImpact
+                    &self.audit.overall.cell,
+                    st.favorable,
+                    st.stats.ci_level,
                 );
-                (
-                    sv.value.clone(),
-                    sv.group.clone(),
-                    a.summary_ci[m as usize],
-                    summary_test(a, m),
-                    smallest,
-                )
+                (sv.value.clone(), sv.group.clone(), ci, test)
             }
             AttributeMetric::Score(m) => {
                 let v = a
@@ -265,7 +243,7 @@ impl<'a> Site<'a> {
                     .unwrap_or_else(|| {
                         Value::Undefined("no score column: pass --score COL".into())
                     });
-                (v, None, None, None, true)
+                (v, None, None, None)
             }
         };
         let judged: Vec<&GroupAudit> = a.groups.iter().filter(|g| g.status.is_ok()).collect();
@@ -296,26 +274,32 @@ impl<'a> Site<'a> {
                     .map(|g| BasisCounts::of(&g.group.name, &g.group.cell))
                     .collect(),
             },
-            kind: Kind::Summary {
-                metric,
-                smallest,
-                at,
-            },
+            kind: Kind::Summary { metric, at },
         }
     }
 
     /// Judges a measure and words the finding.
     fn finding(&self, m: Measure) -> Finding {
-        let significant = m.test.as_ref().map(|t| t.1 < self.alpha);
-        let (status, breached, verdict, reason) = match (&m.insufficient, &m.value) {
-            (Some(why), _) => (Status::InsufficientData, None, None, Some(why.clone())),
-            (None, Value::Undefined(why)) => (Status::Undefined, None, None, Some(why.clone())),
+        let st = &self.audit.spec.stats;
+        let mut level = format!("{:.0}%", 100.0 * st.ci_level);
+        // A summary's pair interval is simultaneous over the comparisons it
+        // was chosen among.
+        if matches!(m.kind, Kind::Summary { .. })
+            && m.test.as_ref().is_some_and(|t| !t.adjustment.is_empty())
+        {
+            level.push_str(" simultaneous");
+        }
+        let (status, decision, reason) = match (&m.insufficient, &m.value) {
+            (Some(why), _) => (Status::InsufficientData, None, Some(why.clone())),
+            (None, Value::Undefined(why)) => (Status::Undefined, None, Some(why.clone())),
             (None, Value::Defined(v)) => {
-                let d = judge::judge(*v, self.check, significant);
-                (d.status, d.breached, Some(d.verdict), None)
+                let d = judge::judge(*v, m.ci, m.test.as_ref(), self.check, self.alpha, &level);
+                (d.status, Some(d), None)
             }
         };
-        let statement = self.statement(&m, significant, verdict.as_deref(), reason.as_deref());
+        let statement = self.statement(&m, decision.as_ref(), reason.as_deref(), &level);
+        let significant = m.test.as_ref().map(|t| t.p_adjusted < self.alpha);
+        let backed = decision.as_ref().is_some_and(|d| d.backed);
         let check = self.check.id();
         Finding {
             id: finding_id(
@@ -333,14 +317,18 @@ impl<'a> Site<'a> {
             reference: Some(self.attribute.reference_name.clone()),
             value: m.value.get(),
             ci: m.ci.map(|(a, b)| [a, b]),
-            p_value: m.test.as_ref().map(|t| t.0),
-            p_adjusted: m.test.as_ref().map(|t| t.1),
-            test: m.test.map(|t| t.2),
+            p_value: m.test.as_ref().map(|t| t.p),
+            p_adjusted: m.test.as_ref().map(|t| t.p_adjusted),
+            pair: m
+                .test
+                .as_ref()
+                .map(|t| [t.pair.0.clone(), t.pair.1.clone()]),
+            test: m.test.map(|t| t.kind),
             significant,
             thresholds: self.thresholds.clone(),
-            breached,
+            breached: decision.and_then(|d| d.breached),
             status,
-            severity: severity(status, significant, self.model.risk_tier),
+            severity: severity(status, backed, self.model.risk_tier),
             basis: m.basis,
             reason,
             controls: vec![],
@@ -350,21 +338,19 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// The statement of a finding.
+    /// The statement of a finding: what was measured, with its interval, and
+    /// why it has its status.
     fn statement(
         &self,
         m: &Measure,
-        significant: Option<bool>,
-        verdict: Option<&str>,
+        decision: Option<&Decision>,
         reason: Option<&str>,
+        level: &str,
     ) -> String {
-        let st = &self.audit.spec.stats;
-        let adjust = st.p_adjust.label();
-        let level = format!("{:.0}%", 100.0 * st.ci_level);
         let metric = self.check.metric;
         let a = &self.attribute.name;
-        let p = m.test.as_ref().map(|t| t.1);
         let reason = reason.unwrap_or_default();
+        let why = decision.map(|d| self.why(d, m)).unwrap_or_default();
         match &m.kind {
             Kind::Group(g, gm) => {
                 let group_desc = format!("{a} = {}", g.group.name);
@@ -374,30 +360,44 @@ impl<'a> Site<'a> {
                     ),
                     (None, None) => format!("{metric} for {group_desc} is undefined: {reason}"),
                     (None, Some(v)) => format!(
-                        "{}; {}; {}",
-                        self.group_head(*gm, &group_desc, v, &ci_text(&level, m.ci)),
-                        verdict.unwrap_or_default(),
-                        significance_text(significant, p, adjust, false)
+                        "{}; {why}",
+                        self.group_head(*gm, &group_desc, v, &ci_text(level, m.ci))
                     ),
                 }
             }
-            Kind::Summary {
-                metric: am,
-                smallest,
-                at,
-            } => {
+            Kind::Summary { metric: am, at } => {
                 let words = am.words();
                 match m.value.get() {
                     Some(v) => format!(
-                        "{words} across {a} is {}{at}{}; {}; {}",
+                        "{words} across {a} is {}{at}{}; {why}",
                         fmt(v),
-                        ci_text(&level, m.ci),
-                        verdict.unwrap_or_default(),
-                        significance_text(significant, p, adjust, *smallest)
+                        ci_text(level, m.ci)
                     ),
                     None => format!("{words} across {a} is undefined: {reason}"),
                 }
             }
+        }
+    }
+
+    /// The decision in words; where the verdict does not already cite the
+    /// test, the test follows in brackets.
+    fn why(&self, d: &Decision, m: &Measure) -> String {
+        let cites_test = d.verdict.contains(" gives p = ");
+        match (&m.test, cites_test) {
+            (Some(t), false) => format!(
+                "{} ({} of {} vs {}: p = {}{})",
+                d.verdict,
+                t.kind.replace('_', " "),
+                t.pair.0,
+                t.pair.1,
+                wording::p_text(t.p_adjusted),
+                if t.adjustment.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", t.adjustment)
+                }
+            ),
+            _ => d.verdict.clone(),
         }
     }
 
@@ -470,9 +470,14 @@ pub fn evaluate(
             let site = Site::new(check, audit, a, model, cycle);
             match target(check.metric) {
                 Target::Group(gm) => {
-                    for g in a.groups.iter().filter(|g| !g.is_reference) {
-                        out.push(site.finding(site.group_measure(g, gm)));
-                    }
+                    let mut measures: Vec<Measure> = a
+                        .groups
+                        .iter()
+                        .filter(|g| !g.is_reference)
+                        .map(|g| site.group_measure(g, gm))
+                        .collect();
+                    site.adjust(&mut measures);
+                    out.extend(measures.into_iter().map(|m| site.finding(m)));
                 }
                 Target::Attribute(am) => out.push(site.finding(site.summary_measure(am))),
             }
@@ -489,17 +494,17 @@ mod tests {
     #[test]
     fn severity_table() {
         use RiskTier::*;
-        assert_eq!(severity(Status::Fail, Some(true), High), Severity::Critical);
-        assert_eq!(severity(Status::Fail, Some(false), High), Severity::High);
-        assert_eq!(severity(Status::Fail, Some(true), Medium), Severity::High);
-        assert_eq!(severity(Status::Fail, Some(true), Low), Severity::Medium);
-        assert_eq!(severity(Status::Warn, None, High), Severity::Medium);
-        assert_eq!(severity(Status::Warn, None, Low), Severity::Low);
+        assert_eq!(severity(Status::Fail, true, High), Severity::Critical);
+        assert_eq!(severity(Status::Fail, false, High), Severity::High);
+        assert_eq!(severity(Status::Fail, true, Medium), Severity::High);
+        assert_eq!(severity(Status::Fail, true, Low), Severity::Medium);
+        assert_eq!(severity(Status::Warn, false, High), Severity::Medium);
+        assert_eq!(severity(Status::Warn, false, Low), Severity::Low);
         assert_eq!(
-            severity(Status::InsufficientData, None, High),
+            severity(Status::InsufficientData, false, High),
             Severity::Low
         );
-        assert_eq!(severity(Status::Pass, Some(true), High), Severity::Info);
+        assert_eq!(severity(Status::Pass, true, High), Severity::Info);
     }
 
     #[test]

@@ -27,28 +27,6 @@ pub fn ci_text(level: &str, ci: Option<(f64, f64)>) -> String {
         .unwrap_or_default()
 }
 
-/// What the test says, e.g. "significant after Holm correction, p = 0.004".
-/// `smallest`: the p-value is the smallest of several tests.
-pub fn significance_text(
-    significant: Option<bool>,
-    p_adj: Option<f64>,
-    adjust: &str,
-    smallest: bool,
-) -> String {
-    let pfx = if smallest { "smallest adjusted p" } else { "p" };
-    match (significant, p_adj) {
-        (Some(true), Some(p)) => format!(
-            "significant after {adjust} correction, {pfx} = {}",
-            p_text(p)
-        ),
-        (Some(false), Some(p)) => format!(
-            "not significant after {adjust} correction, {pfx} = {}",
-            p_text(p)
-        ),
-        _ => "no significance test applies".into(),
-    }
-}
-
 /// The text with its first letter in upper case.
 pub fn capitalize(s: &str) -> String {
     let mut c = s.chars();

@@ -137,6 +137,21 @@ impl Report {
         v
     }
 
+    /// The decision rule of each check, e.g. "four-fifths-rule: significance".
+    pub fn decision_rules(&self) -> String {
+        self.policy
+            .iter()
+            .map(|c| {
+                let family = match c.family {
+                    crate::spec::check::Family::None => String::new(),
+                    f => format!(", {} family", f.name()),
+                };
+                format!("{}: {}{family}", c.id(), c.rule().name())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Counts of findings by status and by severity.
     pub fn finding_counts(&self) -> StatusCounts {
         let n_status = |s: &Status| self.findings.iter().filter(|f| f.status == *s).count();

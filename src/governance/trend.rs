@@ -94,7 +94,7 @@ pub fn compare(
                 f.metric, prev_run.run_id, prev_run.cycle_id, v0, v1, v1 - v0, lo, hi
             );
             r.status = status;
-            r.severity = crate::checks::severity(status, Some(true), tier);
+            r.severity = crate::checks::severity(status, true, tier);
             r.metric = Measured::Change(f.metric.metric());
             r.value = Some(v1 - v0);
             r.ci = Some([lo, hi]);

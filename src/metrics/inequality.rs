@@ -1,17 +1,25 @@
 //! Individual-level unfairness: AIF360's generalized entropy index and Theil
-//! index, from the confusion counts alone. With b = ŷ − y + 1, a false
-//! negative has b = 0, a correct prediction b = 1, a false positive b = 2.
+//! index, from the confusion counts alone. With b = ŷ − y + 1 on the
+//! favourable-outcome indicators, a wrongly denied favourable outcome has
+//! b = 0, a correct prediction b = 1, a wrongly granted one b = 2: with the
+//! positive prediction favourable that is FN 0, FP 2; with it adverse
+//! (`--favorable negative`, AIF360's `favorable_label=0`) FP 0, FN 2.
 
 use serde::Serialize;
 
 use crate::counts::{Cell, Outcome};
+use crate::spec::Favorable;
 
 /// Weighted numbers of individuals with b = 0, 1, 2.
-fn b_counts(c: &Cell) -> [f64; 3] {
+fn b_counts(c: &Cell, favorable: Favorable) -> [f64; 3] {
+    let (denied, granted) = match favorable {
+        Favorable::Positive => (Outcome::Fn, Outcome::Fp),
+        Favorable::Negative => (Outcome::Fp, Outcome::Fn),
+    };
     [
-        c.w[Outcome::Fn as usize],
+        c.w[denied as usize],
         c.w[Outcome::Tp as usize] + c.w[Outcome::Tn as usize],
-        c.w[Outcome::Fp as usize],
+        c.w[granted as usize],
     ]
 }
 
@@ -40,8 +48,8 @@ fn ge_of(values: &[(f64, f64)], alpha: f64) -> Option<f64> {
 }
 
 /// GE(α) over all individuals of a cell (AIF360 `generalized_entropy_index`).
-pub fn generalized_entropy(c: &Cell, alpha: f64) -> Option<f64> {
-    let b = b_counts(c);
+pub fn generalized_entropy(c: &Cell, alpha: f64, favorable: Favorable) -> Option<f64> {
+    let b = b_counts(c, favorable);
     let n: f64 = b.iter().sum();
     if n <= 0.0 {
         return None;
@@ -56,11 +64,11 @@ pub fn generalized_entropy(c: &Cell, alpha: f64) -> Option<f64> {
 
 /// Between-group GE(α): every individual's b replaced by its group's mean
 /// (AIF360 `between_group_generalized_entropy_index`, with all groups).
-pub fn between_group(groups: &[&Cell], alpha: f64) -> Option<f64> {
+pub fn between_group(groups: &[&Cell], alpha: f64, favorable: Favorable) -> Option<f64> {
     let mut total = [0.0; 3];
     let mut means = vec![];
     for g in groups {
-        let b = b_counts(g);
+        let b = b_counts(g, favorable);
         let n: f64 = b.iter().sum();
         if n > 0.0 {
             means.push(((b[1] + 2.0 * b[2]) / n, n));
@@ -113,13 +121,21 @@ mod tests {
     fn by_hand() {
         // b = [0, 1, 1, 2]: μ = 1; GE(2) = mean(b² − 1)/2 = ((−1)+0+0+3)/4/2 = 0.25
         let c = cell(1, 1, 1, 1);
-        assert!((generalized_entropy(&c, 2.0).unwrap() - 0.25).abs() < 1e-15);
+        let pos = Favorable::Positive;
+        assert!((generalized_entropy(&c, 2.0, pos).unwrap() - 0.25).abs() < 1e-15);
         // Theil = mean(b ln b) = 2 ln 2 / 4
-        assert!((generalized_entropy(&c, 1.0).unwrap() - 2f64.ln() / 2.0).abs() < 1e-15);
+        assert!((generalized_entropy(&c, 1.0, pos).unwrap() - 2f64.ln() / 2.0).abs() < 1e-15);
         // All correct: no inequality.
-        assert_eq!(generalized_entropy(&cell(3, 0, 2, 0), 2.0), Some(0.0));
+        assert_eq!(generalized_entropy(&cell(3, 0, 2, 0), 2.0, pos), Some(0.0));
         // Identical groups: no between-group inequality.
         let a = cell(1, 1, 1, 1);
-        assert!(between_group(&[&a, &a], 2.0).unwrap().abs() < 1e-15);
+        assert!(between_group(&[&a, &a], 2.0, pos).unwrap().abs() < 1e-15);
+        // With the positive prediction adverse, FP and FN swap roles:
+        // tp 1, fp 2, tn 1, fn 0 is b = [2, 1, 1, 0] ... as tp 1, fp 0, tn 1, fn 2.
+        let neg = Favorable::Negative;
+        assert_eq!(
+            generalized_entropy(&cell(1, 2, 1, 0), 2.0, neg),
+            generalized_entropy(&cell(1, 0, 1, 2), 2.0, pos)
+        );
     }
 }

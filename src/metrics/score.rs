@@ -54,8 +54,8 @@ pub struct CalibrationBin {
     pub upper: f64,
     /// Rows in the bin.
     pub n: u64,
-    /// Mean score in the bin (from histogram bin midpoints: within half a
-    /// histogram bin of the exact mean).
+    /// Mean score in the bin (from histogram bin midpoints, a score of
+    /// exactly 1 as 1: within half a histogram bin of the exact mean).
     pub mean_predicted: Option<f64>,
     /// Share of actual positives.
     pub observed_rate: Option<f64>,
@@ -78,7 +78,14 @@ pub fn reliability(h: &ScoreHist, k: usize) -> Vec<CalibrationBin> {
                 let m = h.bins[0][b] + h.bins[1][b];
                 n += m;
                 pos += h.bins[1][b];
-                mass += m as f64 * (b as f64 + 0.5) / nb as f64;
+                // A bin's midpoint stands for its scores; the slot of exact
+                // 1s is exactly 1.
+                let mid = if b == nb {
+                    1.0
+                } else {
+                    (b as f64 + 0.5) / nb as f64
+                };
+                mass += m as f64 * mid;
             }
             CalibrationBin {
                 lower: lo as f64 / nb as f64,

@@ -35,7 +35,7 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ("average_odds_difference", "½((FPR − FPR_ref) + (TPR − TPR_ref)); the group with the largest magnitude."),
     ("predictive_parity_difference", "Largest minus smallest PPV over the judged groups."),
     ("accuracy_difference", "Largest minus smallest accuracy over the judged groups."),
-    ("intervals", "Wilson (or Clopper–Pearson) on rates, Newcombe on differences, Katz on ratios, percentile bootstrap over the counts table on summaries."),
+    ("intervals", "Wilson (or Clopper–Pearson) on rates, Newcombe on differences, Koopman score intervals on ratios, percentile bootstrap over the counts on summaries."),
     ("p-values", "Two-proportion z-test, or Fisher's exact test when an expected count is below 5; adjusted across the whole report (Holm or Benjamini–Hochberg)."),
 ];
 
@@ -242,6 +242,7 @@ impl Exporter for HtmlExporter {
                 "adjust": a.spec.stats.p_adjust.label(),
                 "tests": a.tests_in_family,
                 "min_group_size": a.spec.stats.min_group_size,
+                "rules": report.decision_rules(),
             }),
             proposed => &report.proposed_risks,
         };

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::audit::{AttributeAudit, AuditResult, Ci, GroupAudit, GroupStatus, Untested};
+use crate::audit::{AttributeAudit, AuditResult, Ci, GroupAudit, GroupStatus};
 use crate::counts::{show, Cell, Outcome};
 use crate::engine::Report;
 use crate::metrics::{Group, Rate, RateOf, Summary};
@@ -13,7 +13,7 @@ use crate::Result;
 use super::Exporter;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The JSON report.
 pub struct JsonExporter;
@@ -139,7 +139,6 @@ fn group_json(a: &AttributeAudit, ga: &GroupAudit, weighted: bool, alpha: f64) -
                 e.insert("test".into(), json!(t.kind.name()));
                 e.insert("significant".into(), json!(t.p_adjusted < alpha));
             }
-            Err(Untested::NotTested) => {}
             Err(why) => {
                 e.insert("p_value".into(), Json::Null);
                 e.insert("p_adjusted".into(), Json::Null);
@@ -252,7 +251,17 @@ pub fn to_json(report: &Report) -> Json {
             "by_status": by_status.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<Map<_, _>>(),
             "by_severity": by_sev.iter().map(|(s, n)| (s.name().to_string(), json!(n))).collect::<Map<_, _>>(),
         },
-        "policy": {"source": report.policy_source, "checks": report.policy},
+        "policy": {
+            "source": report.policy_source,
+            "checks": report.policy,
+            "decision_rules": report.policy.iter().map(|c| json!({
+                "check": c.id(),
+                "evidence": c.rule(),
+                "family": c.family,
+                "alpha": c.alpha.unwrap_or(report.audit.spec.stats.alpha),
+                "definition": "docs/governance.md#decision-rules",
+            })).collect::<Vec<_>>(),
+        },
         "controls_evidenced_by_run": crate::governance::controls::AUDIT_RUN,
         "risk_register": report.register.as_ref().map(|(p, n)| json!({"path": p.display().to_string(), "entries": n})),
         "findings": report.findings_by_severity(),
@@ -355,8 +364,9 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             "ci_level": st.ci_level,
             "ci_method": st.ci_method,
             "difference_ci": "newcombe",
-            "ratio_ci": "katz_log",
+            "ratio_ci": "koopman_score",
             "summary_ci": if st.bootstrap > 0 { json!("percentile_bootstrap") } else { Json::Null },
+            "bootstrap_method": if st.bootstrap > 0 { json!(crate::audit::bootstrap::METHOD) } else { Json::Null },
             "bootstrap_replicates": st.bootstrap,
             "seed": st.seed,
             "p_adjust": st.p_adjust,

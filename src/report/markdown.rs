@@ -57,7 +57,7 @@ fn row(out: &mut String, f: &Finding) {
     );
 }
 
-const HEADER: &str = "| status | severity | finding | value | CI | adj. p | risks | id |\n|---|---|---|---|---|---|---|---|\n";
+const HEADER: &str = "| status | severity | finding | value | CI | p | risks | id |\n|---|---|---|---|---|---|---|---|\n";
 
 impl Exporter for MarkdownExporter {
     fn render(&self, report: &Report) -> Result<String> {
@@ -167,13 +167,14 @@ impl Exporter for MarkdownExporter {
         }
         let _ = writeln!(
             out,
-            "<sub>fairaudit {} · {} intervals at {:.0}% · p-values adjusted ({}) across {} tests</sub>",
+            "<sub>fairaudit {} · {} intervals at {:.0}% · each finding judged on its own test and interval; decision rules: {} · the report's gap tests adjusted ({}) across {} tests</sub>",
             env!("CARGO_PKG_VERSION"),
             match a.spec.stats.ci_method {
                 crate::stats::CiMethod::Wilson => "Wilson",
                 crate::stats::CiMethod::Exact => "Clopper–Pearson",
             },
             100.0 * a.spec.stats.ci_level,
+            cell(&report.decision_rules()),
             a.spec.stats.p_adjust.label(),
             a.tests_in_family
         );

@@ -98,7 +98,7 @@ impl Exporter for TableExporter {
         let _ = writeln!(out, "{fav}");
         let _ = writeln!(
             out,
-            "{:.0}% intervals: {:?} on rates, bootstrap ({} replicates) on summaries; {} tests, {} adjustment, alpha {}; * reference, ~ fewer than {} rows (not judged)",
+            "{:.0}% intervals: {:?} on rates, bootstrap ({} replicates) on summaries; significant gaps below: {} tests, {} adjustment, alpha {}; * reference, ~ fewer than {} rows (not judged)",
             100.0 * st.ci_level,
             st.ci_method,
             st.bootstrap,
@@ -244,6 +244,11 @@ fn findings_section(out: &mut String, report: &Report) {
         c.id,
         c.run_date,
         c.next_check_due
+    );
+    let _ = writeln!(
+        out,
+        "each finding is judged on its own test and interval; decision rules: {}",
+        report.decision_rules()
     );
     for f in report.findings_by_severity() {
         let _ = writeln!(

@@ -6,6 +6,62 @@ use serde::{Deserialize, Serialize};
 use super::metric::{MetricRef, Summary};
 use crate::{Error, Result};
 
+/// How a check decides that a breach of a fail bound is a failure
+/// (docs/governance.md, "Decision rules").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceRule {
+    /// The estimate breaches and a test of the compared groups rejects
+    /// equality at the check's alpha (29 CFR 1607.4(D)'s practical and
+    /// statistical significance); or the interval lies beyond the threshold.
+    #[default]
+    Significance,
+    /// The estimate alone decides.
+    Point,
+    /// The metric's own interval must lie entirely beyond the threshold.
+    Interval,
+}
+
+impl EvidenceRule {
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EvidenceRule::Significance => "significance",
+            EvidenceRule::Point => "point",
+            EvidenceRule::Interval => "interval",
+        }
+    }
+}
+
+/// The multiplicity family a check adjusts its own p-values in: its groups
+/// within one attribute, never the rest of the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Each comparison on its own (the default).
+    #[default]
+    None,
+    /// Holm's step-down (family-wise error rate).
+    Holm,
+    /// Benjamini–Hochberg (false discovery rate).
+    Bh,
+    /// Benjamini–Yekutieli (false discovery rate under any dependence, e.g.
+    /// nested intersections).
+    By,
+}
+
+impl Family {
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::None => "none",
+            Family::Holm => "holm",
+            Family::Bh => "bh",
+            Family::By => "by",
+        }
+    }
+}
+
 /// One check of the policy, as written in the spec.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CheckDef")]
@@ -25,8 +81,13 @@ pub struct Check {
     pub warn_below: Option<f64>,
     /// Warn when the value is above this.
     pub warn_above: Option<f64>,
-    /// A breach of a fail bound fails only when significant (adjusted p < alpha).
+    /// The older spelling of the decision rule: false means `point`.
     pub require_significance: bool,
+    /// The decision rule (default: significance, or point when
+    /// `require_significance = false`).
+    pub evidence: Option<EvidenceRule>,
+    /// The multiplicity family of the check's per-group p-values.
+    pub family: Family,
     /// Significance level of this check (default: the statistics' alpha).
     pub alpha: Option<f64>,
     /// Title of the check's findings (default: the metric).
@@ -58,6 +119,10 @@ struct CheckDef {
     #[serde(default = "yes")]
     require_significance: bool,
     #[serde(default)]
+    evidence: Option<EvidenceRule>,
+    #[serde(default)]
+    family: Family,
+    #[serde(default)]
     alpha: Option<f64>,
     #[serde(default)]
     title: Option<String>,
@@ -87,6 +152,8 @@ impl TryFrom<CheckDef> for Check {
             warn_below: d.warn_below,
             warn_above: d.warn_above,
             require_significance: d.require_significance,
+            evidence: d.evidence,
+            family: d.family,
             alpha: d.alpha,
             title: d.title,
             controls: d.controls,
@@ -109,6 +176,8 @@ impl Check {
             warn_below: None,
             warn_above: None,
             require_significance: true,
+            evidence: None,
+            family: Family::None,
             alpha: None,
             title: None,
             controls: vec![],
@@ -141,6 +210,15 @@ impl Check {
         self.warn_below = warn_below;
         self.warn_above = warn_above;
         self
+    }
+
+    /// The decision rule in force.
+    pub fn rule(&self) -> EvidenceRule {
+        match (self.evidence, self.require_significance) {
+            (Some(r), _) => r,
+            (None, true) => EvidenceRule::Significance,
+            (None, false) => EvidenceRule::Point,
+        }
     }
 
     /// The check's id: the one given, else the metric's name.

@@ -85,6 +85,18 @@ impl Rate {
         Rate::ALL.into_iter().find(|r| r.name() == s)
     }
 
+    /// The rate this one is the complement of (TNR = 1 − FPR, FNR = 1 − TPR,
+    /// FDR = 1 − PPV, FOR = 1 − NPV): their tests are the same test.
+    pub fn complement_of(self) -> Option<Rate> {
+        match self {
+            Rate::Tnr => Some(Rate::Fpr),
+            Rate::Fnr => Some(Rate::Tpr),
+            Rate::Fdr => Some(Rate::Ppv),
+            Rate::For => Some(Rate::Npv),
+            _ => None,
+        }
+    }
+
     /// Plain-language name for statements; `outcome` names the positive
     /// prediction ("approval").
     pub fn words(self, outcome: &str) -> String {

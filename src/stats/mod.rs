@@ -7,6 +7,12 @@ use statrs::distribution::{Beta, ChiSquared, ContinuousCDF, Discrete, Hypergeome
 
 use crate::{Error, Result};
 
+pub mod ratio;
+pub mod stratified;
+
+pub use ratio::{koopman_ratio, ratio_below_p};
+pub use stratified::{mantel_haenszel, MantelHaenszel};
+
 /// How intervals on rates are computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -42,6 +48,9 @@ pub enum PAdjust {
     /// Benjamini–Hochberg (controls the false discovery rate).
     #[value(alias = "fdr_bh")]
     Bh,
+    /// Benjamini–Yekutieli (the false discovery rate under any dependence).
+    #[value(alias = "fdr_by")]
+    By,
     /// No adjustment.
     None,
 }
@@ -52,9 +61,10 @@ impl PAdjust {
         match s {
             "holm" => Ok(PAdjust::Holm),
             "bh" | "fdr_bh" => Ok(PAdjust::Bh),
+            "by" | "fdr_by" => Ok(PAdjust::By),
             "none" => Ok(PAdjust::None),
             o => Err(Error::usage(format!(
-                "--p-adjust must be holm, bh or none, not '{o}'"
+                "--p-adjust must be holm, bh, by or none, not '{o}'"
             ))),
         }
     }
@@ -64,6 +74,7 @@ impl PAdjust {
         match self {
             PAdjust::Holm => "Holm",
             PAdjust::Bh => "Benjamini-Hochberg",
+            PAdjust::By => "Benjamini-Yekutieli",
             PAdjust::None => "no",
         }
     }
@@ -303,10 +314,15 @@ pub fn p_adjust(p: &[f64], method: PAdjust) -> Vec<f64> {
                 adj[i] = running;
             }
         }
-        PAdjust::Bh => {
+        PAdjust::Bh | PAdjust::By => {
+            // BY multiplies BH's factor by c(m) = Σ 1/i.
+            let c: f64 = match method {
+                PAdjust::By => (1..=m).map(|i| 1.0 / i as f64).sum(),
+                _ => 1.0,
+            };
             let mut running: f64 = 1.0;
             for (rank, &i) in order.iter().enumerate().rev() {
-                let v = (p[i] * m as f64 / (rank + 1) as f64).min(1.0);
+                let v = (p[i] * c * m as f64 / (rank + 1) as f64).min(1.0);
                 running = running.min(v);
                 adj[i] = running;
             }
@@ -335,34 +351,6 @@ pub fn percentile_interval(values: &mut [f64], level: f64) -> Option<(f64, f64)>
     };
     let a = (1.0 - level) / 2.0;
     Some((q(a), q(1.0 - a)))
-}
-
-/// The Mantel–Haenszel common odds ratio across 2×2 tables [a, b, c, d]
-/// (a, b: the group selected / not; c, d: the reference selected / not) and
-/// the Cochran–Mantel–Haenszel test of a common odds ratio of 1, with
-/// continuity correction (statsmodels `StratifiedTable.oddsratio_pooled`,
-/// `test_null_odds(correction=True)`). Tables with fewer than 2 rows are skipped.
-pub fn mantel_haenszel(tables: &[[f64; 4]]) -> Option<(f64, f64, f64)> {
-    let (mut r, mut s, mut sa, mut ea, mut va) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let mut used = 0;
-    for &[a, b, c, d] in tables {
-        let n = a + b + c + d;
-        if n < 2.0 {
-            continue;
-        }
-        used += 1;
-        r += a * d / n;
-        s += b * c / n;
-        sa += a;
-        ea += (a + b) * (a + c) / n;
-        va += (a + b) * (c + d) * (a + c) * (b + d) / (n * n * (n - 1.0));
-    }
-    if used == 0 || s <= 0.0 || va <= 0.0 {
-        return None;
-    }
-    let stat = ((sa - ea).abs() - 0.5).max(0.0).powi(2) / va;
-    let p = ChiSquared::new(1.0).ok()?.sf(stat);
-    Some((r / s, stat, p))
 }
 
 #[cfg(test)]

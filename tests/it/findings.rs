@@ -44,7 +44,7 @@ const LENIENT: &str = "fixtures/loan-model-lenient.toml";
 fn bundled_spec_gives_tagged_findings_and_fails_the_gate() {
     let (code, r, err) = run(&["--spec", STRICT]);
     assert_eq!(code, 1, "strict policy fails: {err}");
-    assert_eq!(r["schema_version"], 3);
+    assert_eq!(r["schema_version"], 4);
     assert_eq!(r["model"]["id"], "loan-approval");
     assert_eq!(r["cycle"]["id"], "2026-11"); // high tier: monthly checks
     assert_eq!(r["cycle"]["next_check_due"], "2026-12-28");
@@ -75,7 +75,8 @@ fn bundled_spec_gives_tagged_findings_and_fails_the_gate() {
         "{st}"
     );
     assert!(
-        st.contains("below the 0.9 warning threshold") && st.contains("after Holm correction"),
+        st.contains("below the 0.9 warning threshold")
+            && st.contains("z test of le25 vs gt25: p = "),
         "{st}"
     );
     assert_eq!(age["evidence"]["group"]["n"], 190);
@@ -92,12 +93,15 @@ fn bundled_spec_gives_tagged_findings_and_fails_the_gate() {
         "only failures are nonconformities"
     );
 
-    // Demographic parity ratio by age: 0.85 < 0.9 and the chi-square test is
-    // significant after correction: a failure, critical for a high-tier model.
+    // Demographic parity ratio by age: 0.85 < 0.9 and the test of the pair
+    // that sets it (gt25, the highest rate, vs le25, the lowest) is
+    // significant: a failure, critical for a high-tier model.
     let dp = find(&r, "demographic-parity", "age_group", None);
     assert_eq!(dp["status"], "fail");
     assert_eq!(dp["significant"], true);
-    assert_eq!(dp["test"], "chi_square");
+    assert_eq!(dp["test"], "z_test");
+    assert_eq!(dp["pair"], serde_json::json!(["gt25", "le25"]));
+    assert_eq!(dp["thresholds"]["evidence"], "significance");
     assert_eq!(dp["severity"], "critical");
     let controls: Vec<&str> = dp["controls"]
         .as_array()

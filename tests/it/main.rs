@@ -18,6 +18,7 @@ mod pipelines;
 mod score;
 mod snapshots;
 mod stats;
+mod verdicts;
 
 /// Path of a file in `fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
