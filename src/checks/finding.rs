@@ -262,6 +262,63 @@ pub struct Finding {
     pub cycle: String,
     /// Filled in by the history comparison.
     pub trend: Option<Trend>,
+    /// Where the finding stands in its treatment (with a history store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<FindingLifecycle>,
+}
+
+/// Where a finding stands, from detection to closure.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LifeState {
+    /// Breached, no treatment decided yet.
+    Open,
+    /// A treatment plan is in progress.
+    InTreatment,
+    /// The risk was accepted (until the acceptance expires).
+    RiskAccepted,
+    /// A later run shows it within the thresholds; closing it needs a person.
+    Resolved,
+    /// Closed by a person, with the run that shows it fixed.
+    Closed,
+}
+
+impl LifeState {
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LifeState::Open => "open",
+            LifeState::InTreatment => "in_treatment",
+            LifeState::RiskAccepted => "risk_accepted",
+            LifeState::Resolved => "resolved",
+            LifeState::Closed => "closed",
+        }
+    }
+}
+
+/// A finding's treatment, as reports show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingLifecycle {
+    /// Where it stands.
+    pub state: LifeState,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// The treatment decided (mitigate, accept, transfer, avoid).
+    pub treatment: Option<String>,
+    /// The treatment plan.
+    pub plan: Option<String>,
+    /// When the treatment is due.
+    pub due: Option<chrono::NaiveDate>,
+    /// Who accepted the risk.
+    pub accepted_by: Option<String>,
+    /// Until when the acceptance holds.
+    pub acceptance_expires: Option<chrono::NaiveDate>,
+    /// The due date has passed while open or in treatment.
+    pub overdue: bool,
+    /// An unexpired risk acceptance waives it: it does not fail the gate.
+    pub waived: bool,
 }
 
 /// The stable id of a finding.
@@ -322,13 +379,16 @@ pub enum Measured {
     Metric(MetricRef),
     /// The change of the check's metric since the previous recorded run.
     Change(MetricRef),
+    /// The policy itself (a change of checks between runs).
+    Policy,
 }
 
 impl Measured {
-    /// The underlying metric.
-    pub fn metric(&self) -> MetricRef {
+    /// The underlying metric (none for the policy).
+    pub fn metric(&self) -> Option<MetricRef> {
         match self {
-            Measured::Metric(m) | Measured::Change(m) => *m,
+            Measured::Metric(m) | Measured::Change(m) => Some(*m),
+            Measured::Policy => None,
         }
     }
 
@@ -337,6 +397,7 @@ impl Measured {
         match self {
             Measured::Metric(m) => m.name(),
             Measured::Change(m) => format!("{}_change", m.name()),
+            Measured::Policy => "policy".into(),
         }
     }
 }

@@ -13,8 +13,8 @@ pub mod wording;
 
 pub use crate::spec::check::{default_policy, Check};
 pub use finding::{
-    finding_id, severity, Basis, BasisCounts, Finding, Measured, Severity, Status, Thresholds,
-    Trend,
+    finding_id, severity, Basis, BasisCounts, Finding, FindingLifecycle, LifeState, Measured,
+    Severity, Status, Thresholds, Trend,
 };
 
 use crate::audit::{AttributeAudit, AuditResult, Ci, GroupAudit, GroupStatus};
@@ -335,6 +335,7 @@ impl<'a> Site<'a> {
             risks: vec![],
             cycle: self.cycle.to_string(),
             trend: None,
+            lifecycle: None,
         }
     }
 

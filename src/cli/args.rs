@@ -52,6 +52,16 @@ pub enum Command {
     Counts(Box<CountsArgs>),
     /// Print the SQL that computes the counts table in a warehouse engine.
     Sql(Box<SqlArgs>),
+    /// The life of findings: list, show, assign, treat, accept, act, close.
+    Finding(FindingArgs),
+    /// Approve a spec's thresholds before it is used.
+    Spec(SpecCmdArgs),
+    /// Management-review input across every model in the store (ISO 27001 / 42001 9.3.2).
+    ReviewPack(ReviewPackArgs),
+    /// Make an Ed25519 key pair (minisign format) to sign evidence packs.
+    Keygen(KeygenArgs),
+    /// Verify an evidence pack's files and signature.
+    VerifyPack(VerifyPackArgs),
 }
 
 /// Text or JSON, for listings.
@@ -261,6 +271,12 @@ pub struct OutputArgs {
     /// History store [default: .fairaudit/history.db].
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// Who records the run [default: $FAIRAUDIT_ACTOR, else the login name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Exit 2 unless the spec's thresholds were approved (fairaudit spec approve).
+    #[arg(long)]
+    pub require_approved_spec: bool,
 }
 
 /// `fairaudit audit`.
@@ -437,8 +453,30 @@ pub enum HistoryCommand {
         #[arg(long, value_enum, default_value_t)]
         format: ListFormat,
     },
-    /// Recompute the hash chain; exit 1 and name the first altered or missing run.
-    Verify,
+    /// Recompute the hash chain; exit 1 and name the first altered or missing entry.
+    Verify {
+        /// A head kept outside the store (fairaudit history head): it must be in the chain.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
+    },
+    /// Print the head of the chain, to keep outside the store.
+    Head {
+        /// Sign the head line with this minisign secret key.
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+        /// Write the head (and its .minisig) here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Remove runs before a date, outside their retention period; recorded in the chain.
+    Prune {
+        /// Runs dated before this are removed (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// Who prunes [default: $FAIRAUDIT_ACTOR, else the login name].
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
 }
 
 /// `fairaudit cycle`.
@@ -498,12 +536,15 @@ pub enum CycleCommand {
         /// [default: today]
         #[arg(long, value_name = "DATE")]
         date: Option<String>,
-        /// Who reviewed.
+        /// Who reviewed [default: $FAIRAUDIT_ACTOR, else the login name].
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
         /// A note.
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// The run the review or audit used (its evidence pack then cites 9.2.2 / 9.3.2).
+        #[arg(long, value_name = "RUN")]
+        run: Option<String>,
     },
 }
 
@@ -515,7 +556,204 @@ pub struct EvidenceArgs {
     /// A directory, or a file ending in .zip.
     #[arg(long, value_name = "DIR|FILE.zip")]
     pub out: PathBuf,
+    /// Sign the pack's SHA256SUMS with this minisign secret key.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+    /// Who signs [default: $FAIRAUDIT_ACTOR, else the login name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub store: StoreArg,
+}
+
+/// `fairaudit finding`.
+#[derive(Args, Debug)]
+pub struct FindingArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: FindingCommand,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArg,
+}
+
+/// A treatment other than acceptance (`finding accept` records that).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TreatmentArg {
+    /// Reduce the risk.
+    Mitigate,
+    /// Share it (insurance, a third party).
+    Transfer,
+    /// Stop the activity.
+    Avoid,
+}
+
+/// `fairaudit finding ...`.
+#[derive(Subcommand, Debug)]
+pub enum FindingCommand {
+    /// Findings and where they stand.
+    List {
+        /// Only this model's.
+        #[arg(long, value_name = "ID")]
+        model: Option<String>,
+        /// Only findings in this state.
+        #[arg(long, value_enum)]
+        state: Option<crate::checks::LifeState>,
+        /// Only findings past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Date to judge against [default: today].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// One finding and its log.
+    Show {
+        /// The finding id (FA-...).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// Set a finding's owner.
+    Assign {
+        /// The finding id.
+        id: String,
+        /// Who owns it.
+        #[arg(long, value_name = "NAME")]
+        owner: String,
+        /// Who records it [default: $FAIRAUDIT_ACTOR, else the login name].
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Decide a treatment with a plan and a due date (ISO 27001 6.1.3).
+    Treat {
+        /// The finding id.
+        id: String,
+        /// The plan.
+        #[arg(long, value_name = "TEXT")]
+        plan: String,
+        /// When it is due (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        /// How the risk is treated.
+        #[arg(long, value_enum, default_value = "mitigate")]
+        treatment: TreatmentArg,
+        /// Who records it.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Accept the risk, with an approver, a justification and an expiry.
+    Accept {
+        /// The finding id.
+        id: String,
+        /// Who accepts the risk (not the model's owner, unless the spec allows it).
+        #[arg(long, value_name = "NAME")]
+        approver: String,
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        justification: String,
+        /// Until when (YYYY-MM-DD); the finding reopens after.
+        #[arg(long, value_name = "DATE")]
+        expires: String,
+        /// Who records it.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Record a corrective action (ISO 27001 10.2).
+    Action {
+        /// The finding id.
+        id: String,
+        /// The action taken.
+        #[arg(long, value_name = "TEXT")]
+        corrective: String,
+        /// Its root cause.
+        #[arg(long, value_name = "TEXT")]
+        cause: Option<String>,
+        /// How its effectiveness will be checked.
+        #[arg(long, value_name = "TEXT")]
+        effectiveness: Option<String>,
+        /// Who records it.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Close a resolved finding, with the run that shows it fixed.
+    Close {
+        /// The finding id.
+        id: String,
+        /// The run in which it passes.
+        #[arg(long, value_name = "RUN")]
+        evidence: String,
+        /// Who closes it.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+}
+
+/// `fairaudit spec`.
+#[derive(Args, Debug)]
+pub struct SpecCmdArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SpecCommand,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArg,
+}
+
+/// `fairaudit spec ...`.
+#[derive(Subcommand, Debug)]
+pub enum SpecCommand {
+    /// Approve a spec file's thresholds (its SHA-256) for its model.
+    Approve {
+        /// The spec file.
+        file: PathBuf,
+        /// Who approves (not the model's owner, unless the spec allows it).
+        #[arg(long, value_name = "NAME")]
+        approver: String,
+        /// Who records it.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+}
+
+/// `fairaudit review-pack`.
+#[derive(Args, Debug)]
+pub struct ReviewPackArgs {
+    /// First day of the review window (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Last day of the review window (YYYY-MM-DD) [default: today].
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Directory for review.md and review.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub store: StoreArg,
+}
+
+/// `fairaudit keygen`.
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// Writes PREFIX.key (secret) and PREFIX.pub (public).
+    #[arg(long, value_name = "PREFIX")]
+    pub out: PathBuf,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `fairaudit verify-pack`.
+#[derive(Args, Debug)]
+pub struct VerifyPackArgs {
+    /// The evidence pack's directory.
+    pub dir: PathBuf,
+    /// The signer's public key (minisign format).
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Option<PathBuf>,
 }

@@ -38,6 +38,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::History(a) => commands::history::run(&a),
         Command::Cycle(a) => commands::cycle::run(&a),
         Command::Evidence(a) => commands::evidence::run(&a),
+        Command::Finding(a) => commands::finding::run(&a),
+        Command::Spec(a) => commands::spec::run(&a),
+        Command::ReviewPack(a) => commands::review_pack::run(&a),
+        Command::Keygen(a) => commands::keys::keygen(&a),
+        Command::VerifyPack(a) => commands::keys::verify_pack(&a),
     }
 }
 

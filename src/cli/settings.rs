@@ -54,6 +54,16 @@ fn set_some<T: Clone>(slot: &mut Option<T>, v: &Option<T>) {
     }
 }
 
+/// Who acts: `--by`, else `$FAIRAUDIT_ACTOR` (pipelines), else the login name.
+pub fn actor(by: Option<&str>) -> String {
+    by.map(String::from)
+        .or_else(|| std::env::var("FAIRAUDIT_ACTOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Parses a date flag.
 pub fn parse_date(s: &str, what: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")

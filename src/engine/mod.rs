@@ -3,18 +3,19 @@
 //! the CLI resolves a [`Spec`] and calls [`run_with_history`].
 
 mod builder;
+pub mod history;
 
 pub use builder::{Audit, AuditBuilder};
+pub use history::{ApprovalStatus, History, SpecApproval};
 
 use chrono::{NaiveDate, Utc};
 
 use crate::audit::{self, AuditResult};
 use crate::checks::{self, Check, Finding, Severity, Status};
 use crate::counts::Counts;
-use crate::governance::store::{FindingRow, RunSummary, Store};
+use crate::governance::store::{RunSummary, Store};
 use crate::governance::{self, cycle::CycleInfo, register::RiskEntry};
 use crate::ingest::Frame;
-use crate::spec::metric::MetricRef;
 use crate::spec::{FailOn, ModelInfo, Spec};
 use crate::Result;
 
@@ -74,6 +75,10 @@ pub struct Report {
     pub trend_points: Vec<HistoryPoint>,
     /// SHA-256 of each data file, when computed (HTML report, recording).
     pub data_digests: Vec<(String, String)>,
+    /// Whether the spec's thresholds were approved before the run.
+    pub spec_approval: SpecApproval,
+    /// Sign-off and retention rules in force.
+    pub governance: crate::spec::governance::GovernanceSettings,
 }
 
 /// One earlier value of a finding.
@@ -117,11 +122,18 @@ impl Report {
     }
 
     /// Whether the run should exit 1 under its `fail_on`.
+    /// Findings that are not waived by an unexpired risk acceptance reach
+    /// the gate.
     pub fn gate_failed(&self) -> bool {
+        let reaches = |s: Status| {
+            self.findings
+                .iter()
+                .any(|f| f.status == s && !f.lifecycle.as_ref().is_some_and(|l| l.waived))
+        };
         match self.fail_on {
             FailOn::Never => false,
-            FailOn::Fail => self.verdict() == Verdict::Fail,
-            FailOn::Warn => self.verdict() != Verdict::Pass,
+            FailOn::Fail => reaches(Status::Fail),
+            FailOn::Warn => reaches(Status::Fail) || reaches(Status::Warn),
         }
     }
 
@@ -215,43 +227,18 @@ fn policy_of(spec: &Spec) -> Result<(Vec<Check>, PolicySource)> {
     Ok((policy, source))
 }
 
-/// The label of a stored finding in trend charts: per-group metrics (and
-/// changes) name the group; summaries the attribute.
-fn trend_label(f: &FindingRow) -> String {
-    match &f.grp {
-        Some(g) if MetricRef::parse(&f.metric).map_or(true, |m| m.per_group()) => {
-            format!("{} = {g}", f.attribute)
-        }
-        _ => f.attribute.clone(),
-    }
-}
-
-/// Earlier values of the policy's findings for this model.
-fn trend_points(store: &Store, model: &str, policy: &[Check]) -> Result<Vec<HistoryPoint>> {
-    let mut points = vec![];
-    for c in policy {
-        for (run, f) in store.trend(model, &c.id(), None)? {
-            points.push(HistoryPoint {
-                seq: run.seq,
-                run_date: run.run_date,
-                label: trend_label(&f),
-                check: f.check_id,
-                finding_id: f.finding_id,
-                value: f.value,
-            });
-        }
-    }
-    Ok(points)
-}
-
 /// Runs the pipeline on the spec's sources and `inputs`, comparing findings
-/// with the model's last run in `store` when given.
+/// with the model's history in `store` when given.
 pub fn run_inputs(spec: &Spec, inputs: &Inputs, store: Option<&Store>) -> Result<Report> {
     let extra = !inputs.frames.is_empty() || !inputs.counts.is_empty();
     if extra {
         spec.audit.validate_options()?;
     } else {
         spec.audit.validate()?;
+    }
+    for (tier, c) in &spec.cadences {
+        c.validate()
+            .map_err(|e| crate::Error::usage(format!("cadence of tier {}: {e}", tier.name())))?;
     }
     // Policy and register problems are found before the data are read.
     let (policy, policy_source) = policy_of(spec)?;
@@ -260,20 +247,13 @@ pub fn run_inputs(spec: &Spec, inputs: &Inputs, store: Option<&Store>) -> Result
         .as_ref()
         .map(governance::register::load)
         .transpose()?;
-    let previous = match store {
-        Some(st) => st
-            .last_run(&spec.model.id)?
-            .map(|r| (r.summary, r.run.findings)),
-        None => None,
+    let history = match store {
+        Some(st) => History::load(st, spec, &policy, run_date(spec))?,
+        None => History::none(spec)?,
     };
-    let first_record = store.is_some() && previous.is_none();
-    let points = match store {
-        Some(st) => trend_points(st, &spec.model.id, &policy)?,
-        None => vec![],
-    };
+    let first_record = store.is_some() && history.previous.is_none();
     let audit = audit::run_with(&spec.audit, &inputs.frames, &inputs.counts)?;
-    let mut report = report_from_audit(spec, audit, policy, policy_source, register, previous)?;
-    report.trend_points = points;
+    let mut report = report_from_audit(spec, audit, policy, policy_source, register, history)?;
     if first_record {
         for f in &mut report.findings {
             f.trend = Some(checks::Trend::New);
@@ -289,12 +269,19 @@ pub fn report_from_audit(
     policy: Vec<Check>,
     policy_source: PolicySource,
     register: Option<Vec<RiskEntry>>,
-    previous: Option<(RunSummary, Vec<FindingRow>)>,
+    history: History,
 ) -> Result<Report> {
-    let cycle = CycleInfo::new(run_date(spec), spec.cadence());
+    let date = run_date(spec);
+    let cycle = CycleInfo::new(date, spec.cadence(), &history.past);
     let mut findings = checks::evaluate(&audit, &policy, &spec.model, &cycle.id)?;
-    governance::tag(&mut findings, &policy, &spec.model, register.as_deref())?;
-    if let Some((prev_run, prev_findings)) = &previous {
+    governance::tag(
+        &mut findings,
+        &policy,
+        &spec.model,
+        register.as_deref(),
+        &|id| history.recorded(id),
+    )?;
+    if let Some((prev_run, prev_findings, prev_report)) = &history.previous {
         let regressions = governance::trend::compare(
             &mut findings,
             prev_findings,
@@ -304,9 +291,21 @@ pub fn report_from_audit(
             spec.model.risk_tier,
         );
         findings.extend(regressions);
+        let changes = governance::policy::changes(&prev_report["policy"]["checks"], &policy);
+        if !changes.is_empty() {
+            findings.push(governance::policy::finding(
+                &spec.model,
+                &changes,
+                &prev_run.run_id,
+                &cycle.id,
+            ));
+        }
+    }
+    if let Some(lc) = &history.lifecycles {
+        history::attach_lifecycles(&mut findings, lc, &spec.model.id, date);
     }
     let repeat = |f: &Finding| {
-        previous.as_ref().is_some_and(|(_, prev)| {
+        history.previous.as_ref().is_some_and(|(_, prev, _)| {
             prev.iter()
                 .any(|p| p.finding_id == f.id && p.status.breached())
         })
@@ -344,9 +343,11 @@ pub fn report_from_audit(
         generated_at,
         spec_file: spec.spec_file.clone(),
         run_id,
-        previous_run: previous.map(|(r, _)| r),
-        trend_points: vec![],
+        previous_run: history.previous.map(|(r, _, _)| r),
+        trend_points: history.trend_points,
         data_digests: vec![],
+        spec_approval: history.spec_approval,
+        governance: spec.governance.clone(),
     })
 }
 

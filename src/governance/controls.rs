@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::checks::{Finding, Measured, Status};
+use crate::spec::governance::{Phase, Role};
+use crate::spec::ModelInfo;
 use crate::{Error, Result};
 
 const CATALOG_CSV: &str = include_str!("control-ids.csv");
@@ -84,77 +86,195 @@ pub fn validate(references: &[String], context: &str) -> Result<()> {
     Ok(())
 }
 
-/// Controls every finding evidences: measurement of fairness and its results.
-pub const EVERY_FINDING: &[&str] = &[
-    "ISO 27001 9.1",
-    "ISO 27001 A.5.36",
-    "ISO 42001 A.5.4",
-    "ISO 42001 A.6.2.4",
-    "ISO 42001 A.6.2.6",
-    "EU AI Act Art. 9",
-    "EU AI Act Art. 10(2)(f)",
-    "EU AI Act Art. 13(3)(b)(v)",
-    "NIST AI RMF MEASURE 2.11",
-];
+/// When the mapping cites a control (the `when` column of `control-map.csv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// Every audit run, whatever its findings.
+    Run,
+    /// Every finding.
+    Finding,
+    /// A warn or fail finding: a risk to assess and treat.
+    Breach,
+    /// A finding with a recorded treatment or risk acceptance.
+    Treatment,
+    /// A finding with a recorded corrective action.
+    CorrectiveAction,
+    /// Groups too small to judge: a data gap.
+    InsufficientData,
+    /// Accuracy metrics.
+    Accuracy,
+    /// A run before release (`[model] phase = "pre_deployment"`).
+    PreDeployment,
+    /// A run after deployment (`phase = "post_market"`).
+    PostMarket,
+    /// After deployment, for a provider.
+    PostMarketProvider,
+    /// After deployment, for a deployer.
+    PostMarketDeployer,
+    /// A regression finding.
+    Regression,
+    /// A change of policy between runs.
+    PolicyChange,
+    /// An evidence pack.
+    Pack,
+    /// A run that a recorded internal audit used.
+    AuditEvent,
+    /// A run that a recorded management review used.
+    ReviewEvent,
+}
 
-/// Added when a check warns or fails: a risk to assess and treat.
-pub const BREACH: &[&str] = &[
-    "ISO 27001 6.1.2",
-    "ISO 27001 8.2",
-    "ISO 27001 A.5.31",
-    "EU AI Act Art. 10(2)(g)",
-    "NIST AI RMF MANAGE 1.2",
-];
+impl When {
+    fn parse(s: &str) -> Option<When> {
+        Some(match s {
+            "run" => When::Run,
+            "finding" => When::Finding,
+            "breach" => When::Breach,
+            "treatment" => When::Treatment,
+            "corrective_action" => When::CorrectiveAction,
+            "insufficient_data" => When::InsufficientData,
+            "accuracy" => When::Accuracy,
+            "pre_deployment" => When::PreDeployment,
+            "post_market" => When::PostMarket,
+            "post_market_provider" => When::PostMarketProvider,
+            "post_market_deployer" => When::PostMarketDeployer,
+            "regression" => When::Regression,
+            "policy_change" => When::PolicyChange,
+            "pack" => When::Pack,
+            "audit_event" => When::AuditEvent,
+            "review_event" => When::ReviewEvent,
+            _ => return None,
+        })
+    }
 
-/// Added when a check fails: a nonconformity needing corrective action.
-pub const FAILURE: &[&str] = &["ISO 27001 10.2", "ISO 42001 10.2"];
+    /// Words for listings.
+    pub fn words(self) -> &'static str {
+        match self {
+            When::Run => "every audit run",
+            When::Finding => "every finding",
+            When::Breach => "warn and fail findings",
+            When::Treatment => "findings with a recorded treatment",
+            When::CorrectiveAction => "findings with a recorded corrective action",
+            When::InsufficientData => "insufficient_data findings",
+            When::Accuracy => "accuracy checks",
+            When::PreDeployment => "runs before release",
+            When::PostMarket => "runs after deployment",
+            When::PostMarketProvider => "runs after deployment, for a provider",
+            When::PostMarketDeployer => "runs after deployment, for a deployer",
+            When::Regression => "regression findings",
+            When::PolicyChange => "a change of policy between runs",
+            When::Pack => "evidence packs",
+            When::AuditEvent => "runs used by a recorded internal audit",
+            When::ReviewEvent => "runs used by a recorded management review",
+        }
+    }
+}
 
-/// Added when groups are too small to judge: a data gap.
-pub const INSUFFICIENT: &[&str] = &["EU AI Act Art. 10(2)(h)", "ISO 42001 A.7.4"];
+/// One row of the mapping.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mapping {
+    /// The control reference.
+    pub control: String,
+    /// When it is cited.
+    pub when: When,
+    /// Why: what the evidence shows about the control.
+    pub rationale: String,
+}
 
-/// Added for accuracy metrics.
-pub const ACCURACY: &[&str] = &["EU AI Act Art. 15"];
+const MAP_CSV: &str = include_str!("control-map.csv");
 
-/// Controls the audit run itself evidences, whatever its findings.
-pub const AUDIT_RUN: &[&str] = &[
-    "ISO 27001 9.2",
-    "ISO 27001 A.8.16",
-    "ISO 27001 A.8.29",
-    "ISO 42001 9.1",
-    "EU AI Act Art. 9(8)",
-    "EU AI Act Art. 72",
-    "NIST AI RMF GOVERN 1.5",
-];
+/// The mapping from findings and runs to controls (`control-map.csv`, one
+/// row per control and occasion, with its rationale), embedded at build time.
+pub fn mapping() -> &'static [Mapping] {
+    static M: OnceLock<Vec<Mapping>> = OnceLock::new();
+    M.get_or_init(|| {
+        let mut r = csv::Reader::from_reader(MAP_CSV.as_bytes());
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("embedded mapping is valid CSV");
+                Mapping {
+                    control: rec[0].to_string(),
+                    when: When::parse(&rec[1])
+                        .unwrap_or_else(|| panic!("unknown 'when' {}", &rec[1])),
+                    rationale: rec[2].to_string(),
+                }
+            })
+            .collect()
+    })
+}
+
+/// The controls cited on an occasion.
+pub fn cited(when: When) -> Vec<&'static str> {
+    mapping()
+        .iter()
+        .filter(|m| m.when == when)
+        .map(|m| m.control.as_str())
+        .collect()
+}
+
+/// What a run's context adds: the model's phase and role.
+pub fn for_run(model: &ModelInfo) -> Vec<&'static str> {
+    let mut v = cited(When::Run);
+    match (model.phase, model.role) {
+        (Some(Phase::PreDeployment), _) => v.extend(cited(When::PreDeployment)),
+        (Some(Phase::PostMarket), role) => {
+            v.extend(cited(When::PostMarket));
+            match role {
+                Some(Role::Provider) => v.extend(cited(When::PostMarketProvider)),
+                Some(Role::Deployer) => v.extend(cited(When::PostMarketDeployer)),
+                None => {}
+            }
+        }
+        (None, _) => {}
+    }
+    v
+}
+
+/// What is known of a finding beyond the run: its recorded treatment and
+/// corrective action (from the history store).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// A treatment or risk acceptance was recorded.
+    pub treatment: bool,
+    /// A corrective action was recorded.
+    pub corrective_action: bool,
+}
 
 /// The built-in mapping for a finding.
-pub fn builtin_for(status: Status, metric: &Measured) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = EVERY_FINDING.to_vec();
-    if matches!(status, Status::Warn | Status::Fail) {
-        v.extend_from_slice(BREACH);
+pub fn builtin_for(status: Status, metric: &Measured, recorded: Recorded) -> Vec<&'static str> {
+    let mut v = cited(When::Finding);
+    if status.breached() {
+        v.extend(cited(When::Breach));
     }
-    if status == Status::Fail {
-        v.extend_from_slice(FAILURE);
+    if recorded.treatment {
+        v.extend(cited(When::Treatment));
+    }
+    if recorded.corrective_action {
+        v.extend(cited(When::CorrectiveAction));
     }
     if status == Status::InsufficientData {
-        v.extend_from_slice(INSUFFICIENT);
+        v.extend(cited(When::InsufficientData));
     }
-    if metric.metric().is_accuracy() {
-        v.extend_from_slice(ACCURACY);
+    if metric.metric().is_some_and(|m| m.is_accuracy()) {
+        v.extend(cited(When::Accuracy));
+    }
+    if matches!(metric, Measured::Change(_)) {
+        v.extend(cited(When::Regression));
     }
     v
 }
 
 /// Tags a finding with its controls: the built-in mapping plus the check's own
 /// (or only the check's own when it replaces the mapping).
-pub fn tag(f: &mut Finding, extra: &[String], replace: bool) {
-    let mut v: Vec<String> = if replace {
-        vec![]
-    } else {
-        builtin_for(f.status, &f.metric)
-            .into_iter()
-            .map(String::from)
-            .collect()
-    };
+pub fn tag(f: &mut Finding, extra: &[String], replace: bool, recorded: Recorded) {
+    let mut v: Vec<String> = vec![];
+    if !replace {
+        for c in builtin_for(f.status, &f.metric, recorded) {
+            if !v.iter().any(|x| x == c) {
+                v.push(c.to_string());
+            }
+        }
+    }
     for e in extra {
         if !v.contains(e) {
             v.push(e.clone());
@@ -171,32 +291,67 @@ mod tests {
     #[test]
     fn catalog_has_every_mapped_control() {
         assert!(catalog().len() >= 60);
-        for r in EVERY_FINDING
-            .iter()
-            .chain(BREACH)
-            .chain(FAILURE)
-            .chain(INSUFFICIENT)
-            .chain(ACCURACY)
-            .chain(AUDIT_RUN)
-        {
-            assert!(find(r).is_some(), "{r} missing from the catalog");
+        for m in mapping() {
+            assert!(
+                find(&m.control).is_some(),
+                "{} missing from the catalog",
+                m.control
+            );
+            assert!(!m.rationale.is_empty());
         }
         assert_eq!(
-            find("ISO 27001 A.5.31").unwrap().title,
-            "Legal, statutory, regulatory and contractual requirements"
+            find("ISO 27001 6.1.2").unwrap().title,
+            "Information security risk assessment"
         );
         assert!(validate(&["ISO 27001 A.99".into()], "check x").is_err());
     }
 
     #[test]
-    fn breaches_add_risk_controls() {
+    fn what_a_finding_cites() {
         let ir = Measured::Metric(MetricRef::ImpactRatio);
-        let pass = builtin_for(Status::Pass, &ir);
-        let fail = builtin_for(Status::Fail, &ir);
-        assert!(!pass.contains(&"ISO 27001 10.2"));
-        assert!(fail.contains(&"ISO 27001 10.2") && fail.contains(&"ISO 27001 6.1.2"));
-        assert!(builtin_for(Status::InsufficientData, &ir).contains(&"EU AI Act Art. 10(2)(h)"));
+        let none = Recorded::default();
+        let pass = builtin_for(Status::Pass, &ir, none);
+        let fail = builtin_for(Status::Fail, &ir, none);
+        assert!(!pass.contains(&"ISO 27001 6.1.2"));
+        assert!(fail.contains(&"ISO 27001 6.1.2") && fail.contains(&"ISO 42001 6.1.2"));
+        // A failure is a nonconformity only once a corrective action is recorded.
+        assert!(!fail.contains(&"ISO 27001 10.2"));
+        let acted = Recorded {
+            treatment: true,
+            corrective_action: true,
+        };
+        assert!(builtin_for(Status::Fail, &ir, acted).contains(&"ISO 27001 10.2"));
+        assert!(
+            builtin_for(Status::InsufficientData, &ir, none).contains(&"EU AI Act Art. 10(2)(h)")
+        );
+        assert!(!builtin_for(Status::InsufficientData, &ir, none).contains(&"ISO 42001 A.7.4"));
         let acc = Measured::Metric(MetricRef::Summary(Summary::AccuracyDifference));
-        assert!(builtin_for(Status::Pass, &acc).contains(&"EU AI Act Art. 15"));
+        assert!(builtin_for(Status::Pass, &acc, none).contains(&"EU AI Act Art. 15"));
+        for c in [
+            "ISO 27001 A.5.28",
+            "EU AI Act Art. 12",
+            "ISO 42001 A.6.2.8",
+            "ISO 27001 A.8.16",
+            "ISO 27001 A.8.29",
+        ] {
+            assert!(
+                find(c).is_none() || mapping().iter().all(|m| m.control != c),
+                "{c}"
+            );
+        }
+    }
+
+    #[test]
+    fn phase_and_role_set_the_runs_controls() {
+        let mut m = ModelInfo::default();
+        assert!(!for_run(&m).contains(&"EU AI Act Art. 72"));
+        m.phase = Some(Phase::PostMarket);
+        m.role = Some(Role::Provider);
+        assert!(for_run(&m).contains(&"EU AI Act Art. 72"));
+        m.role = Some(Role::Deployer);
+        let d = for_run(&m);
+        assert!(d.contains(&"EU AI Act Art. 26") && !d.contains(&"EU AI Act Art. 72"));
+        m.phase = Some(Phase::PreDeployment);
+        assert!(for_run(&m).contains(&"ISO 42001 A.6.2.4"));
     }
 }

@@ -3,9 +3,12 @@
 
 pub mod controls;
 pub mod cycle;
+pub mod lifecycle;
+pub mod policy;
 pub mod register;
 pub mod store;
 pub mod trend;
+pub mod workflow;
 
 use crate::checks::{Check, Finding};
 use crate::spec::ModelInfo;
@@ -13,13 +16,15 @@ use crate::Result;
 
 use register::RiskEntry;
 
-/// Tags findings with controls (built-in mapping plus each check's own) and
-/// with matching risk-register entries.
+/// Tags findings with controls (built-in mapping plus each check's own, and
+/// what the history records of each: `recorded`) and with matching
+/// risk-register entries.
 pub fn tag(
     findings: &mut [Finding],
     policy: &[Check],
     model: &ModelInfo,
     register: Option<&[RiskEntry]>,
+    recorded: &dyn Fn(&str) -> controls::Recorded,
 ) -> Result<()> {
     for c in policy {
         controls::validate(&c.controls, &format!("check '{}'", c.id()))?;
@@ -29,7 +34,7 @@ pub fn tag(
         let (extra, replace) = check
             .map(|c| (c.controls.as_slice(), c.replace_controls))
             .unwrap_or((&[], false));
-        controls::tag(f, extra, replace);
+        controls::tag(f, extra, replace, recorded(&f.id));
     }
     if let Some(reg) = register {
         register::tag(findings, reg, &model.id);

@@ -29,7 +29,8 @@ pub enum Treatment {
 }
 
 impl Treatment {
-    fn parse(s: &str) -> Option<Self> {
+    /// Parses a treatment name (also its synonyms reduce, modify, retain, share).
+    pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "mitigate" | "reduce" | "modify" => Some(Treatment::Mitigate),
             "accept" | "retain" => Some(Treatment::Accept),

@@ -74,7 +74,7 @@ pub fn compare(
         } else {
             Trend::Persisting
         });
-        if let Some((v0, v1, lo, hi)) = regressed {
+        if let (Some((v0, v1, lo, hi)), Some(metric)) = (regressed, f.metric.metric()) {
             let status = if f.status == Status::Fail {
                 Status::Fail
             } else {
@@ -95,22 +95,12 @@ pub fn compare(
             );
             r.status = status;
             r.severity = crate::checks::severity(status, true, tier);
-            r.metric = Measured::Change(f.metric.metric());
+            r.metric = Measured::Change(metric);
             r.value = Some(v1 - v0);
             r.ci = Some([lo, hi]);
             r.breached = Some(format!("significant change since run {}", prev_run.run_id));
             r.trend = Some(Trend::Regressed);
-            controls::tag(&mut r, &[], false);
-            for c in [
-                "ISO 27001 9.3",
-                "ISO 27001 10.1",
-                "NIST AI RMF MANAGE 4.1",
-                "EU AI Act Art. 72",
-            ] {
-                if !r.controls.iter().any(|x| x == c) {
-                    r.controls.push(c.to_string());
-                }
-            }
+            controls::tag(&mut r, &[], false, controls::Recorded::default());
             regressions.push(r);
         }
     }

@@ -4,26 +4,24 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use crate::governance::controls::{
-    catalog, ACCURACY, AUDIT_RUN, BREACH, EVERY_FINDING, FAILURE, INSUFFICIENT,
-};
+use crate::governance::controls::{catalog, mapping};
 
 /// When the built-in mapping cites a control.
 fn when(reference: &str) -> Vec<&'static str> {
-    let mut v = vec![];
-    for (list, label) in [
-        (AUDIT_RUN, "every audit run"),
-        (EVERY_FINDING, "every finding"),
-        (BREACH, "warn and fail findings"),
-        (FAILURE, "fail findings"),
-        (INSUFFICIENT, "insufficient_data findings"),
-        (ACCURACY, "accuracy checks"),
-    ] {
-        if list.contains(&reference) {
-            v.push(label);
-        }
-    }
-    v
+    mapping()
+        .iter()
+        .filter(|m| m.control == reference)
+        .map(|m| m.when.words())
+        .collect()
+}
+
+/// Why, row by row of the mapping.
+fn rationale(reference: &str) -> Vec<serde_json::Value> {
+    mapping()
+        .iter()
+        .filter(|m| m.control == reference)
+        .map(|m| json!({"when": m.when, "rationale": m.rationale}))
+        .collect()
 }
 
 /// The catalog as JSON or a table.
@@ -40,6 +38,7 @@ pub fn render(json: bool) -> String {
                         "title": c.title,
                         "why": c.why,
                         "mapped_for": when(&c.reference()),
+                        "mapping": rationale(&c.reference()),
                     })
                 })
                 .collect();

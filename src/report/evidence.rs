@@ -7,22 +7,44 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::governance::controls;
-use crate::governance::store::{sha256_hex, Store, StoredRun};
+use crate::governance::controls::{self, When};
+use crate::governance::store::{sha256_hex, EventKind, Store, StoredRun};
 use crate::{Error, Result};
 
-/// Controls an evidence pack evidences (beyond those of its findings).
-pub const PACK_CONTROLS: &[&str] = &[
-    "ISO 27001 A.5.28",
-    "ISO 27001 A.5.33",
-    "ISO 27001 A.8.15",
-    "ISO 27001 9.2",
-    "ISO 42001 9.2.2",
-    "ISO 42001 A.6.2.8",
-    "ISO 42001 A.7.5",
-    "EU AI Act Art. 12",
-    "EU AI Act Art. 72",
-];
+/// Who signs a pack, with which key, and when.
+pub struct Signer {
+    /// The minisign secret key file.
+    pub key: std::path::PathBuf,
+    /// The person signing.
+    pub name: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The name of a pack's signature file.
+pub const SIGNATURE: &str = "SHA256SUMS.minisig";
+
+/// Controls a pack evidences (beyond those of its findings): the pack itself,
+/// and an internal audit or management review recorded as using the run.
+fn pack_controls(store: &Store, r: &StoredRun) -> Result<Vec<&'static str>> {
+    let mut v = controls::cited(When::Pack);
+    for e in store.events(Some(&r.summary.model_id))? {
+        if e.event.data["run"].as_str() != Some(r.summary.run_id.as_str()) {
+            continue;
+        }
+        let when = match e.event.kind {
+            EventKind::Audit => When::AuditEvent,
+            EventKind::Review => When::ReviewEvent,
+            _ => continue,
+        };
+        for c in controls::cited(when) {
+            if !v.contains(&c) {
+                v.push(c);
+            }
+        }
+    }
+    Ok(v)
+}
 
 fn risk_tags_csv(report: &Value) -> String {
     let mut w = csv::Writer::from_writer(vec![]);
@@ -61,8 +83,13 @@ fn risk_tags_csv(report: &Value) -> String {
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
 }
 
-/// The files of a pack, in order, ending with manifest.json and SHA256SUMS.
-pub fn pack_files(r: &StoredRun) -> Result<Vec<(String, Vec<u8>)>> {
+/// The files of a pack, in order, ending with manifest.json and SHA256SUMS
+/// (and its signature when signed).
+pub fn pack_files(
+    store: &Store,
+    r: &StoredRun,
+    signer: Option<&Signer>,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let report: Value = serde_json::from_str(&r.run.report_json).map_err(|e| {
         Error::usage(format!(
             "stored report of run {} is not JSON: {e}",
@@ -112,7 +139,14 @@ pub fn pack_files(r: &StoredRun) -> Result<Vec<(String, Vec<u8>)>> {
             "chain_hash": r.summary.chain_hash,
         },
         "files": files.iter().map(|(n, b)| json!({"name": n, "sha256": sha256_hex(b), "bytes": b.len()})).collect::<Vec<_>>(),
-        "controls_evidenced": PACK_CONTROLS.iter().map(|c| {
+        "signature": signer.map(|s| json!({
+            "file": SIGNATURE,
+            "format": "minisign (Ed25519 over a BLAKE2b-512 prehash of SHA256SUMS)",
+            "signed_by": s.name,
+            "signed_at": s.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "verify": "minisign -Vm SHA256SUMS -p KEY.pub, or fairaudit verify-pack DIR --pubkey KEY.pub",
+        })),
+        "controls_evidenced": pack_controls(store, r)?.iter().map(|c| {
             let t = controls::find(c).map(|x| x.title.as_str()).unwrap_or("");
             json!({"control": c, "title": t})
         }).collect::<Vec<_>>(),
@@ -126,7 +160,19 @@ pub fn pack_files(r: &StoredRun) -> Result<Vec<(String, Vec<u8>)>> {
         .iter()
         .map(|(n, b)| format!("{}  {n}\n", sha256_hex(b)))
         .collect();
-    files.push(("SHA256SUMS".into(), sums.into_bytes()));
+    if let Some(s) = signer {
+        let comment = format!(
+            "fairaudit evidence pack run={} signed_by={} signed_at={}",
+            r.summary.run_id,
+            s.name,
+            s.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        let sig = super::signing::sign(&s.key, sums.as_bytes(), &comment)?;
+        files.push(("SHA256SUMS".into(), sums.into_bytes()));
+        files.push((SIGNATURE.into(), sig.into_bytes()));
+    } else {
+        files.push(("SHA256SUMS".into(), sums.into_bytes()));
+    }
     Ok(files)
 }
 
@@ -136,9 +182,10 @@ pub fn write_pack(
     store: &Store,
     run: &str,
     out: &Path,
+    signer: Option<&Signer>,
 ) -> Result<crate::governance::store::RunSummary> {
     let r = store.get(run)?;
-    let files = pack_files(&r)?;
+    let files = pack_files(store, &r, signer)?;
     let werr = |e: std::io::Error| Error::Write {
         path: out.to_path_buf(),
         source: e,
@@ -174,4 +221,76 @@ pub fn write_pack(
         }
     }
     Ok(r.summary)
+}
+
+/// What `verify-pack` found.
+pub struct PackCheck {
+    /// Whether every file and the signature verified.
+    pub ok: bool,
+    /// One line per check.
+    pub lines: Vec<String>,
+}
+
+/// Checks every file of a pack against SHA256SUMS (and that no file is
+/// missing or added), and with `pubkey` the signature of SHA256SUMS.
+pub fn verify_pack(dir: &Path, pubkey: Option<&Path>) -> Result<PackCheck> {
+    let read = |name: &str| {
+        std::fs::read(dir.join(name))
+            .map_err(|e| Error::usage(format!("cannot read '{}': {e}", dir.join(name).display())))
+    };
+    let sums = read("SHA256SUMS")?;
+    let text = String::from_utf8_lossy(&sums).to_string();
+    let mut lines = vec![];
+    let mut ok = true;
+    let mut listed = vec!["SHA256SUMS".to_string(), SIGNATURE.to_string()];
+    for l in text.lines() {
+        let Some((hash, name)) = l.split_once("  ") else {
+            ok = false;
+            lines.push(format!("SHA256SUMS: unreadable line '{l}'"));
+            continue;
+        };
+        listed.push(name.to_string());
+        match std::fs::read(dir.join(name)) {
+            Ok(b) if sha256_hex(&b) == hash => lines.push(format!("{name}: OK")),
+            Ok(_) => {
+                ok = false;
+                lines.push(format!(
+                    "{name}: FAILED (its SHA-256 differs from SHA256SUMS)"
+                ));
+            }
+            Err(_) => {
+                ok = false;
+                lines.push(format!("{name}: MISSING"));
+            }
+        }
+    }
+    for e in std::fs::read_dir(dir)
+        .map_err(|e| Error::usage(format!("cannot read '{}': {e}", dir.display())))?
+    {
+        let name = e
+            .map_err(|e| Error::usage(e.to_string()))?
+            .file_name()
+            .to_string_lossy()
+            .to_string();
+        if !listed.contains(&name) {
+            ok = false;
+            lines.push(format!("{name}: NOT LISTED in SHA256SUMS"));
+        }
+    }
+    if let Some(pk) = pubkey {
+        match std::fs::read_to_string(dir.join(SIGNATURE)) {
+            Err(_) => {
+                ok = false;
+                lines.push(format!("{SIGNATURE}: MISSING (the pack is not signed)"));
+            }
+            Ok(sig) => match super::signing::verify(pk, &sums, &sig) {
+                Ok(comment) => lines.push(format!("signature: OK ({comment})")),
+                Err(e) => {
+                    ok = false;
+                    lines.push(format!("signature: FAILED ({e})"));
+                }
+            },
+        }
+    }
+    Ok(PackCheck { ok, lines })
 }

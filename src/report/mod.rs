@@ -15,6 +15,8 @@ pub mod junit;
 pub mod markdown;
 pub mod oscal;
 pub mod record;
+pub mod review;
+pub mod signing;
 pub mod svg;
 pub mod table;
 pub mod views;

@@ -10,7 +10,7 @@ use super::Format;
 
 /// The stored form of a report: rendered JSON and Markdown, the spec text and
 /// the SHA-256 of every input.
-pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
+pub fn to_new_run(report: &Report, spec: &Spec, actor: &str) -> Result<NewRun> {
     let a = &report.audit;
     let digests = if report.data_digests.is_empty() {
         crate::engine::input_digests(a)?
@@ -57,32 +57,13 @@ pub fn to_new_run(report: &Report, spec: &Spec) -> Result<NewRun> {
         report_json,
         report_md,
         spec_text,
-        findings: report
-            .findings
-            .iter()
-            .map(|f| FindingRow {
-                finding_id: f.id.clone(),
-                check_id: f.check.clone(),
-                metric: f.metric.name(),
-                attribute: f.attribute.clone(),
-                grp: f.group.clone(),
-                status: f.status,
-                severity: f.severity,
-                value: f.value,
-                ci_low: f.ci.map(|c| c[0]),
-                ci_high: f.ci.map(|c| c[1]),
-                p_value: f.p_value,
-                p_adjusted: f.p_adjusted,
-                significant: f.significant,
-                trend: f.trend,
-                statement: f.statement.clone(),
-            })
-            .collect(),
+        recorded_by: Some(actor.to_string()),
+        findings: report.findings.iter().map(FindingRow::of).collect(),
     })
 }
 
 /// Records a report in the store (one transaction).
-pub fn record(report: &Report, spec: &Spec, store: &mut Store) -> Result<Recorded> {
-    let run = to_new_run(report, spec)?;
+pub fn record(report: &Report, spec: &Spec, store: &mut Store, actor: &str) -> Result<Recorded> {
+    let run = to_new_run(report, spec, actor)?;
     store.record(&run)
 }

@@ -142,6 +142,7 @@ pub fn trend_json(rows: &[(RunSummary, FindingRow)]) -> Value {
 }
 
 /// Cycle status of every model.
+/// Cycle status of every model.
 pub fn cycle_table(st: &[ModelStatus], as_of: NaiveDate) -> String {
     let mut out = format!(
         "cycle status as of {as_of}\n{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {}\n",
@@ -149,24 +150,100 @@ pub fn cycle_table(st: &[ModelStatus], as_of: NaiveDate) -> String {
     );
     let d = |x: Option<NaiveDate>| x.map_or("—".to_string(), |d| d.to_string());
     for m in st {
+        let s = &m.schedule;
+        let mut status = if s.overdue.is_empty() {
+            "ok".to_string()
+        } else {
+            format!("OVERDUE: {}", s.overdue.join(", "))
+        };
+        for (what, t) in [
+            ("checks", &s.checks),
+            ("reviews", &s.reviews),
+            ("audits", &s.audits),
+        ] {
+            if !t.missed.is_empty() {
+                let _ = write!(status, "; missed {what}: {}", t.missed.join(", "));
+            }
+        }
         let _ = writeln!(
             out,
-            "{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {}",
+            "{:<20} {:<6} {:>4}  {:<10} {:<10} {:<10} {:<12} {:<12} {:<12} {status}",
             m.model_id,
             m.risk_tier,
             m.runs,
-            m.last_check,
-            d(m.last_review),
-            d(m.last_audit),
-            m.next_check_due,
-            m.next_review_due,
-            m.next_audit_due,
-            if m.overdue.is_empty() {
-                "ok".to_string()
-            } else {
-                format!("OVERDUE: {}", m.overdue.join(", "))
-            }
+            d(s.checks.last),
+            d(s.reviews.last),
+            d(s.audits.last),
+            s.checks.next_due,
+            s.reviews.next_due,
+            s.audits.next_due,
         );
+    }
+    out
+}
+
+/// Findings and where they stand, one a line.
+pub fn findings_table(lives: &[&crate::governance::lifecycle::Life], as_of: NaiveDate) -> String {
+    let mut out = format!(
+        "{:<16} {:<18} {:<14} {:<20} {:<16} {:<10} {:<8} {}\n",
+        "finding", "model", "state", "owner", "check", "due", "last", "attribute / group"
+    );
+    for l in lives {
+        let due = match (l.due, l.overdue(as_of)) {
+            (Some(d), true) => format!("{d} OVERDUE"),
+            (Some(d), false) => d.to_string(),
+            (None, _) => "—".into(),
+        };
+        let mut state = l.state.name().to_string();
+        if let Some(a) = &l.acceptance {
+            if l.state == crate::governance::lifecycle::State::RiskAccepted {
+                let _ = write!(state, " (by {} until {})", a.approver, a.expires);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{:<16} {:<18} {:<14} {:<20} {:<16} {:<10} {:<8} {}{}",
+            l.finding_id,
+            l.model_id,
+            state,
+            l.owner.as_deref().unwrap_or("—"),
+            l.check,
+            due,
+            l.last_status.name(),
+            l.attribute,
+            l.group
+                .as_deref()
+                .map(|g| format!(" = {g}"))
+                .unwrap_or_default()
+        );
+    }
+    if lives.is_empty() {
+        out.push_str("(no findings)\n");
+    }
+    out
+}
+
+/// One finding and its log.
+pub fn finding_card(l: &crate::governance::lifecycle::Life, as_of: NaiveDate) -> String {
+    let mut out = format!(
+        "{} — model {}, check {}, {}{}\nstate: {}{}\nowner: {}\ntreatment: {}{}{}\nlatest ({} in run #{}): {}\n\nlog:\n",
+        l.finding_id,
+        l.model_id,
+        l.check,
+        l.attribute,
+        l.group.as_deref().map(|g| format!(" = {g}")).unwrap_or_default(),
+        l.state.name(),
+        if l.overdue(as_of) { " (OVERDUE)" } else { "" },
+        l.owner.as_deref().unwrap_or("—"),
+        l.treatment.map_or("—", |t| t.name()),
+        l.plan.as_deref().map(|p| format!(": {p}")).unwrap_or_default(),
+        l.due.map(|d| format!(" (due {d})")).unwrap_or_default(),
+        l.last_status.name(),
+        l.last_run,
+        l.statement
+    );
+    for e in &l.log {
+        let _ = writeln!(out, "  {} {}: {}", e.date, e.actor, e.what);
     }
     out
 }

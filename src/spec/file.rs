@@ -39,6 +39,8 @@ struct SpecFile {
     output: Outputs,
     #[serde(default)]
     run: RunSection,
+    #[serde(default)]
+    governance: super::governance::GovernanceSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -263,7 +265,12 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         fail_on: f.gate.fail_on.unwrap_or_default(),
         outputs,
         spec_file: Some(path.to_path_buf()),
+        governance: f.governance,
     };
+    for (tier, c) in &spec.cadences {
+        c.validate()
+            .map_err(|e| ctx(&format!("[cycle.{}]", tier.name()), e))?;
+    }
     let run = RunOptions {
         record: f.run.record,
         store: f.run.store.map(|p| resolve(&base, &p)),

@@ -21,6 +21,31 @@ pub struct Cadence {
 }
 
 impl Cadence {
+    /// Checks a cadence: positive months; checks no less often than reviews,
+    /// reviews no less often than audits; each a divisor of 12 or a whole
+    /// number of years, so cycles are calendar periods.
+    pub fn validate(&self) -> crate::Result<()> {
+        let fit = |m: u32| m > 0 && (12 % m == 0 || m % 12 == 0);
+        for (name, m) in [
+            ("check_months", self.check_months),
+            ("review_months", self.review_months),
+            ("audit_months", self.audit_months),
+        ] {
+            if !fit(m) {
+                return Err(crate::Error::usage(format!(
+                    "{name} = {m}: a cadence must be a positive number of months that divides 12 (1, 2, 3, 4, 6, 12) or a whole number of years (24, 36, ...)"
+                )));
+            }
+        }
+        if !(self.check_months <= self.review_months && self.review_months <= self.audit_months) {
+            return Err(crate::Error::usage(format!(
+                "check_months {} ≤ review_months {} ≤ audit_months {} must hold: findings are reviewed no more often than checked, and audited no more often than reviewed",
+                self.check_months, self.review_months, self.audit_months
+            )));
+        }
+        Ok(())
+    }
+
     /// Defaults: high — monthly checks, quarterly review, annual audit;
     /// medium — quarterly, semi-annual, annual; low — quarterly, annual, every
     /// three years.
@@ -47,4 +72,51 @@ pub struct RegisterSource {
     /// Our field → the export's column name (e.g. `id = "ref_id"`).
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+}
+
+/// The lifecycle phase of the audited AI system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Verification and validation before release.
+    PreDeployment,
+    /// Monitoring after deployment.
+    PostMarket,
+}
+
+/// The organisation's role under the EU AI Act.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Develops the system or has it developed and places it on the market.
+    Provider,
+    /// Uses the system under its authority.
+    Deployer,
+}
+
+/// Sign-off and retention rules (`[governance]` in the spec).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSettings {
+    /// Whether the model's owner may review it or accept its risks (SR 11-7
+    /// independent challenge: no, by default).
+    #[serde(default)]
+    pub allow_self_review: bool,
+    /// Years runs are kept; `history prune` refuses younger runs (EU AI Act
+    /// Art. 18: ten years for providers).
+    #[serde(default = "ten")]
+    pub retention_years: u32,
+}
+
+fn ten() -> u32 {
+    10
+}
+
+impl Default for GovernanceSettings {
+    fn default() -> Self {
+        GovernanceSettings {
+            allow_self_review: false,
+            retention_years: 10,
+        }
+    }
 }

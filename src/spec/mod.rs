@@ -321,6 +321,12 @@ pub struct ModelInfo {
     /// What the positive prediction means, for statements ("approval").
     #[serde(default)]
     pub outcome: Option<String>,
+    /// Lifecycle phase of the audited system: sets the controls a run evidences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<governance::Phase>,
+    /// The organisation's role under the EU AI Act.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<governance::Role>,
 }
 
 impl Default for ModelInfo {
@@ -334,6 +340,8 @@ impl Default for ModelInfo {
             risk_tier: RiskTier::Medium,
             eu_ai_act_high_risk: None,
             outcome: None,
+            phase: None,
+            role: None,
         }
     }
 }
@@ -623,6 +631,8 @@ pub struct Spec {
     pub outputs: Outputs,
     /// The spec file, when one was read.
     pub spec_file: Option<PathBuf>,
+    /// Sign-off and retention rules.
+    pub governance: governance::GovernanceSettings,
 }
 
 impl Spec {
@@ -638,6 +648,7 @@ impl Spec {
             fail_on: FailOn::Fail,
             outputs: Outputs::default(),
             spec_file: None,
+            governance: governance::GovernanceSettings::default(),
         }
     }
 

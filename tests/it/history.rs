@@ -209,7 +209,8 @@ fn verify_names_the_first_altered_or_missing_run() {
     }
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("3 runs, chain intact"));
+    // Three runs and the store's creation event.
+    assert!(out.contains("4 entries, chain intact"), "{out}");
     let copy = dir.path().join("copy.db");
     std::fs::copy(&store, &copy).unwrap();
     // One byte of run 2's stored report.
@@ -240,7 +241,10 @@ fn verify_names_the_first_altered_or_missing_run() {
     delete_run(&copy, 2);
     let (code, out, _) = cmd(&copy, &["history", "verify"]);
     assert_eq!(code, 1);
-    assert!(out.contains("run #2 is missing"), "{out}");
+    assert!(
+        out.contains("run #2") && out.contains("was deleted"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -252,7 +256,10 @@ fn removing_the_latest_run_is_detected() {
     delete_run(&store, 2);
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 1);
-    assert!(out.contains("head"), "{out}");
+    assert!(
+        out.contains("run #2") && out.contains("was deleted"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -300,7 +307,7 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
         let (code, out, err) = cmd(&store, &["history", "verify"]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(
-            out.contains("1 runs, chain intact"),
+            out.contains("2 entries, chain intact"),
             "the killed run left nothing: {out}"
         );
         let c = rusqlite::Connection::open(&store).unwrap();
@@ -317,7 +324,7 @@ fn a_killed_writer_leaves_the_whole_run_or_none() {
     record_german(&store, "2026-09-01");
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0);
-    assert!(out.contains("2 runs"), "{out}");
+    assert!(out.contains("3 entries"), "{out}");
 }
 
 #[test]
@@ -356,7 +363,7 @@ fn parallel_writers_all_land() {
     }
     let (code, out, _) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("4 runs, chain intact"), "{out}");
+    assert!(out.contains("5 entries, chain intact"), "{out}");
 }
 
 #[test]
@@ -394,19 +401,39 @@ fn foreign_or_corrupt_stores_are_refused_and_untouched() {
 
 #[test]
 fn an_older_store_is_migrated() {
+    use fairaudit::governance::store::{chain_hash, content_hash, Store, GENESIS};
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("old.db");
-    // A version-1 store, as the first engine wrote it, with one run.
+    // A version-1 store, as the first engine wrote it, with one run: recorded
+    // now, then taken back to the version-1 layout (no ledger, no events, no
+    // recorded_by) with the run's hashes as version 1 computed them.
     record_german(&store, "2026-08-01");
+    let mut run = Store::open(&store).unwrap().get("1").unwrap().run;
+    run.recorded_by = None;
+    let content = content_hash(&run);
+    let chain = chain_hash(GENESIS, &content);
     {
         let c = rusqlite::Connection::open(&store).unwrap();
         c.execute_batch(
-            "DROP TABLE events; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+            "DROP TABLE events; DROP TABLE ledger; ALTER TABLE runs DROP COLUMN recorded_by;
+             UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE runs SET content_sha256 = ?1, prev_hash = ?2, chain_hash = ?3 WHERE seq = 1",
+            rusqlite::params![content, GENESIS, chain],
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'head'",
+            rusqlite::params![format!("1:{chain}")],
         )
         .unwrap();
     }
     let (code, out, err) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
+    // The old run keeps its hashes; a `migrated` event joins the chain.
+    assert!(out.contains("2 entries, chain intact"), "{out}");
     let c = rusqlite::Connection::open(&store).unwrap();
     let v: String = c
         .query_row(
@@ -416,6 +443,12 @@ fn an_older_store_is_migrated() {
         )
         .unwrap();
     assert_eq!(v, fairaudit::governance::store::SCHEMA_VERSION.to_string());
+    let kept: String = c
+        .query_row("SELECT chain_hash FROM ledger WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(kept, chain);
     drop(c);
     let (code, _, err) = cmd(
         &store,
@@ -426,6 +459,8 @@ fn an_older_store_is_migrated() {
             "loan-approval",
             "--date",
             "2026-08-15",
+            "--by",
+            "Model Risk Committee",
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -461,8 +496,9 @@ fn cycle_status_marks_overdue_models() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // High tier: monthly checks. On 2026-11-28 the loan model (last check
-    // 2026-08-03) is overdue; the low-tier model (quarterly) is not.
+    // High tier: monthly checks, due at the end of each month. On 2026-11-28
+    // the loan model (last check 2026-08-03) is overdue, with September and
+    // October missed; the low-tier model (quarterly; checked in Q4) is not.
     let (code, out, _) = cmd(
         &store,
         &[
@@ -486,14 +522,20 @@ fn cycle_status_marks_overdue_models() {
             .clone()
     };
     let loan = m("loan-approval");
-    assert_eq!(loan["next_check_due"], "2026-09-03");
-    assert_eq!(loan["next_review_due"], "2026-11-03");
+    assert_eq!(loan["checks"]["next_due"], "2026-09-30");
+    assert_eq!(
+        loan["checks"]["missed"],
+        serde_json::json!(["2026-09", "2026-10"])
+    );
+    assert_eq!(loan["reviews"]["next_due"], "2026-09-30");
+    assert_eq!(loan["reviews"]["missed"], serde_json::json!(["2026-Q3"]));
     assert_eq!(loan["overdue"], serde_json::json!(["check", "review"]));
     assert_eq!(m("recidivism")["overdue"], serde_json::json!([]));
     // Without --fail-on-overdue the command reports and exits 0.
     let (code, out, _) = cmd(&store, &["cycle", "status", "--as-of", "2026-11-28"]);
     assert_eq!(code, 0);
     assert!(out.contains("OVERDUE: check, review"), "{out}");
+    assert!(out.contains("missed checks: 2026-09, 2026-10"), "{out}");
     // A recorded review and a new check clear the overdue flags.
     cmd(
         &store,
@@ -555,6 +597,12 @@ fn evidence_pack_verifies_offline() {
         fairaudit::governance::store::sha256_file(&fixture("german_credit.csv")).unwrap()
     );
     assert!(manifest["controls_evidenced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["control"] == "EU AI Act Annex IV(2)(g)"));
+    // Collection of evidence (A.5.28) concerns security incidents: not cited.
+    assert!(!manifest["controls_evidenced"]
         .as_array()
         .unwrap()
         .iter()

@@ -50,16 +50,29 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     let mut store = record.as_deref().map(Store::open).transpose()?;
     // The HTML report charts earlier runs when the default (or given) store
     // exists, even without --record.
+    // `--require-approved-spec` reads approvals from the store.
     let read_store = match (&store, &out.store) {
         (None, Some(p)) if p.exists() => Some(Store::open(p)?),
         (None, None)
-            if (o.html.is_some() || format == Format::Html) && store::default_path().exists() =>
+            if (o.html.is_some() || format == Format::Html || out.require_approved_spec)
+                && store::default_path().exists() =>
         {
             Some(Store::open(&store::default_path())?)
         }
         _ => None,
     };
     let mut report = engine::run_with_history(&spec, store.as_ref().or(read_store.as_ref()))?;
+    if out.require_approved_spec && report.spec_approval.status != engine::ApprovalStatus::Approved
+    {
+        return Err(crate::Error::usage(format!(
+            "--require-approved-spec: the spec is not approved ({}); approve it with `fairaudit spec approve FILE --approver NAME`",
+            serde_json::to_value(report.spec_approval.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        ))
+        .into());
+    }
     if store.is_some() || o.html.is_some() || format == Format::Html {
         report.compute_digests()?;
     }
@@ -85,7 +98,8 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let main_text = render(&report, format)?;
     if let Some(st) = &mut store {
-        let r = crate::report::record::record(&report, &spec, st)?;
+        let who = crate::cli::settings::actor(out.by.as_deref());
+        let r = crate::report::record::record(&report, &spec, st, &who)?;
         eprintln!(
             "recorded run #{} {} in {} (chain {})",
             r.seq,

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use crate::cli::args::{CycleArgs, CycleCommand, ListFormat};
 use crate::cli::json_out;
-use crate::cli::settings::parse_date;
-use crate::governance::store::Store;
+use crate::cli::settings::{actor, parse_date};
+use crate::governance::store::{EventKind, Store};
+use crate::governance::workflow::{self, Actor};
 
 /// Runs `cycle`.
 pub fn run(a: &CycleArgs) -> anyhow::Result<ExitCode> {
@@ -28,7 +29,7 @@ pub fn run(a: &CycleArgs) -> anyhow::Result<ExitCode> {
                     ListFormat::Table => crate::report::views::cycle_table(&st, as_of),
                 }
             );
-            let overdue = st.iter().any(|m| !m.overdue.is_empty());
+            let overdue = st.iter().any(|m| !m.schedule.overdue.is_empty());
             Ok(if overdue && *fail_on_overdue {
                 ExitCode::from(1)
             } else {
@@ -41,22 +42,37 @@ pub fn run(a: &CycleArgs) -> anyhow::Result<ExitCode> {
             date,
             by,
             note,
+            run,
         } => {
             let d = match date {
                 Some(d) => parse_date(d, "--date")?,
                 None => chrono::Utc::now().date_naive(),
             };
-            let store = Store::open_existing(&a.store.path())?;
-            if store.list(Some(model))?.is_empty() {
-                return Err(crate::Error::usage(format!(
-                    "model '{model}' has no recorded run in {}",
-                    store.path().display()
-                ))
-                .into());
-            }
-            let kind = kind.name();
-            store.add_event(model, kind, &d.to_string(), by.as_deref(), note.as_deref())?;
-            eprintln!("recorded {kind} of {model} on {d}");
+            let mut store = Store::open_existing(&a.store.path())?;
+            let kind = match kind {
+                crate::cli::args::EventKind::Review => EventKind::Review,
+                crate::cli::args::EventKind::Audit => EventKind::Audit,
+            };
+            let who = Actor::new(actor(by.as_deref()));
+            workflow::review(
+                &mut store,
+                &who,
+                model,
+                kind,
+                d,
+                note.as_deref(),
+                run.as_deref(),
+            )?;
+            eprintln!(
+                "recorded {} of {model} on {d} by {}{}",
+                kind.name(),
+                who.name,
+                if d != who.now.date_naive() {
+                    " (backdated)"
+                } else {
+                    ""
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,18 +1,28 @@
-//! `fairaudit evidence`: the evidence pack of a recorded run.
+//! `fairaudit evidence`: the evidence pack of a recorded run, signed when asked.
 
 use std::process::ExitCode;
 
 use crate::cli::args::EvidenceArgs;
+use crate::cli::settings::actor;
 use crate::governance::store::Store;
+use crate::report::evidence::Signer;
 
 /// Runs `evidence`.
 pub fn run(a: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(&a.store.path())?;
-    let written = crate::report::evidence::write_pack(&store, &a.run, &a.out)?;
+    let signer = a.sign.as_ref().map(|key| Signer {
+        key: key.clone(),
+        name: actor(a.by.as_deref()),
+        at: chrono::Utc::now(),
+    });
+    let written = crate::report::evidence::write_pack(&store, &a.run, &a.out, signer.as_ref())?;
     eprintln!(
-        "wrote the evidence pack of run {} to {}",
+        "wrote the evidence pack of run {} to {}{}",
         written.run_id,
-        a.out.display()
+        a.out.display(),
+        signer
+            .map(|s| format!(", signed by {}", s.name))
+            .unwrap_or_default()
     );
     Ok(ExitCode::SUCCESS)
 }

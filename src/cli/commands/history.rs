@@ -50,24 +50,75 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 }
             );
         }
-        HistoryCommand::Verify => return verify(&store),
+        HistoryCommand::Verify { expect_head } => return verify(&store, expect_head.as_deref()),
+        HistoryCommand::Head { sign, out } => return head(&store, sign.as_deref(), out.as_deref()),
+        HistoryCommand::Prune { before, by } => {
+            let before = crate::cli::settings::parse_date(before, "--before")?;
+            let mut store = store;
+            let who =
+                crate::governance::workflow::Actor::new(crate::cli::settings::actor(by.as_deref()));
+            let dropped = crate::governance::workflow::prune(&mut store, &who, before)?;
+            eprintln!(
+                "removed {} run(s) dated before {before}; the removal is recorded in the chain",
+                dropped.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `history head`: the head line, optionally signed.
+fn head(
+    store: &Store,
+    sign: Option<&std::path::Path>,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let h = store.head()?;
+    let line = format!(
+        "fairaudit history head {} entry {} of {}\n",
+        h.chain_hash,
+        h.seq,
+        store.path().display()
+    );
+    match out {
+        Some(p) => crate::report::write_atomic(p, line.as_bytes())?,
+        None => print!("{line}"),
+    }
+    if let Some(key) = sign {
+        let who = crate::cli::settings::actor(None);
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let sig = crate::report::signing::sign(
+            key,
+            line.as_bytes(),
+            &format!("fairaudit history head signed_by={who} signed_at={at}"),
+        )?;
+        let target = out
+            .map(|p| p.with_extension("minisig"))
+            .unwrap_or_else(|| std::path::PathBuf::from("head.minisig"));
+        crate::report::write_atomic(&target, sig.as_bytes())?;
+        eprintln!("signed the head: {}", target.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `history verify`: exit 1 and name the first problem.
-fn verify(store: &Store) -> anyhow::Result<ExitCode> {
-    let v = store.verify()?;
+fn verify(store: &Store, expect_head: Option<&str>) -> anyhow::Result<ExitCode> {
+    let v = store.verify(expect_head)?;
     if v.ok {
         println!(
-            "history store {}: {} runs, chain intact",
+            "history store {}: {} entries, chain intact{}",
             store.path().display(),
-            v.runs_checked
+            v.runs_checked,
+            if expect_head.is_some() {
+                ", expected head found"
+            } else {
+                ""
+            }
         );
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "history store {}: BROKEN after {} intact runs: {}",
+        "history store {}: BROKEN after {} intact entries: {}",
         store.path().display(),
         v.runs_checked,
         v.problem.unwrap_or_default()

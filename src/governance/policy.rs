@@ -1,0 +1,156 @@
+//! Changes of policy between two runs of a model: a lenient spec must not
+//! slip in unseen (EU AI Act Art. 9(8): metrics and thresholds defined
+//! beforehand). A change becomes a finding of its own.
+
+use serde_json::Value;
+
+use crate::checks::{finding_id, severity, Basis, Finding, Measured, Status, Thresholds};
+use crate::spec::check::Check;
+use crate::spec::ModelInfo;
+
+use super::controls::{self, When};
+
+const BOUNDS: [(&str, bool); 4] = [
+    ("fail_below", true),
+    ("warn_below", true),
+    ("fail_above", false),
+    ("warn_above", false),
+];
+
+/// How one check's bound moved: "fail_below 0.8 → 0.7 (looser)".
+fn bound_change(
+    name: &str,
+    lower_bound: bool,
+    old: Option<f64>,
+    new: Option<f64>,
+) -> Option<String> {
+    match (old, new) {
+        (Some(a), Some(b)) if (a - b).abs() > 1e-12 => {
+            let looser = if lower_bound { b < a } else { b > a };
+            Some(format!(
+                "{name} {a} → {b} ({})",
+                if looser { "looser" } else { "stricter" }
+            ))
+        }
+        (Some(a), None) => Some(format!("{name} {a} removed (looser)")),
+        (None, Some(b)) => Some(format!("{name} {b} added (stricter)")),
+        _ => None,
+    }
+}
+
+/// The changes between the previous run's policy (its report's
+/// `policy.checks`) and the current one, in words.
+pub fn changes(previous: &Value, current: &[Check]) -> Vec<String> {
+    let prev: Vec<&Value> = previous
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let id_of = |v: &Value| {
+        v["id"]
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v["metric"].as_str().unwrap_or_default().to_string())
+    };
+    let mut out = vec![];
+    for c in current {
+        let id = c.id();
+        let Some(p) = prev.iter().find(|p| id_of(p) == id) else {
+            out.push(format!("check {id} added"));
+            continue;
+        };
+        let mut what = vec![];
+        if p["metric"].as_str() != Some(c.metric.name().as_str()) {
+            what.push(format!(
+                "metric {} → {}",
+                p["metric"].as_str().unwrap_or("?"),
+                c.metric
+            ));
+        }
+        let now = [c.fail_below, c.warn_below, c.fail_above, c.warn_above];
+        for ((name, lower), new) in BOUNDS.iter().zip(now) {
+            if let Some(ch) = bound_change(name, *lower, p[*name].as_f64(), new) {
+                what.push(ch);
+            }
+        }
+        let old_rule = p["evidence"]
+            .as_str()
+            .unwrap_or(if p["require_significance"] == false {
+                "point"
+            } else {
+                "significance"
+            });
+        if old_rule != c.rule().name() {
+            what.push(format!("decision rule {old_rule} → {}", c.rule().name()));
+        }
+        if let (Some(a), Some(b)) = (p["alpha"].as_f64(), c.alpha) {
+            if (a - b).abs() > 1e-12 {
+                what.push(format!("alpha {a} → {b}"));
+            }
+        }
+        if !what.is_empty() {
+            out.push(format!("check {id}: {}", what.join(", ")));
+        }
+    }
+    for p in &prev {
+        let id = id_of(p);
+        if !current.iter().any(|c| c.id() == id) {
+            out.push(format!("check {id} removed (looser)"));
+        }
+    }
+    out
+}
+
+/// The finding that reports a change of policy since the previous run.
+pub fn finding(model: &ModelInfo, changes: &[String], previous_run: &str, cycle: &str) -> Finding {
+    let status = Status::Warn;
+    let check = "policy_changed".to_string();
+    let mut f = Finding {
+        id: finding_id(&model.id, &check, "(policy)", None),
+        title: "Policy changed since the previous run".into(),
+        statement: format!(
+            "The checks changed since run {previous_run}: {}; a changed policy needs approval before it is used (fairaudit spec approve)",
+            changes.join("; ")
+        ),
+        check,
+        metric: Measured::Policy,
+        attribute: "(policy)".into(),
+        group: None,
+        reference: None,
+        value: None,
+        ci: None,
+        p_value: None,
+        p_adjusted: None,
+        test: None,
+        pair: None,
+        significant: None,
+        thresholds: Thresholds {
+            fail_below: None,
+            fail_above: None,
+            warn_below: None,
+            warn_above: None,
+            require_significance: true,
+            evidence: Default::default(),
+            family: Default::default(),
+            alpha: 0.0,
+        },
+        breached: Some("policy changed".into()),
+        status,
+        severity: severity(status, false, model.risk_tier),
+        basis: Basis {
+            group: None,
+            reference: None,
+            groups: vec![],
+        },
+        reason: None,
+        controls: vec![],
+        risks: vec![],
+        cycle: cycle.to_string(),
+        trend: None,
+        lifecycle: None,
+    };
+    f.controls = controls::cited(When::PolicyChange)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    f
+}

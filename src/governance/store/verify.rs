@@ -1,0 +1,235 @@
+//! `history verify` and `history head`: recompute every entry's content hash
+//! and the chain, in order, and name the first entry that does not fit.
+//!
+//! What is detected: an edited run or event (its content no longer matches
+//! its hash), a deleted run or event (its ledger entry points at nothing), a
+//! deleted or reordered ledger entry (the chain breaks), a removed last entry
+//! (the head no longer matches) — and, with a head kept outside the store
+//! (`--expect-head`), the removal of the last entries together with a
+//! rewound head. What is not detected without an outside head: someone who
+//! rewrites the whole chain from an edited point on (every later hash
+//! recomputed); signing the head (`history head --sign`) closes that too.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use crate::Result;
+
+use super::events::{event_hash, event_row, EVENT_COLS};
+use super::runs::{chain_hash, content_hash};
+use super::{EventKind, Store, GENESIS};
+
+/// The outcome of `history verify`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verification {
+    /// Entries (runs and events) checked before the first problem.
+    pub runs_checked: usize,
+    /// Whether the whole chain verified.
+    pub ok: bool,
+    /// The first problem: which entry, and what.
+    pub problem: Option<String>,
+}
+
+/// The head of the chain: the last entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Head {
+    /// The entry's number in the ledger.
+    pub seq: i64,
+    /// Its chain hash: keep it outside the store.
+    pub chain_hash: String,
+    /// "run" or "event".
+    pub kind: String,
+}
+
+struct Entry {
+    seq: i64,
+    kind: String,
+    r: i64,
+    content: String,
+    prev: String,
+    chain: String,
+}
+
+impl Store {
+    fn ledger(&self) -> Result<Vec<Entry>> {
+        let mut st = self.q(self.conn.prepare(
+            "SELECT seq, kind, ref, content_sha256, prev_hash, chain_hash FROM ledger ORDER BY seq",
+        ))?;
+        let rows = self.q(st.query_map([], |r| {
+            Ok(Entry {
+                seq: r.get(0)?,
+                kind: r.get(1)?,
+                r: r.get(2)?,
+                content: r.get(3)?,
+                prev: r.get(4)?,
+                chain: r.get(5)?,
+            })
+        }))?;
+        self.q(rows.collect())
+    }
+
+    /// The current head of the chain.
+    pub fn head(&self) -> Result<Head> {
+        let last = self.ledger()?.pop();
+        Ok(match last {
+            Some(e) => Head {
+                seq: e.seq,
+                chain_hash: e.chain,
+                kind: e.kind,
+            },
+            None => Head {
+                seq: 0,
+                chain_hash: GENESIS.to_string(),
+                kind: "none".into(),
+            },
+        })
+    }
+
+    /// Runs removed by a recorded prune (their ledger entries stay).
+    fn pruned_runs(&self) -> Result<BTreeSet<i64>> {
+        Ok(self
+            .events(None)?
+            .into_iter()
+            .filter(|e| e.event.kind == EventKind::Prune)
+            .flat_map(|e| {
+                e.event.data["runs"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r["seq"].as_i64())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+
+    /// What is wrong with one entry's content, if anything.
+    fn check_content(&self, e: &Entry, pruned: &BTreeSet<i64>) -> Result<Option<String>> {
+        if e.kind == "run" {
+            let exists: Option<i64> = self.q(self
+                .conn
+                .query_row("SELECT seq FROM runs WHERE seq = ?1", params![e.r], |r| {
+                    r.get(0)
+                })
+                .optional())?;
+            if exists.is_none() {
+                return Ok((!pruned.contains(&e.r))
+                    .then(|| format!("run #{} (ledger entry #{}) was deleted", e.r, e.seq)));
+            }
+            let r = self.get(&e.r.to_string())?;
+            let content = content_hash(&r.run);
+            if content != e.content || content != r.content_sha256 {
+                return Ok(Some(format!(
+                    "run #{} ({}) was altered: its content no longer matches its SHA-256",
+                    e.r, r.summary.run_id
+                )));
+            }
+            return Ok(None);
+        }
+        let ev = self.q(self
+            .conn
+            .query_row(
+                &format!("SELECT {EVENT_COLS} FROM events WHERE seq = ?1"),
+                params![e.r],
+                event_row,
+            )
+            .optional())?;
+        Ok(match ev {
+            None => Some(format!("event #{} (ledger entry #{}) was deleted", e.r, e.seq)),
+            Some(ev) if event_hash(&ev.event) != e.content => Some(format!(
+                "event #{} ({} of {} on {} by {}) was altered: its content no longer matches its SHA-256",
+                e.r,
+                ev.event.kind.name(),
+                if ev.event.model_id.is_empty() { "the store" } else { &ev.event.model_id },
+                ev.event.event_date,
+                ev.event.actor
+            )),
+            Some(_) => None,
+        })
+    }
+
+    /// Recomputes every entry's content hash and the chain, in order. Names
+    /// the first entry whose content, link or position does not fit. With
+    /// `expect_head`, the head kept outside the store must be in the chain.
+    pub fn verify(&self, expect_head: Option<&str>) -> Result<Verification> {
+        let ledger = self.ledger()?;
+        let pruned = self.pruned_runs()?;
+        let mut prev = GENESIS.to_string();
+        let fail = |i: usize, problem: String| Verification {
+            runs_checked: i,
+            ok: false,
+            problem: Some(problem),
+        };
+        for (i, e) in ledger.iter().enumerate() {
+            if e.seq != i as i64 + 1 {
+                return Ok(fail(
+                    i,
+                    format!(
+                        "ledger entry #{} is missing (the next is #{})",
+                        i + 1,
+                        e.seq
+                    ),
+                ));
+            }
+            if let Some(p) = self.check_content(e, &pruned)? {
+                return Ok(fail(i, p));
+            }
+            if e.prev != prev || e.chain != chain_hash(&prev, &e.content) {
+                return Ok(fail(i, format!(
+                    "ledger entry #{} ({} #{}) does not follow the entry before it: the chain is broken",
+                    e.seq, e.kind, e.r
+                )));
+            }
+            prev = e.chain.clone();
+        }
+        let n = ledger.len();
+        // Rows outside the chain were added behind the engine's back.
+        for (table, kind) in [("runs", "run"), ("events", "event")] {
+            let outside: Option<i64> = self.q(self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT seq FROM {table} WHERE seq NOT IN (SELECT ref FROM ledger WHERE kind = ?1) LIMIT 1"
+                    ),
+                    params![kind],
+                    |r| r.get(0),
+                )
+                .optional())?;
+            if let Some(s) = outside {
+                return Ok(fail(
+                    n,
+                    format!("{kind} #{s} is not in the chain: it was inserted outside fairaudit"),
+                ));
+            }
+        }
+        let head: Option<String> = self.q(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'head'", [], |r| {
+                r.get(0)
+            })
+            .optional())?;
+        let want = format!("{n}:{prev}");
+        if let Some(h) = head.filter(|h| *h != want) {
+            return Ok(fail(n, format!(
+                "the store's head ({h}) does not match its last entry ({want}): entries were removed from the end or the head was edited"
+            )));
+        }
+        if let Some(x) = expect_head {
+            let x = x.trim().to_ascii_lowercase();
+            let found = ledger.iter().any(|e| e.chain == x) || (x == GENESIS && n == 0);
+            if !found {
+                return Ok(fail(n, format!(
+                    "the expected head {x} is not in the chain (now {n} entries ending at {prev}): entries after it were removed, or the store was rewritten"
+                )));
+            }
+        }
+        Ok(Verification {
+            runs_checked: n,
+            ok: true,
+            problem: None,
+        })
+    }
+}
