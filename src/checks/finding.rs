@@ -298,6 +298,36 @@ impl LifeState {
     }
 }
 
+impl FindingLifecycle {
+    /// One line: "state in_treatment · owner Jane Doe · due 2026-12-31 (OVERDUE)".
+    pub fn line(&self) -> String {
+        let mut parts = vec![format!("state {}", self.state.name())];
+        if let Some(o) = &self.owner {
+            parts.push(format!("owner {o}"));
+        }
+        if let Some(t) = &self.treatment {
+            parts.push(format!("treatment {t}"));
+        }
+        if let Some(d) = self.due {
+            parts.push(format!(
+                "due {d}{}",
+                if self.overdue { " (OVERDUE)" } else { "" }
+            ));
+        }
+        if let (Some(a), Some(e)) = (&self.accepted_by, self.acceptance_expires) {
+            parts.push(format!(
+                "risk accepted by {a} until {e}{}",
+                if self.waived {
+                    " (waived: does not fail the gate)"
+                } else {
+                    " (no longer in force)"
+                }
+            ));
+        }
+        parts.join(" · ")
+    }
+}
+
 /// A finding's treatment, as reports show it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingLifecycle {

@@ -455,8 +455,8 @@ pub enum HistoryCommand {
     },
     /// Recompute the hash chain; exit 1 and name the first altered or missing entry.
     Verify {
-        /// A head kept outside the store (fairaudit history head): it must be in the chain.
-        #[arg(long, value_name = "HASH")]
+        /// A head kept outside the store (the hash, the line `history head` printed, or the file it wrote): it must be in the chain.
+        #[arg(long, value_name = "HEAD")]
         expect_head: Option<String>,
     },
     /// Print the head of the chain, to keep outside the store.

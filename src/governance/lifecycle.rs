@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::checks::Status;
+use crate::checks::{Status, Trend};
 use crate::governance::register::Treatment;
 use crate::governance::store::{EventKind, FindingRow, Store, StoredEvent};
 use crate::{Error, Result};
@@ -177,6 +177,18 @@ impl Lifecycles {
                                 format!("{} again in run #{seq}: reopened", s.name()),
                             );
                         }
+                        // An accepted risk that got significantly worse is
+                        // no longer the risk that was accepted.
+                        (State::RiskAccepted, s)
+                            if s.breached() && f.trend == Some(Trend::Regressed) =>
+                        {
+                            l.state = State::Open;
+                            l.note(
+                                &d,
+                                "fairaudit",
+                                format!("regressed in run #{seq}: the acceptance no longer covers it; open again"),
+                            );
+                        }
                         (State::Open | State::InTreatment | State::RiskAccepted, Status::Pass) => {
                             l.state = State::Resolved;
                             l.note(
@@ -284,36 +296,191 @@ pub fn replay(store: &Store, model: Option<&str>, as_of: NaiveDate) -> Result<Li
     let mut lc = Lifecycles {
         findings: BTreeMap::new(),
     };
-    let runs = store.list(model)?;
-    let events = store.events(model)?;
-    // Chain order: the ledger interleaves runs and events by when they were recorded.
-    let mut items: Vec<(String, bool, usize)> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.recorded_at.clone(), true, i))
-        .chain(
-            events
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.event.recorded_at.clone(), false, i)),
-        )
+    let runs: BTreeMap<i64, _> = store.list(model)?.into_iter().map(|r| (r.seq, r)).collect();
+    let events: BTreeMap<i64, _> = store
+        .events(model)?
+        .into_iter()
+        .map(|e| (e.seq, e))
         .collect();
-    items.sort();
-    for (_, is_run, i) in items {
+    // The chain's order is the order things happened in (pruned runs and other
+    // models' entries are skipped).
+    for (is_run, r) in store.chain_order()? {
         if is_run {
-            let r = &runs[i];
-            lc.apply_run(
-                &r.model_id,
-                r.seq,
-                date(&r.run_date)?,
-                &store.findings(r.seq)?,
-            );
-        } else {
-            lc.apply_event(&events[i])?;
+            if let Some(run) = runs.get(&r) {
+                lc.apply_run(
+                    &run.model_id,
+                    run.seq,
+                    date(&run.run_date)?,
+                    &store.findings(run.seq)?,
+                );
+            }
+        } else if let Some(e) = events.get(&r) {
+            lc.apply_event(e)?;
         }
     }
     for l in lc.findings.values_mut() {
         l.expire(as_of);
     }
     Ok(lc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Severity;
+    use crate::governance::store::NewEvent;
+
+    fn row(status: Status, trend: Option<Trend>) -> FindingRow {
+        FindingRow {
+            finding_id: "FA-1".into(),
+            check_id: "four-fifths-rule".into(),
+            metric: "impact_ratio".into(),
+            attribute: "age_group".into(),
+            grp: Some("le25".into()),
+            status,
+            severity: Severity::High,
+            value: Some(0.7),
+            ci_low: None,
+            ci_high: None,
+            p_value: None,
+            p_adjusted: None,
+            significant: None,
+            trend,
+            statement: String::new(),
+        }
+    }
+
+    fn event(kind: EventKind, day: &str, data: serde_json::Value) -> StoredEvent {
+        StoredEvent {
+            seq: 1,
+            event: NewEvent {
+                kind,
+                model_id: "m".into(),
+                finding_id: Some("FA-1".into()),
+                event_date: day.into(),
+                actor: "Jane".into(),
+                recorded_at: format!("{day}T10:00:00Z"),
+                data,
+            },
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn run(lc: &mut Lifecycles, seq: i64, day: &str, status: Status, trend: Option<Trend>) {
+        lc.apply_run("m", seq, d(day), &[row(status, trend)]);
+    }
+
+    fn state(lc: &Lifecycles) -> State {
+        lc.findings["FA-1"].state
+    }
+
+    fn fresh() -> Lifecycles {
+        Lifecycles {
+            findings: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_pass_never_opens_a_finding() {
+        let mut lc = fresh();
+        run(&mut lc, 1, "2026-01-05", Status::Pass, None);
+        assert!(lc.findings.is_empty());
+    }
+
+    #[test]
+    fn treatment_then_a_pass_resolves_and_a_breach_reopens() {
+        let mut lc = fresh();
+        run(&mut lc, 1, "2026-01-05", Status::Fail, None);
+        assert_eq!(state(&lc), State::Open);
+        let plan =
+            serde_json::json!({"treatment": "mitigate", "plan": "retrain", "due": "2026-02-01"});
+        lc.apply_event(&event(EventKind::Treat, "2026-01-06", plan))
+            .unwrap();
+        assert_eq!(state(&lc), State::InTreatment);
+        assert!(!lc.findings["FA-1"].overdue(d("2026-02-01")));
+        assert!(lc.findings["FA-1"].overdue(d("2026-02-02")));
+        run(&mut lc, 2, "2026-02-05", Status::Pass, None);
+        assert_eq!(state(&lc), State::Resolved);
+        assert!(
+            !lc.findings["FA-1"].overdue(d("2026-03-01")),
+            "resolved is not overdue"
+        );
+        run(&mut lc, 3, "2026-03-05", Status::Warn, None);
+        assert_eq!(state(&lc), State::Open);
+        run(&mut lc, 4, "2026-04-05", Status::Pass, None);
+        lc.apply_event(&event(
+            EventKind::Close,
+            "2026-04-06",
+            serde_json::json!({"evidence_run": "r4"}),
+        ))
+        .unwrap();
+        assert_eq!(state(&lc), State::Closed);
+        run(&mut lc, 5, "2026-05-05", Status::Fail, None);
+        assert_eq!(
+            state(&lc),
+            State::Open,
+            "a closed finding that breaches again reopens"
+        );
+    }
+
+    #[test]
+    fn an_acceptance_waives_until_it_expires_or_the_finding_regresses() {
+        let mut lc = fresh();
+        run(&mut lc, 1, "2026-01-05", Status::Fail, None);
+        let acc =
+            serde_json::json!({"approver": "CRO", "justification": "j", "expires": "2026-03-10"});
+        lc.apply_event(&event(EventKind::Accept, "2026-01-06", acc.clone()))
+            .unwrap();
+        assert_eq!(state(&lc), State::RiskAccepted);
+        let l = &lc.findings["FA-1"];
+        assert!(l.waived(d("2026-03-10")) && !l.waived(d("2026-03-11")));
+        run(
+            &mut lc,
+            2,
+            "2026-02-05",
+            Status::Fail,
+            Some(Trend::Persisting),
+        );
+        assert_eq!(
+            state(&lc),
+            State::RiskAccepted,
+            "a persisting breach stays accepted"
+        );
+        run(
+            &mut lc,
+            3,
+            "2026-04-05",
+            Status::Fail,
+            Some(Trend::Persisting),
+        );
+        assert_eq!(state(&lc), State::Open, "expired before the run");
+        assert!(lc.findings["FA-1"]
+            .log
+            .iter()
+            .any(|e| e.what.contains("expired")));
+        lc.apply_event(&event(EventKind::Accept, "2026-04-06", acc.clone()))
+            .unwrap();
+        // The second acceptance expired before it was given: it never waives.
+        assert!(!lc.findings["FA-1"].waived(d("2026-04-06")));
+        let acc2 =
+            serde_json::json!({"approver": "CRO", "justification": "j", "expires": "2026-09-01"});
+        lc.apply_event(&event(EventKind::Accept, "2026-04-07", acc2))
+            .unwrap();
+        assert_eq!(state(&lc), State::RiskAccepted);
+        run(
+            &mut lc,
+            4,
+            "2026-05-05",
+            Status::Fail,
+            Some(Trend::Regressed),
+        );
+        assert_eq!(
+            state(&lc),
+            State::Open,
+            "a regression is not what was accepted"
+        );
+    }
 }

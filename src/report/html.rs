@@ -211,6 +211,7 @@ impl Exporter for HtmlExporter {
                     "id": f.id, "title": f.title, "statement": f.statement,
                     "status": f.status.name(), "severity": f.severity.name(),
                     "controls": f.controls, "risks": f.risks, "trend": f.trend,
+                    "lifecycle": f.lifecycle.as_ref().map(|l| l.line()),
                     "evidence": evidence_lines(&f.basis),
                 })
             })

@@ -131,10 +131,14 @@ impl Exporter for MarkdownExporter {
             for f in &attention {
                 let _ = writeln!(
                     out,
-                    "- **{}** ({}): {}",
+                    "- **{}** ({}): {}{}",
                     cell(&f.title),
                     f.id,
-                    cell(&f.statement)
+                    cell(&f.statement),
+                    f.lifecycle
+                        .as_ref()
+                        .map(|l| format!(" — {}", cell(&l.line())))
+                        .unwrap_or_default()
                 );
             }
             out.push('\n');

@@ -262,6 +262,9 @@ fn findings_section(out: &mut String, report: &Report) {
         if !f.risks.is_empty() {
             let _ = writeln!(out, "{:33}risks: {}", "", f.risks.join(", "));
         }
+        if let Some(l) = &f.lifecycle {
+            let _ = writeln!(out, "{:33}{}", "", l.line());
+        }
     }
     for r in &report.proposed_risks {
         let _ = writeln!(

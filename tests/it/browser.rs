@@ -11,7 +11,7 @@ use crate::{fairaudit, find_program, require_program, temp_file};
 
 /// Chromium: `$CHROMIUM`, else the first of `chromium`, `chromium-browser`
 /// and `google-chrome` on PATH; panics when there is none.
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     if let Ok(p) = std::env::var("CHROMIUM") {
         return PathBuf::from(p);
     }
@@ -31,7 +31,7 @@ fn artifacts() -> PathBuf {
 
 /// Runs headless Chromium on a local file with the network closed; returns
 /// (stdout, stderr).
-fn run_chromium(bin: &Path, args: &[&str], page: &Path) -> (String, String) {
+pub(crate) fn run_chromium(bin: &Path, args: &[&str], page: &Path) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
     let o = Proc::new(bin)
         .args([
@@ -83,7 +83,7 @@ fn render(args: &[&str], out: &Path) {
 }
 
 /// Problems Chromium reported: console messages, failed loads, blocked content.
-fn problems(stderr: &str) -> Vec<&str> {
+pub(crate) fn problems(stderr: &str) -> Vec<&str> {
     stderr
         .lines()
         .filter(|l| {

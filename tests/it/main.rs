@@ -12,6 +12,7 @@ mod cli;
 mod counts;
 mod engines;
 mod findings;
+mod governance;
 mod history;
 mod peers;
 mod pipelines;

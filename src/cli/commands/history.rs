@@ -74,12 +74,7 @@ fn head(
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     let h = store.head()?;
-    let line = format!(
-        "fairaudit history head {} entry {} of {}\n",
-        h.chain_hash,
-        h.seq,
-        store.path().display()
-    );
+    let line = format!("{}\n", h.line(store.path()));
     match out {
         Some(p) => crate::report::write_atomic(p, line.as_bytes())?,
         None => print!("{line}"),
@@ -103,6 +98,15 @@ fn head(
 
 /// `history verify`: exit 1 and name the first problem.
 fn verify(store: &Store, expect_head: Option<&str>) -> anyhow::Result<ExitCode> {
+    // A kept head may be given as the file `history head --out` wrote.
+    let kept = match expect_head {
+        Some(x) if std::path::Path::new(x).is_file() => Some(
+            std::fs::read_to_string(x)
+                .map_err(|e| crate::Error::usage(format!("cannot read the kept head {x}: {e}")))?,
+        ),
+        other => other.map(str::to_string),
+    };
+    let expect_head = kept.as_deref();
     let v = store.verify(expect_head)?;
     if v.ok {
         println!(

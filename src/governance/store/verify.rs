@@ -41,6 +41,40 @@ pub struct Head {
     pub chain_hash: String,
     /// "run" or "event".
     pub kind: String,
+    /// The last recorded run: its number and run id (none in an empty store).
+    pub last_run: Option<(i64, String)>,
+}
+
+impl Head {
+    /// The line to keep outside the store; `verify --expect-head` reads it back.
+    pub fn line(&self, store_path: &std::path::Path) -> String {
+        let run = match &self.last_run {
+            Some((seq, id)) => format!(" last run #{seq} {id}"),
+            None => String::new(),
+        };
+        format!(
+            "fairaudit history head {} entry {}{run} of {}",
+            self.chain_hash,
+            self.seq,
+            store_path.display()
+        )
+    }
+}
+
+/// What a kept head line says: its hash and, when given, its last run number.
+fn parse_head(text: &str) -> (String, Option<i64>) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let hash = words
+        .iter()
+        .find(|w| w.len() == 64 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .or(words.first())
+        .map(|w| w.to_ascii_lowercase())
+        .unwrap_or_default();
+    let run = words
+        .windows(3)
+        .find(|w| w[0] == "last" && w[1] == "run")
+        .and_then(|w| w[2].trim_start_matches('#').parse().ok());
+    (hash, run)
 }
 
 struct Entry {
@@ -70,19 +104,38 @@ impl Store {
         self.q(rows.collect())
     }
 
+    /// The chain's order: (is a run, its run or event number), oldest first.
+    pub fn chain_order(&self) -> Result<Vec<(bool, i64)>> {
+        Ok(self
+            .ledger()?
+            .into_iter()
+            .map(|e| (e.kind == "run", e.r))
+            .collect())
+    }
+
     /// The current head of the chain.
     pub fn head(&self) -> Result<Head> {
         let last = self.ledger()?.pop();
+        let last_run: Option<(i64, String)> = self.q(self
+            .conn
+            .query_row(
+                "SELECT seq, run_id FROM runs ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional())?;
         Ok(match last {
             Some(e) => Head {
                 seq: e.seq,
                 chain_hash: e.chain,
                 kind: e.kind,
+                last_run,
             },
             None => Head {
                 seq: 0,
                 chain_hash: GENESIS.to_string(),
                 kind: "none".into(),
+                last_run: None,
             },
         })
     }
@@ -106,16 +159,20 @@ impl Store {
             .collect())
     }
 
+    fn run_exists(&self, seq: i64) -> Result<bool> {
+        let found: Option<i64> = self.q(self
+            .conn
+            .query_row("SELECT seq FROM runs WHERE seq = ?1", params![seq], |r| {
+                r.get(0)
+            })
+            .optional())?;
+        Ok(found.is_some())
+    }
+
     /// What is wrong with one entry's content, if anything.
     fn check_content(&self, e: &Entry, pruned: &BTreeSet<i64>) -> Result<Option<String>> {
         if e.kind == "run" {
-            let exists: Option<i64> = self.q(self
-                .conn
-                .query_row("SELECT seq FROM runs WHERE seq = ?1", params![e.r], |r| {
-                    r.get(0)
-                })
-                .optional())?;
-            if exists.is_none() {
+            if !self.run_exists(e.r)? {
                 return Ok((!pruned.contains(&e.r))
                     .then(|| format!("run #{} (ledger entry #{}) was deleted", e.r, e.seq)));
             }
@@ -153,7 +210,9 @@ impl Store {
 
     /// Recomputes every entry's content hash and the chain, in order. Names
     /// the first entry whose content, link or position does not fit. With
-    /// `expect_head`, the head kept outside the store must be in the chain.
+    /// `expect_head` (a hash or a whole `history head` line), the head kept
+    /// outside the store must be in the chain; a line that names its last run
+    /// lets the message name the run that is gone.
     pub fn verify(&self, expect_head: Option<&str>) -> Result<Verification> {
         let ledger = self.ledger()?;
         let pruned = self.pruned_runs()?;
@@ -217,12 +276,18 @@ impl Store {
                 "the store's head ({h}) does not match its last entry ({want}): entries were removed from the end or the head was edited"
             )));
         }
-        if let Some(x) = expect_head {
-            let x = x.trim().to_ascii_lowercase();
+        if let Some(text) = expect_head {
+            let (x, run) = parse_head(text);
             let found = ledger.iter().any(|e| e.chain == x) || (x == GENESIS && n == 0);
             if !found {
+                let gone = match run {
+                    Some(k) if !self.run_exists(k)? => {
+                        format!(", including run #{k}, which is no longer in the store")
+                    }
+                    _ => String::new(),
+                };
                 return Ok(fail(n, format!(
-                    "the expected head {x} is not in the chain (now {n} entries ending at {prev}): entries after it were removed, or the store was rewritten"
+                    "the expected head {x} is not in the chain (now {n} entries ending at {prev}): entries after it were removed{gone}, or the store was rewritten"
                 )));
             }
         }

@@ -1,0 +1,737 @@
+//! The governance loop end to end, as a model-risk team lives it: three
+//! monthly cycles record a breach; the findings are assigned, treated or
+//! accepted (not by the model's owner); a corrective action and a fixed model
+//! resolve one, a person closes it; the acceptance of the other expires; the
+//! review is recorded; the management review pack and a signed evidence pack
+//! come out; tampering with the record is caught. Dates of people's actions
+//! are the real today, so the expiries are computed from it.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Days, NaiveDate, Utc};
+use serde_json::Value;
+
+use crate::{fairaudit, fixture};
+
+const OWNER: &str = "Credit Risk Analytics";
+const CRO: &str = "Chief Risk Officer";
+const DP_AGE: &str = "FA-37e10dc17dfd";
+const ACC_AGE: &str = "FA-08ee9faee696";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn days(n: u64) -> String {
+    today().checked_add_days(Days::new(n)).unwrap().to_string()
+}
+
+/// `fairaudit ARGS --store STORE` → (exit code, stdout, stderr).
+fn cmd(store: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = fairaudit()
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+/// Like `cmd`, asserting exit 0.
+fn ok(store: &Path, args: &[&str]) -> String {
+    let (code, out, err) = cmd(store, args);
+    assert_eq!(code, 0, "fairaudit {args:?}: {err}");
+    out
+}
+
+/// Like `cmd`, asserting the usage error exit 2; returns stderr.
+fn refused(store: &Path, args: &[&str]) -> String {
+    let (code, _, err) = cmd(store, args);
+    assert_eq!(code, 2, "fairaudit {args:?} should be refused: {err}");
+    err
+}
+
+/// Records `data` under `spec` as of `date` → (exit code, report).
+fn record(store: &Path, spec: &Path, data: &Path, date: &str, extra: &[&str]) -> (i32, Value) {
+    let o = fairaudit()
+        .args(["audit", "--record", "--format", "json", "--bootstrap", "0"])
+        .args(["--by", "nightly-pipeline", "--as-of", date, "--spec"])
+        .arg(spec)
+        .arg("--store")
+        .arg(store)
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let code = o.status.code().unwrap();
+    assert!(code == 0 || code == 1, "{err}");
+    (code, serde_json::from_slice(&o.stdout).unwrap())
+}
+
+fn finding<'a>(r: &'a Value, id: &str) -> &'a Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no finding {id}"))
+}
+
+fn life(store: &Path, id: &str) -> Value {
+    serde_json::from_str(&ok(store, &["finding", "show", id, "--format", "json"])).unwrap()
+}
+
+/// The loan spec written into `dir` with its paths made absolute and `edit` applied.
+fn spec(dir: &Path, name: &str, edit: &dyn Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("loan-model.toml"))
+        .unwrap()
+        .replace(
+            "\"german_credit.csv\"",
+            &format!("{:?}", fixture("german_credit.csv").display().to_string()),
+        )
+        .replace(
+            "\"risk-register.csv\"",
+            &format!("{:?}", fixture("risk-register.csv").display().to_string()),
+        );
+    let p = dir.join(name);
+    std::fs::write(&p, edit(text)).unwrap();
+    p
+}
+
+/// The German data with a third of the young applicants' denials approved:
+/// the demographic parity gap closes, the accuracy gap does not.
+fn fixed_model(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("german_credit.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let cols: Vec<&str> = header.split(',').collect();
+    let ag = cols.iter().position(|c| *c == "age_group").unwrap();
+    let yp = cols.iter().position(|c| *c == "y_pred").unwrap();
+    let mut out = vec![header.to_string()];
+    for (i, l) in lines.enumerate() {
+        let mut f: Vec<String> = l.split(',').map(String::from).collect();
+        if f[ag] == "le25" && f[yp] == "0" && i % 3 == 0 {
+            f[yp] = "1".into();
+        }
+        out.push(f.join(","));
+    }
+    let p = dir.join("fixed.csv");
+    std::fs::write(&p, out.join("\n") + "\n").unwrap();
+    p
+}
+
+/// A store after the whole loop, and the head line kept after run 4.
+struct Loop {
+    dir: tempfile::TempDir,
+    store: PathBuf,
+    head_after_run4: String,
+    run4: String,
+}
+
+/// Runs the loop; asserts each step on the way.
+fn the_loop() -> Loop {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let german = fixture("german_credit.csv");
+    for date in ["2026-08-05", "2026-09-05", "2026-10-05"] {
+        let (code, r) = record(&store, &strict, &german, date, &[]);
+        assert_eq!(code, 1, "the strict policy fails the sample");
+        assert_eq!(finding(&r, DP_AGE)["status"], "fail");
+        assert_eq!(finding(&r, ACC_AGE)["status"], "fail");
+    }
+    let l = life(&store, DP_AGE);
+    assert_eq!(l["state"], "open", "{l}");
+    assert_eq!(l["check"], "demographic-parity");
+
+    // F1: assigned and treated; overdue after its due date.
+    let due = days(30);
+    ok(
+        &store,
+        &[
+            "finding",
+            "assign",
+            DP_AGE,
+            "--owner",
+            "Jane Doe",
+            "--by",
+            "Model Risk Office",
+        ],
+    );
+    ok(
+        &store,
+        &[
+            "finding",
+            "treat",
+            DP_AGE,
+            "--plan",
+            "retrain with reweighing",
+            "--due",
+            &due,
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    let l = life(&store, DP_AGE);
+    assert_eq!(l["state"], "in_treatment");
+    assert_eq!(l["owner"], "Jane Doe");
+    let out = ok(
+        &store,
+        &[
+            "finding",
+            "list",
+            "--overdue",
+            "--as-of",
+            &days(31),
+            "--format",
+            "json",
+        ],
+    );
+    let overdue: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(overdue.as_array().unwrap().len(), 1, "{overdue}");
+    assert_eq!(overdue[0]["finding_id"], DP_AGE);
+
+    // F2: the owner may not accept the model's own risk; the CRO may.
+    let expires = days(10);
+    let err = refused(
+        &store,
+        &[
+            "finding",
+            "accept",
+            ACC_AGE,
+            "--approver",
+            OWNER,
+            "--justification",
+            "within appetite",
+            "--expires",
+            &expires,
+        ],
+    );
+    assert!(err.contains("owns model 'loan-approval'"), "{err}");
+    refused(
+        &store,
+        &[
+            "finding",
+            "accept",
+            ACC_AGE,
+            "--approver",
+            CRO,
+            "--justification",
+            "within appetite",
+            "--expires",
+            &today().to_string(),
+        ],
+    );
+    ok(
+        &store,
+        &[
+            "finding",
+            "accept",
+            ACC_AGE,
+            "--approver",
+            CRO,
+            "--justification",
+            "gap under review with the data owner",
+            "--expires",
+            &expires,
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    assert_eq!(life(&store, ACC_AGE)["state"], "risk_accepted");
+    // Closing an unresolved finding is refused.
+    refused(&store, &["finding", "close", DP_AGE, "--evidence", "3"]);
+
+    // The corrective action, then the fixed model in the next cycle.
+    ok(
+        &store,
+        &[
+            "finding",
+            "action",
+            DP_AGE,
+            "--corrective",
+            "retrained with reweighing",
+            "--cause",
+            "young applicants under-represented in training",
+            "--effectiveness",
+            "next monthly run",
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    let (code, r4) = record(&store, &strict, &fixed_model(dir.path()), "2026-11-05", &[]);
+    let f1 = finding(&r4, DP_AGE);
+    assert_eq!(f1["status"], "pass", "{f1}");
+    assert_eq!(f1["lifecycle"]["state"], "resolved", "{f1}");
+    let controls: Vec<&str> = f1["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(controls.contains(&"ISO 27001 10.2"), "{controls:?}");
+    assert!(controls.contains(&"ISO 27001 6.1.3"), "{controls:?}");
+    let f2 = finding(&r4, ACC_AGE);
+    assert_eq!(f2["status"], "fail");
+    assert_eq!(f2["lifecycle"]["state"], "risk_accepted", "{f2}");
+    assert_eq!(f2["lifecycle"]["waived"], true, "{f2}");
+    // The accepted risk does not fail the gate; other breaches still do.
+    assert_eq!(code, 1, "other findings still fail");
+    let run4 = r4["run_id"].as_str().unwrap().to_string();
+    let head_after_run4 = ok(&store, &["history", "head"]);
+    assert!(head_after_run4.contains("last run #4"), "{head_after_run4}");
+
+    // F1 is closed with run 4 by a person; F2 is open again once its acceptance expires.
+    refused(&store, &["finding", "close", DP_AGE, "--evidence", "1"]);
+    ok(
+        &store,
+        &[
+            "finding",
+            "close",
+            DP_AGE,
+            "--evidence",
+            &run4,
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    assert_eq!(life(&store, DP_AGE)["state"], "closed");
+    let later = days(20);
+    let out = ok(
+        &store,
+        &["finding", "list", "--as-of", &later, "--format", "json"],
+    );
+    let lives: Value = serde_json::from_str(&out).unwrap();
+    let f2 = lives
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["finding_id"] == ACC_AGE)
+        .unwrap();
+    assert_eq!(f2["state"], "open", "{f2}");
+    assert!(
+        f2["log"].to_string().contains("expired"),
+        "the log says why it reopened: {f2}"
+    );
+
+    // The review of the cycle, by an independent committee.
+    let err = refused(
+        &store,
+        &[
+            "cycle",
+            "review",
+            "--model",
+            "loan-approval",
+            "--by",
+            OWNER,
+            "--run",
+            "4",
+        ],
+    );
+    assert!(err.contains("independent"), "{err}");
+    ok(
+        &store,
+        &[
+            "cycle",
+            "review",
+            "--model",
+            "loan-approval",
+            "--by",
+            "Model Risk Committee",
+            "--run",
+            "4",
+            "--note",
+            "monthly review",
+        ],
+    );
+    Loop {
+        dir,
+        store,
+        head_after_run4,
+        run4,
+    }
+}
+
+#[test]
+fn the_governance_loop_from_breach_to_closure() {
+    let l = the_loop();
+    let store = &l.store;
+    let out = ok(store, &["history", "verify"]);
+    assert!(out.contains("chain intact"), "{out}");
+
+    // The management review pack, at the end of the window: the expired acceptance shows.
+    let pack = l.dir.path().join("review");
+    ok(
+        store,
+        &[
+            "review-pack",
+            "--from",
+            "2026-08-01",
+            "--to",
+            &days(20),
+            "--out",
+            pack.to_str().unwrap(),
+        ],
+    );
+    let md = std::fs::read_to_string(pack.join("review.md")).unwrap();
+    assert!(md.contains("9.3.2"), "{md}");
+    let row = md
+        .lines()
+        .find(|x| x.starts_with("| loan-approval |"))
+        .unwrap();
+    assert!(row.contains("fail → fail → fail → fail"), "{row}");
+    assert!(
+        md.contains(&format!(
+            "{ACC_AGE} (accuracy-parity): accepted by {CRO} expired"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("Model Risk Committee"), "{md}");
+    assert!(pack.join("review.html").is_file());
+
+    // A signed evidence pack verifies, and fails once a byte changes.
+    let key = l.dir.path().join("team");
+    let o = fairaudit()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ev = l.dir.path().join("pack");
+    ok(
+        store,
+        &[
+            "evidence",
+            "4",
+            "--out",
+            ev.to_str().unwrap(),
+            "--sign",
+            key.with_extension("key").to_str().unwrap(),
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    let pubkey = key.with_extension("pub");
+    let verify = |dir: &Path| {
+        fairaudit()
+            .args(["verify-pack"])
+            .arg(dir)
+            .arg("--pubkey")
+            .arg(&pubkey)
+            .output()
+            .unwrap()
+    };
+    let o = verify(&ev);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let manifest = std::fs::read_to_string(ev.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"ISO 27001 9.3.2\""),
+        "the recorded review cites 9.3.2: {manifest}"
+    );
+    let report = ev.join("report.json");
+    let mut bytes = std::fs::read(&report).unwrap();
+    let i = bytes.iter().position(|b| *b == b'4').unwrap();
+    bytes[i] = b'5';
+    std::fs::write(&report, bytes).unwrap();
+    let o = verify(&ev);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("report.json"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+#[ignore = "needs minisign (Debian package minisign)"]
+fn signed_packs_and_heads_verify_with_the_reference_minisign() {
+    let minisign = crate::require_program("minisign");
+    let l = the_loop();
+    let key = l.dir.path().join("team");
+    let o = fairaudit()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pubkey = key.with_extension("pub");
+    let ev = l.dir.path().join("pack");
+    ok(
+        &l.store,
+        &[
+            "evidence",
+            "4",
+            "--out",
+            ev.to_str().unwrap(),
+            "--sign",
+            key.with_extension("key").to_str().unwrap(),
+            "--by",
+            "Jane Doe",
+        ],
+    );
+    let check = |dir: &Path, file: &str| {
+        std::process::Command::new(&minisign)
+            .current_dir(dir)
+            .args(["-V", "-m", file, "-p"])
+            .arg(&pubkey)
+            .output()
+            .unwrap()
+    };
+    let o = check(&ev, "SHA256SUMS");
+    let said = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{said}");
+    assert!(
+        said.contains("signed_by=Jane Doe"),
+        "the trusted comment names the signer: {said}"
+    );
+    // A changed SHA256SUMS no longer verifies.
+    let sums = ev.join("SHA256SUMS");
+    let text = std::fs::read_to_string(&sums).unwrap();
+    std::fs::write(&sums, text.replacen('a', "b", 1)).unwrap();
+    assert!(!check(&ev, "SHA256SUMS").status.success());
+    // The signed head, too.
+    let head = l.dir.path().join("head.txt");
+    ok(
+        &l.store,
+        &[
+            "history",
+            "head",
+            "--out",
+            head.to_str().unwrap(),
+            "--sign",
+            key.with_extension("key").to_str().unwrap(),
+        ],
+    );
+    let o = std::process::Command::new(&minisign)
+        .args(["-V", "-m"])
+        .arg(&head)
+        .arg("-x")
+        .arg(head.with_extension("minisig"))
+        .arg("-p")
+        .arg(&pubkey)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+#[ignore = "needs chromium"]
+fn review_pack_renders_in_chromium_without_errors_or_requests() {
+    let bin = crate::browser::chromium();
+    let l = the_loop();
+    let pack = l.dir.path().join("review");
+    ok(
+        &l.store,
+        &[
+            "review-pack",
+            "--from",
+            "2026-08-01",
+            "--to",
+            &days(20),
+            "--out",
+            pack.to_str().unwrap(),
+        ],
+    );
+    let page = pack.join("review.html");
+    let (dom, err) = crate::browser::run_chromium(&bin, &["--dump-dom"], &page);
+    let problems = crate::browser::problems(&err);
+    assert!(problems.is_empty(), "browser problems: {problems:?}");
+    assert!(
+        dom.contains("loan-approval") && dom.contains(ACC_AGE),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(CRO),
+        "the expired acceptance names its approver"
+    );
+}
+
+#[test]
+fn tampering_with_the_record_is_named() {
+    let l = the_loop();
+    // An edited risk acceptance.
+    let edited = l.dir.path().join("edited.db");
+    std::fs::copy(&l.store, &edited).unwrap();
+    let c = rusqlite::Connection::open(&edited).unwrap();
+    c.execute(
+        "UPDATE events SET data = replace(data, ?1, 'Someone Else') WHERE kind = 'accept'",
+        [CRO],
+    )
+    .unwrap();
+    drop(c);
+    let (code, out, _) = cmd(&edited, &["history", "verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("(accept of loan-approval") && out.contains("was altered"),
+        "{out}"
+    );
+
+    // The last run removed with its ledger entries and the head rewound:
+    // the store alone looks whole; the head kept outside names the gone run.
+    let cut = l.dir.path().join("cut.db");
+    std::fs::copy(&l.store, &cut).unwrap();
+    let c = rusqlite::Connection::open(&cut).unwrap();
+    let entry: i64 = c
+        .query_row(
+            "SELECT seq FROM ledger WHERE kind = 'run' AND ref = 4",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    c.execute_batch(&format!(
+        "DELETE FROM events WHERE seq IN (SELECT ref FROM ledger WHERE kind = 'event' AND seq > {entry});
+         DELETE FROM ledger WHERE seq >= {entry};
+         DELETE FROM findings WHERE run_seq = 4;
+         DELETE FROM runs WHERE seq = 4;
+         UPDATE meta SET value = (SELECT seq || ':' || chain_hash FROM ledger ORDER BY seq DESC LIMIT 1) WHERE key = 'head';"
+    ))
+    .unwrap();
+    drop(c);
+    let (code, out, _) = cmd(&cut, &["history", "verify"]);
+    assert_eq!(
+        code, 0,
+        "without an outside head the cut is invisible: {out}"
+    );
+    let (code, out, _) = cmd(
+        &cut,
+        &[
+            "history",
+            "verify",
+            "--expect-head",
+            l.head_after_run4.trim(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("including run #4, which is no longer in the store"),
+        "{out}"
+    );
+    // The kept head still verifies against the real store, given as a file.
+    let kept = l.dir.path().join("head.txt");
+    std::fs::write(&kept, &l.head_after_run4).unwrap();
+    let (code, out, _) = cmd(
+        &l.store,
+        &["history", "verify", "--expect-head", kept.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("expected head found"), "{out}");
+    assert!(!l.run4.is_empty());
+}
+
+#[test]
+fn spec_approval_gates_the_run_and_policy_changes_are_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let german = fixture("german_credit.csv");
+    record(&store, &strict, &german, "2026-10-05", &[]);
+    let gated = |s: &Path| {
+        fairaudit()
+            .args([
+                "audit",
+                "--require-approved-spec",
+                "--bootstrap",
+                "0",
+                "--fail-on",
+                "never",
+            ])
+            .args(["--as-of", "2026-11-05", "--spec"])
+            .arg(s)
+            .arg("--store")
+            .arg(&store)
+            .arg(&german)
+            .output()
+            .unwrap()
+    };
+    let o = gated(&strict);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("approv"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = strict.to_str().unwrap();
+    refused(&store, &["spec", "approve", s, "--approver", OWNER]);
+    ok(&store, &["spec", "approve", s, "--approver", CRO]);
+    let o = gated(&strict);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A different (looser) spec is not the approved one, and its change is a finding.
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    assert_eq!(gated(&lenient).status.code(), Some(2));
+    let (_, r) = record(&store, &lenient, &german, "2026-11-05", &[]);
+    assert_eq!(
+        r["spec_approval"]["status"], "changed",
+        "{}",
+        r["spec_approval"]
+    );
+    let pc = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "policy_changed")
+        .expect("a policy_changed finding");
+    assert_eq!(pc["status"], "warn");
+    assert!(
+        pc["statement"]
+            .as_str()
+            .unwrap()
+            .contains("fail_below 0.9 → 0.7 (looser)"),
+        "{pc}"
+    );
+}
+
+#[test]
+fn pruning_respects_retention_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let german = fixture("german_credit.csv");
+    let kept = dir.path().join("kept.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(&kept, &strict, &german, "2018-05-05", &[]);
+    record(&kept, &strict, &german, "2026-10-05", &[]);
+    let err = refused(
+        &kept,
+        &["history", "prune", "--before", "2020-01-01", "--by", "DPO"],
+    );
+    assert!(err.contains("inside its 10-year retention period"), "{err}");
+
+    let short = spec(dir.path(), "short.toml", &|s| {
+        s.replace("id = \"loan-approval\"", "id = \"loan-approval-pilot\"")
+            + "\n[governance]\nretention_years = 0\n"
+    });
+    let store = dir.path().join("short.db");
+    record(&store, &short, &german, "2026-08-05", &[]);
+    record(&store, &short, &german, "2026-10-05", &[]);
+    ok(
+        &store,
+        &["history", "prune", "--before", "2026-09-01", "--by", "DPO"],
+    );
+    let out = ok(&store, &["history", "list"]);
+    assert_eq!(out.lines().count(), 2, "header and one run left: {out}");
+    let out = ok(&store, &["history", "verify"]);
+    assert!(
+        out.contains("chain intact"),
+        "a recorded prune verifies: {out}"
+    );
+    let c = rusqlite::Connection::open(&store).unwrap();
+    let (who, data): (String, String) = c
+        .query_row(
+            "SELECT actor, data FROM events WHERE kind = 'prune'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(who, "DPO");
+    assert!(data.contains("2026-08-05"), "{data}");
+}
