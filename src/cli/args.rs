@@ -388,6 +388,9 @@ pub struct ControlsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ListFormat,
+    /// Print the mapping instead (control, occasion, rationale) as a Markdown table.
+    #[arg(long)]
+    pub mapping: bool,
 }
 
 /// The history store, for the commands that read it.

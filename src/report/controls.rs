@@ -72,3 +72,19 @@ pub fn render(json: bool) -> String {
         }
     }
 }
+
+/// The mapping (`control-map.csv`) as a Markdown table: control, occasion,
+/// rationale. docs/governance.md holds the same table.
+pub fn render_mapping() -> String {
+    let mut out = String::from("| control | cited on | rationale |\n|---|---|---|\n");
+    for m in mapping() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            m.control,
+            m.when.words(),
+            m.rationale.replace('|', "\\|")
+        );
+    }
+    out
+}

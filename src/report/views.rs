@@ -16,16 +16,18 @@ fn v(x: Option<f64>) -> String {
 /// Recorded runs, one a line.
 pub fn runs_table(runs: &[RunSummary]) -> String {
     let mut out = format!(
-        "{:>4}  {:<32} {:<10} {:<20} {:<10} {:<8} {:>10}  {}\n",
-        "#", "run", "date", "model", "cycle", "verdict", "rows", "chain"
+        "{:>4}  {:<32} {:<11} {:<20} {:<10} {:<8} {:>10}  {}\n",
+        "#", "run", "date*", "model", "cycle", "verdict", "rows", "chain"
     );
     for r in runs {
+        // A run dated with --as-of to another day than it was recorded on.
+        let backdated = !r.recorded_at.starts_with(&r.run_date);
         let _ = writeln!(
             out,
-            "{:>4}  {:<32} {:<10} {:<20} {:<10} {:<8} {:>10}  {}",
+            "{:>4}  {:<32} {:<11} {:<20} {:<10} {:<8} {:>10}  {}",
             r.seq,
             r.run_id,
-            r.run_date,
+            format!("{}{}", r.run_date, if backdated { "*" } else { "" }),
             format!(
                 "{}{}",
                 r.model_id,
@@ -45,6 +47,10 @@ pub fn runs_table(runs: &[RunSummary]) -> String {
     }
     out
 }
+
+/// The legend of `runs_table`'s date column.
+pub const RUNS_LEGEND: &str =
+    "* the run date was set with --as-of: the run was recorded on another day (recorded_at)";
 
 /// One run and its findings.
 pub fn run_table(r: &StoredRun) -> String {

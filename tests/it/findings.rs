@@ -516,3 +516,51 @@ fn controls_lists_the_catalog_and_mapping() {
         .unwrap();
     assert_eq!(nist["mapped_for"], serde_json::json!(["every finding"]));
 }
+
+/// docs/governance.md holds the control mapping exactly as the engine applies it.
+#[test]
+fn the_documented_control_mapping_is_the_applied_one() {
+    let o = fairaudit()
+        .args(["controls", "--mapping"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.lines().count() > 40, "{table}");
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/governance.md"))
+            .unwrap();
+    assert!(
+        doc.contains(&table),
+        "docs/governance.md must hold the output of `fairaudit controls --mapping`"
+    );
+    // The corrections of issue 15: nothing a fairness run does not evidence.
+    for gone in [
+        "ISO 27001 A.5.28 ",
+        "EU AI Act Art. 12 ",
+        "ISO 42001 A.6.2.8 ",
+        "ISO 27001 A.8.16 ",
+        "ISO 27001 A.8.29 ",
+    ] {
+        assert!(
+            !table.contains(&format!("| {gone}|")),
+            "{gone} is cited: {table}"
+        );
+    }
+    for (control, on) in [
+        (
+            "ISO 27001 9.3.2",
+            "runs used by a recorded management review",
+        ),
+        (
+            "ISO 27001 10.2",
+            "findings with a recorded corrective action",
+        ),
+        ("ISO 42001 6.1.2", "warn and fail findings"),
+    ] {
+        assert!(
+            table.contains(&format!("| {control} | {on} |")),
+            "{control}: {table}"
+        );
+    }
+}

@@ -282,6 +282,35 @@ fn the_loop() -> Loop {
     assert_eq!(f2["lifecycle"]["waived"], true, "{f2}");
     // The accepted risk does not fail the gate; other breaches still do.
     assert_eq!(code, 1, "other findings still fail");
+    // The report and `cycle status` agree on the cycle: no review was ever
+    // recorded, so the Q3 review is missed and overdue in both.
+    let st: Value = serde_json::from_str(&ok(
+        &store,
+        &[
+            "cycle",
+            "status",
+            "--as-of",
+            "2026-11-05",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let cy = &r4["cycle"];
+    assert_eq!(
+        cy["next_check_due"], st[0]["checks"]["next_due"],
+        "{cy} {st}"
+    );
+    assert_eq!(cy["next_review_due"], "2026-09-30", "{cy}");
+    assert_eq!(
+        cy["next_review_due"], st[0]["reviews"]["next_due"],
+        "{cy} {st}"
+    );
+    assert_eq!(
+        cy["missed_reviews"], st[0]["reviews"]["missed"],
+        "{cy} {st}"
+    );
+    assert_eq!(cy["overdue"], st[0]["overdue"], "{cy} {st}");
     let run4 = r4["run_id"].as_str().unwrap().to_string();
     let head_after_run4 = ok(&store, &["history", "head"]);
     assert!(head_after_run4.contains("last run #4"), "{head_after_run4}");

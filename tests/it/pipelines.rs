@@ -25,6 +25,13 @@ fn commands() -> Vec<String> {
 fn every_documented_pipeline_command_runs() {
     let cmds = commands();
     assert!(cmds.len() >= 4, "found {cmds:?}");
+    // Scheduled checks must leave a record (issue 15, defect 4).
+    for c in &cmds {
+        assert!(
+            c.contains("--record --store \"$STORE\""),
+            "{c} records nothing"
+        );
+    }
     let bin = assert_cmd::cargo::cargo_bin("fairaudit");
     let path = format!(
         "{}:{}",
@@ -33,6 +40,7 @@ fn every_documented_pipeline_command_runs() {
     );
     for cmd in cmds {
         let reports = tempfile::tempdir().unwrap();
+        let store = reports.path().join("history.db");
         let o = std::process::Command::new("sh")
             .arg("-c")
             .arg(&cmd)
@@ -40,11 +48,18 @@ fn every_documented_pipeline_command_runs() {
             .env("PATH", &path)
             .env("DECISIONS", fixture("german_credit.csv"))
             .env("REPORTS", reports.path())
+            .env("STORE", &store)
+            .env("FAIRAUDIT_ACTOR", "pipeline test")
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         // The bundled spec's policy fails on the sample: 1 is the gate working.
         assert!(matches!(o.status.code(), Some(0) | Some(1)), "{cmd}: {err}");
+        let c = rusqlite::Connection::open(&store).unwrap();
+        let by: String = c
+            .query_row("SELECT recorded_by FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(by, "pipeline test", "{cmd}");
         for (flag, _) in cmd.match_indices("\"$REPORTS/") {
             let rest = &cmd[flag + 10..];
             let name = &rest[..rest.find('"').unwrap()];

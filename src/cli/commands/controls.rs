@@ -6,9 +6,13 @@ use crate::cli::args::{ControlsArgs, ListFormat};
 
 /// Runs `controls`.
 pub fn run(a: &ControlsArgs) -> anyhow::Result<ExitCode> {
-    print!(
-        "{}",
-        crate::report::controls::render(a.format == ListFormat::Json)
-    );
+    if a.mapping {
+        print!("{}", crate::report::controls::render_mapping());
+    } else {
+        print!(
+            "{}",
+            crate::report::controls::render(a.format == ListFormat::Json)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

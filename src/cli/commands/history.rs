@@ -20,6 +20,9 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
                     ListFormat::Table => views::runs_table(&runs),
                 }
             );
+            if *format == ListFormat::Table {
+                eprintln!("{}", views::RUNS_LEGEND);
+            }
         }
         HistoryCommand::Show { run, format } => {
             let r = store.get(run)?;

@@ -159,6 +159,34 @@ impl Store {
             .collect())
     }
 
+    /// The store's metadata against the chain: the layout the last
+    /// `store_created` or `migrated` event recorded must be `meta.schema_version`.
+    fn check_layout(&self) -> Result<Option<String>> {
+        let recorded = self
+            .events(None)?
+            .into_iter()
+            .rev()
+            .find_map(|e| match e.event.kind {
+                EventKind::StoreCreated => e.event.data["layout"].as_i64(),
+                EventKind::Migrated => e.event.data["to"].as_i64(),
+                _ => None,
+            });
+        let meta: Option<String> = self.q(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional())?;
+        Ok(match (recorded, meta) {
+            (Some(r), Some(m)) if m != r.to_string() => Some(format!(
+                "meta.schema_version is {m} but the chain records layout {r}: the store's metadata was edited"
+            )),
+            _ => None,
+        })
+    }
+
     fn run_exists(&self, seq: i64) -> Result<bool> {
         let found: Option<i64> = self.q(self
             .conn
@@ -263,6 +291,9 @@ impl Store {
                     format!("{kind} #{s} is not in the chain: it was inserted outside fairaudit"),
                 ));
             }
+        }
+        if let Some(p) = self.check_layout()? {
+            return Ok(fail(n, p));
         }
         let head: Option<String> = self.q(self
             .conn
