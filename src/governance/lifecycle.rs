@@ -98,6 +98,30 @@ impl Life {
         });
     }
 
+    /// A risk acceptance: waives the finding until it expires.
+    fn accept(&mut self, ev: &crate::governance::store::NewEvent, expires: NaiveDate) {
+        let text = |k: &str| ev.data[k].as_str().unwrap_or_default().to_string();
+        let a = Acceptance {
+            approver: text("approver"),
+            justification: text("justification"),
+            expires,
+            recorded_at: ev.recorded_at.clone(),
+        };
+        self.note(
+            &ev.event_date,
+            &ev.actor,
+            format!(
+                "risk accepted by {} until {}: {}",
+                a.approver, a.expires, a.justification
+            ),
+        );
+        self.treatment = Some(Treatment::Accept);
+        self.acceptance = Some(a);
+        if matches!(self.state, State::Open | State::InTreatment) {
+            self.state = State::RiskAccepted;
+        }
+    }
+
     /// An acceptance that expired before `date` reopens the finding.
     fn expire(&mut self, date: NaiveDate) {
         if let (State::RiskAccepted, Some(a)) = (self.state, &self.acceptance) {
@@ -243,27 +267,7 @@ impl Lifecycles {
                     ),
                 );
             }
-            EventKind::Accept => {
-                let a = Acceptance {
-                    approver: text("approver"),
-                    justification: text("justification"),
-                    expires: date(&text("expires"))?,
-                    recorded_at: ev.recorded_at.clone(),
-                };
-                l.note(
-                    d,
-                    actor,
-                    format!(
-                        "risk accepted by {} until {}: {}",
-                        a.approver, a.expires, a.justification
-                    ),
-                );
-                l.treatment = Some(Treatment::Accept);
-                l.acceptance = Some(a);
-                if matches!(l.state, State::Open | State::InTreatment) {
-                    l.state = State::RiskAccepted;
-                }
-            }
+            EventKind::Accept => l.accept(ev, date(&text("expires"))?),
             EventKind::Action => {
                 l.corrective_action = true;
                 l.note(

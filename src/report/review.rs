@@ -126,6 +126,86 @@ fn expired(m: &ModelReview, to: NaiveDate) -> Vec<&Life> {
         .collect()
 }
 
+/// A model's sections of the review pack: title and items.
+fn sections(m: &ModelReview, to: NaiveDate) -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        (
+            "Runs",
+            m.runs
+                .iter()
+                .map(|r| format!("{} {} — {}", r.0, r.1, r.2))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "Overdue findings",
+            m.findings
+                .iter()
+                .filter(|l| l.overdue(to))
+                .map(|l| {
+                    format!(
+                        "{} ({}, owner {}): due {}",
+                        l.finding_id,
+                        l.check,
+                        l.owner.as_deref().unwrap_or("—"),
+                        l.due.map(|d| d.to_string()).unwrap_or_default()
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Accepted risks",
+            m.findings
+                .iter()
+                .filter(|l| l.state == State::RiskAccepted)
+                .map(|l| {
+                    let a = l.acceptance.as_ref().expect("accepted");
+                    format!(
+                        "{} ({}): accepted by {} until {}: {}",
+                        l.finding_id, l.check, a.approver, a.expires, a.justification
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Expired acceptances",
+            expired(m, to)
+                .iter()
+                .map(|l| {
+                    let a = l.acceptance.as_ref().expect("accepted");
+                    format!(
+                        "{} ({}): accepted by {} expired {}; now {}",
+                        l.finding_id,
+                        l.check,
+                        a.approver,
+                        a.expires,
+                        l.state.name()
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Open and in treatment",
+            m.findings
+                .iter()
+                .filter(|l| matches!(l.state, State::Open | State::InTreatment))
+                .map(|l| {
+                    format!(
+                        "{} {} ({}): {}",
+                        l.finding_id,
+                        l.state.name(),
+                        l.check,
+                        l.statement
+                    )
+                })
+                .collect(),
+        ),
+        ("Missed cycles", m.missed.clone()),
+        ("Overdue", m.overdue.clone()),
+        ("Policy changes", m.policy_changes.clone()),
+        ("Approvals, reviews and audits", m.events.clone()),
+    ]
+}
+
 /// The review pack as Markdown.
 pub fn markdown(models: &[ModelReview], from: NaiveDate, to: NaiveDate) -> String {
     let mut out = format!(
@@ -158,82 +238,7 @@ pub fn markdown(models: &[ModelReview], from: NaiveDate, to: NaiveDate) -> Strin
     }
     for m in models {
         let _ = writeln!(out, "\n## {}\n", m.model_id);
-        for (title, items) in [
-            (
-                "Runs",
-                m.runs
-                    .iter()
-                    .map(|r| format!("{} {} — {}", r.0, r.1, r.2))
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                "Overdue findings",
-                m.findings
-                    .iter()
-                    .filter(|l| l.overdue(to))
-                    .map(|l| {
-                        format!(
-                            "{} ({}, owner {}): due {}",
-                            l.finding_id,
-                            l.check,
-                            l.owner.as_deref().unwrap_or("—"),
-                            l.due.map(|d| d.to_string()).unwrap_or_default()
-                        )
-                    })
-                    .collect(),
-            ),
-            (
-                "Accepted risks",
-                m.findings
-                    .iter()
-                    .filter(|l| l.state == State::RiskAccepted)
-                    .map(|l| {
-                        let a = l.acceptance.as_ref().expect("accepted");
-                        format!(
-                            "{} ({}): accepted by {} until {}: {}",
-                            l.finding_id, l.check, a.approver, a.expires, a.justification
-                        )
-                    })
-                    .collect(),
-            ),
-            (
-                "Expired acceptances",
-                expired(m, to)
-                    .iter()
-                    .map(|l| {
-                        let a = l.acceptance.as_ref().expect("accepted");
-                        format!(
-                            "{} ({}): accepted by {} expired {}; now {}",
-                            l.finding_id,
-                            l.check,
-                            a.approver,
-                            a.expires,
-                            l.state.name()
-                        )
-                    })
-                    .collect(),
-            ),
-            (
-                "Open and in treatment",
-                m.findings
-                    .iter()
-                    .filter(|l| matches!(l.state, State::Open | State::InTreatment))
-                    .map(|l| {
-                        format!(
-                            "{} {} ({}): {}",
-                            l.finding_id,
-                            l.state.name(),
-                            l.check,
-                            l.statement
-                        )
-                    })
-                    .collect(),
-            ),
-            ("Missed cycles", m.missed.clone()),
-            ("Overdue", m.overdue.clone()),
-            ("Policy changes", m.policy_changes.clone()),
-            ("Approvals, reviews and audits", m.events.clone()),
-        ] {
+        for (title, items) in sections(m, to) {
             let _ = writeln!(out, "### {title}\n");
             if items.is_empty() {
                 out.push_str("None.\n\n");

@@ -13,7 +13,6 @@ use crate::governance::workflow::{self, Actor};
 /// Runs `finding`.
 pub fn run(a: &FindingArgs) -> anyhow::Result<ExitCode> {
     let mut store = Store::open_existing(&a.store.path())?;
-    let today = chrono::Utc::now().date_naive();
     let who = |by: &Option<String>| Actor::new(actor(by.as_deref()));
     let done = |what: String| {
         eprintln!("{what}");
@@ -26,41 +25,15 @@ pub fn run(a: &FindingArgs) -> anyhow::Result<ExitCode> {
             overdue,
             as_of,
             format,
-        } => {
-            let as_of = match as_of {
-                Some(d) => parse_date(d, "--as-of")?,
-                None => today,
-            };
-            let lc = replay(&store, model.as_deref(), as_of)?;
-            let lives: Vec<_> = lc
-                .findings
-                .values()
-                .filter(|l| state.is_none_or(|s| l.state == s))
-                .filter(|l| !overdue || l.overdue(as_of))
-                .collect();
-            print!(
-                "{}",
-                match format {
-                    ListFormat::Json => json_out(&lives),
-                    ListFormat::Table => crate::report::views::findings_table(&lives, as_of),
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        FindingCommand::Show { id, format } => {
-            let lc = replay(&store, None, today)?;
-            let l = lc.findings.get(id).ok_or_else(|| {
-                crate::Error::usage(format!("no finding '{id}' in the lifecycle"))
-            })?;
-            print!(
-                "{}",
-                match format {
-                    ListFormat::Json => json_out(l),
-                    ListFormat::Table => crate::report::views::finding_card(l, today),
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        } => list(
+            &store,
+            model.as_deref(),
+            *state,
+            *overdue,
+            as_of.as_deref(),
+            *format,
+        ),
+        FindingCommand::Show { id, format } => show(&store, id, *format),
         FindingCommand::Assign { id, owner, by } => {
             workflow::assign(&mut store, &who(by), id, owner)?;
             done(format!("{id} assigned to {owner}"))
@@ -114,4 +87,52 @@ pub fn run(a: &FindingArgs) -> anyhow::Result<ExitCode> {
             done(format!("{id} closed"))
         }
     }
+}
+
+/// `finding list`.
+fn list(
+    store: &Store,
+    model: Option<&str>,
+    state: Option<crate::checks::LifeState>,
+    overdue: bool,
+    as_of: Option<&str>,
+    format: ListFormat,
+) -> anyhow::Result<ExitCode> {
+    let as_of = match as_of {
+        Some(d) => parse_date(d, "--as-of")?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let lc = replay(store, model, as_of)?;
+    let lives: Vec<_> = lc
+        .findings
+        .values()
+        .filter(|l| state.is_none_or(|s| l.state == s))
+        .filter(|l| !overdue || l.overdue(as_of))
+        .collect();
+    print!(
+        "{}",
+        match format {
+            ListFormat::Json => json_out(&lives),
+            ListFormat::Table => crate::report::views::findings_table(&lives, as_of),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `finding show`.
+fn show(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<ExitCode> {
+    let today = chrono::Utc::now().date_naive();
+    let lc = replay(store, None, today)?;
+    let l = lc
+        .findings
+        .get(id)
+        .ok_or_else(|| crate::Error::usage(format!("no finding '{id}' in the lifecycle")))?;
+    print!(
+        "{}",
+        match format {
+            ListFormat::Json => json_out(l),
+            ListFormat::Table => crate::report::views::finding_card(l, today),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -187,6 +187,28 @@ impl Store {
         })
     }
 
+    /// Rows outside the chain were added behind the engine's back.
+    fn check_outside(&self) -> Result<Option<String>> {
+        for (table, kind) in [("runs", "run"), ("events", "event")] {
+            let outside: Option<i64> = self.q(self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT seq FROM {table} WHERE seq NOT IN (SELECT ref FROM ledger WHERE kind = ?1) LIMIT 1"
+                    ),
+                    params![kind],
+                    |r| r.get(0),
+                )
+                .optional())?;
+            if let Some(s) = outside {
+                return Ok(Some(format!(
+                    "{kind} #{s} is not in the chain: it was inserted outside fairaudit"
+                )));
+            }
+        }
+        Ok(None)
+    }
+
     fn run_exists(&self, seq: i64) -> Result<bool> {
         let found: Option<i64> = self.q(self
             .conn
@@ -273,24 +295,8 @@ impl Store {
             prev = e.chain.clone();
         }
         let n = ledger.len();
-        // Rows outside the chain were added behind the engine's back.
-        for (table, kind) in [("runs", "run"), ("events", "event")] {
-            let outside: Option<i64> = self.q(self
-                .conn
-                .query_row(
-                    &format!(
-                        "SELECT seq FROM {table} WHERE seq NOT IN (SELECT ref FROM ledger WHERE kind = ?1) LIMIT 1"
-                    ),
-                    params![kind],
-                    |r| r.get(0),
-                )
-                .optional())?;
-            if let Some(s) = outside {
-                return Ok(fail(
-                    n,
-                    format!("{kind} #{s} is not in the chain: it was inserted outside fairaudit"),
-                ));
-            }
+        if let Some(p) = self.check_outside()? {
+            return Ok(fail(n, p));
         }
         if let Some(p) = self.check_layout()? {
             return Ok(fail(n, p));
