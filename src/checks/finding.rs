@@ -314,9 +314,12 @@ impl FindingLifecycle {
                 if self.overdue { " (OVERDUE)" } else { "" }
             ));
         }
-        if let (Some(a), Some(e)) = (&self.accepted_by, self.acceptance_expires) {
+        if let Some(a) = &self.accepted_by {
+            let until = self
+                .acceptance_expires
+                .map_or(" (no expiry)".to_string(), |e| format!(" until {e}"));
             parts.push(format!(
-                "risk accepted by {a} until {e}{}",
+                "risk accepted by {a}{until}{}",
                 if self.waived {
                     " (waived: does not fail the gate)"
                 } else {

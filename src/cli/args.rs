@@ -62,6 +62,10 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Verify an evidence pack's files and signature.
     VerifyPack(VerifyPackArgs),
+    /// Files for GRC tools: CISO Assistant imports and libraries.
+    Export(ExportArgs),
+    /// Send a recorded run to a GRC tool over its API.
+    Push(PushArgs),
 }
 
 /// Text or JSON, for listings.
@@ -227,9 +231,15 @@ pub struct GovernanceArgs {
     /// Model risk tier [default: medium].
     #[arg(long, value_enum, value_name = "TIER")]
     pub risk_tier: Option<RiskTier>,
-    /// Risk register (CSV or JSON) to tag findings with.
+    /// Risk register (CSV or JSON; also a CISO Assistant risk-scenario export) to tag findings with.
     #[arg(long, value_name = "FILE")]
     pub risk_register: Option<PathBuf>,
+    /// The risk matrix of the register's likelihood and impact labels (CISO Assistant JSON or library YAML) [default: 5×5 ISO 27005].
+    #[arg(long, value_name = "FILE")]
+    pub risk_matrix: Option<PathBuf>,
+    /// Risk acceptances exported from CISO Assistant (JSON of GET /api/risk-acceptances/).
+    #[arg(long, value_name = "FILE")]
+    pub risk_acceptances: Option<PathBuf>,
     /// Run date (YYYY-MM-DD) for the cycle and due dates [default: today].
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -265,6 +275,9 @@ pub struct OutputArgs {
     /// Write proposed risk-register entries (CSV) here.
     #[arg(long, value_name = "PATH")]
     pub proposed_risks: Option<PathBuf>,
+    /// Write CISO Assistant import files (and, with --record, the evidence pack) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out_ciso: Option<PathBuf>,
     /// Record the run in the history store (compares findings with the last run).
     #[arg(long)]
     pub record: bool,
@@ -759,4 +772,88 @@ pub struct VerifyPackArgs {
     /// The signer's public key (minisign format).
     #[arg(long, value_name = "KEY")]
     pub pubkey: Option<PathBuf>,
+}
+
+/// `fairaudit export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// What to write.
+    #[command(subcommand)]
+    pub command: ExportCommand,
+}
+
+/// `fairaudit export ...`.
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// A recorded run as CISO Assistant Data Wizard imports, requirement results and the evidence pack.
+    CisoAssistant {
+        /// Run number, run id, or a unique prefix of it.
+        run: String,
+        /// Directory to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The risk matrix whose labels the import uses (CISO Assistant JSON or library YAML) [default: 5×5 ISO 27005].
+        #[arg(long, value_name = "FILE")]
+        risk_matrix: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArg,
+    },
+    /// The spec's checks as a CISO Assistant framework library, and its mapping library.
+    CisoLibrary {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        spec: SpecArg,
+        /// The framework library (YAML); the mapping library goes next to it as STEM-mappings.yaml.
+        #[arg(long, value_name = "FILE.yaml")]
+        out: PathBuf,
+        /// The libraries' version: raise it on every change (CISO Assistant refuses a version it already has).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        library_version: u32,
+        /// The publication date (YYYY-MM-DD) [default: today].
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+    },
+}
+
+/// `fairaudit push`.
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// Where to send.
+    #[command(subcommand)]
+    pub command: PushCommand,
+}
+
+/// `fairaudit push ...`.
+#[derive(Subcommand, Debug)]
+pub enum PushCommand {
+    /// Import the run's risks and findings, set the framework's requirement results, attach the evidence pack and link the findings.
+    CisoAssistant {
+        /// Run number, run id, or a unique prefix of it.
+        run: String,
+        /// The instance's base URL (the API is under /api/).
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The environment variable holding the API token (never printed or stored).
+        #[arg(long, value_name = "VAR", default_value = "CISO_ASSISTANT_TOKEN")]
+        token_env: String,
+        /// The audit (compliance assessment) of the fairaudit framework.
+        #[arg(long, value_name = "ID")]
+        assessment: String,
+        /// The risk assessment the scenarios go into.
+        #[arg(long, value_name = "ID")]
+        risk_assessment: String,
+        /// The findings assessment the findings go into.
+        #[arg(long, value_name = "ID")]
+        findings_assessment: String,
+        /// The domain (folder) of the evidence.
+        #[arg(long, value_name = "ID")]
+        folder: String,
+        /// The risk matrix of the risk assessment (CISO Assistant JSON or library YAML) [default: 5×5 ISO 27005].
+        #[arg(long, value_name = "FILE")]
+        risk_matrix: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        store: StoreArg,
+    },
 }

@@ -43,6 +43,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
         Command::ReviewPack(a) => commands::review_pack::run(&a),
         Command::Keygen(a) => commands::keys::keygen(&a),
         Command::VerifyPack(a) => commands::keys::verify_pack(&a),
+        Command::Export(a) => commands::export::run(&a),
+        Command::Push(a) => commands::export::push(&a),
     }
 }
 

@@ -175,11 +175,29 @@ impl GovernanceArgs {
         set_some(&mut spec.model.version, &self.model_version);
         set(&mut spec.model.risk_tier, &self.risk_tier);
         if let Some(r) = &self.risk_register {
-            let columns = spec.register.take().map(|r| r.columns).unwrap_or_default();
+            let old = spec.register.take().unwrap_or_default();
             spec.register = Some(RegisterSource {
                 path: r.clone(),
-                columns,
+                ..old
             });
+        }
+        if let Some(m) = &self.risk_matrix {
+            match &mut spec.register {
+                Some(r) => r.matrix = Some(m.clone()),
+                None => {
+                    return Err(crate::Error::usage(
+                        "--risk-matrix needs a risk register (--risk-register or [risk_register])",
+                    ))
+                }
+            }
+        }
+        if let Some(a) = &self.risk_acceptances {
+            match &mut spec.register {
+                Some(r) => r.acceptances = Some(a.clone()),
+                None => return Err(crate::Error::usage(
+                    "--risk-acceptances needs a risk register (--risk-register or [risk_register])",
+                )),
+            }
         }
         if let Some(d) = &self.as_of {
             spec.as_of = Some(parse_date(d, "--as-of")?);

@@ -60,6 +60,8 @@ pub struct Report {
     pub proposed_risks: Vec<RiskEntry>,
     /// The register read, and how many entries it had.
     pub register: Option<(std::path::PathBuf, usize)>,
+    /// The register's entries that tag at least one finding.
+    pub matched_risks: Vec<RiskEntry>,
     /// Which findings fail the gate.
     pub fail_on: FailOn,
     /// When the report was made.
@@ -215,7 +217,7 @@ pub struct Inputs {
 }
 
 /// The policy in force: the spec's checks, else the built-in policy.
-fn policy_of(spec: &Spec) -> Result<(Vec<Check>, PolicySource)> {
+pub fn policy_of(spec: &Spec) -> Result<(Vec<Check>, PolicySource)> {
     let (policy, source) = match &spec.checks {
         Some(c) if !c.is_empty() => (c.clone(), PolicySource::Spec),
         _ => (checks::default_policy(), PolicySource::Default),
@@ -242,11 +244,7 @@ pub fn run_inputs(spec: &Spec, inputs: &Inputs, store: Option<&Store>) -> Result
     }
     // Policy and register problems are found before the data are read.
     let (policy, policy_source) = policy_of(spec)?;
-    let register = spec
-        .register
-        .as_ref()
-        .map(governance::register::load)
-        .transpose()?;
+    let register = load_register(spec)?;
     let history = match store {
         Some(st) => History::load(st, spec, &policy, run_date(spec))?,
         None => History::none(spec)?,
@@ -260,6 +258,20 @@ pub fn run_inputs(spec: &Spec, inputs: &Inputs, store: Option<&Store>) -> Result
         }
     }
     Ok(report)
+}
+
+/// The spec's risk register with the GRC tool's acceptances in force on
+/// the run date applied.
+pub fn load_register(spec: &Spec) -> Result<Option<Vec<RiskEntry>>> {
+    let Some(src) = &spec.register else {
+        return Ok(None);
+    };
+    let mut entries = governance::register::load(src)?;
+    if let Some(p) = &src.acceptances {
+        let records = governance::register::load_acceptances(p)?;
+        governance::register::apply_acceptances(&mut entries, &records, run_date(spec));
+    }
+    Ok(Some(entries))
 }
 
 /// The governance half of a run, on an audit already computed.
@@ -304,6 +316,9 @@ pub fn report_from_audit(
     if let Some(lc) = &history.lifecycles {
         history::attach_lifecycles(&mut findings, lc, &spec.model.id, date);
     }
+    if let Some(reg) = &register {
+        governance::register::waive(&mut findings, reg);
+    }
     let repeat = |f: &Finding| {
         history.previous.as_ref().is_some_and(|(_, prev, _)| {
             prev.iter()
@@ -327,6 +342,12 @@ pub fn report_from_audit(
             .as_bytes()
         )[..8]
     );
+    let matched_risks = register
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| findings.iter().any(|f| f.risks.contains(&e.id)))
+        .collect();
     Ok(Report {
         audit,
         model: spec.model.clone(),
@@ -339,6 +360,7 @@ pub fn report_from_audit(
             .register
             .as_ref()
             .map(|r| (r.path.clone(), register.as_ref().map_or(0, Vec::len))),
+        matched_risks,
         fail_on: spec.fail_on,
         generated_at,
         spec_file: spec.spec_file.clone(),

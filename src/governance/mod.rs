@@ -2,8 +2,10 @@
 //! cycles. Tags findings; computes no metric.
 
 pub mod controls;
+pub mod crosswalk;
 pub mod cycle;
 pub mod lifecycle;
+pub mod matrix;
 pub mod policy;
 pub mod register;
 pub mod store;
@@ -37,7 +39,7 @@ pub fn tag(
         controls::tag(f, extra, replace, recorded(&f.id));
     }
     if let Some(reg) = register {
-        register::tag(findings, reg, &model.id);
+        register::tag(findings, reg, model);
     }
     Ok(())
 }

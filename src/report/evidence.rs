@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::report::oscal;
 use serde_json::{json, Value};
 
 use crate::governance::controls::{self, When};
@@ -83,6 +84,18 @@ fn risk_tags_csv(report: &Value) -> String {
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
 }
 
+/// A pack file's media type, for OSCAL's back-matter.
+fn media_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("json") if name.starts_with("oscal-assessment-plan") => "application/oscal.ap+json",
+        Some("json") => "application/json",
+        Some("md") => "text/markdown",
+        Some("csv") => "text/csv",
+        Some("toml") => "application/toml",
+        _ => "application/octet-stream",
+    }
+}
+
 /// The files of a pack, in order, ending with manifest.json and SHA256SUMS
 /// (and its signature when signed).
 pub fn pack_files(
@@ -104,16 +117,27 @@ pub fn pack_files(
     if let Some(spec) = &r.run.spec_text {
         files.push(("spec.toml".into(), spec.clone().into_bytes()));
     }
+    let pretty = |v: &Value| (serde_json::to_string_pretty(v).expect("JSON") + "\n").into_bytes();
+    files.push((
+        oscal::AP_FILE.into(),
+        pretty(&oscal::assessment_plan(&report, &r.summary.run_id)),
+    ));
+    // The results list the files before them with their SHA-256.
+    let resources: Vec<oscal::Resource> = files
+        .iter()
+        .map(|(n, b)| oscal::Resource {
+            name: n.clone(),
+            media_type: media_type(n).into(),
+            bytes: b.clone(),
+        })
+        .collect();
     files.push((
         "oscal-assessment-results.json".into(),
-        (serde_json::to_string_pretty(&crate::report::oscal::from_json(
-            &report,
-            &r.summary.run_id,
-        ))
-        .expect("JSON")
-            + "\n")
-            .into_bytes(),
+        pretty(&oscal::from_json(&report, &r.summary.run_id, &resources)),
     ));
+    if let Some(p) = oscal::poam(&report, &r.summary.run_id) {
+        files.push(("oscal-poam.json".into(), pretty(&p)));
+    }
     let data: Value = serde_json::from_str(&r.run.data_sha256).unwrap_or(Value::Null);
     let manifest = json!({
         "kind": "fairaudit evidence pack",

@@ -265,7 +265,7 @@ pub fn to_json(report: &Report) -> Json {
         "controls_evidenced_by_run": crate::governance::controls::for_run(&report.model),
         "spec_approval": report.spec_approval,
         "governance": report.governance,
-        "risk_register": report.register.as_ref().map(|(p, n)| json!({"path": p.display().to_string(), "entries": n})),
+        "risk_register": report.register.as_ref().map(|(p, n)| json!({"path": p.display().to_string(), "entries": n, "matched": report.matched_risks})),
         "findings": report.findings_by_severity(),
         "proposed_risks": report.proposed_risks,
         "generated_at": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

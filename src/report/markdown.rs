@@ -162,8 +162,8 @@ impl Exporter for MarkdownExporter {
                     "| {} | {} | {} | {} | {} |",
                     r.id,
                     cell(&r.title),
-                    r.likelihood,
-                    r.impact,
+                    crate::governance::register::rated(r.likelihood),
+                    crate::governance::register::rated(r.impact),
                     cell(&r.owner)
                 );
             }

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::engine::Report;
 use crate::{Error, Result};
 
+pub mod ciso;
 pub mod controls;
 pub mod evidence;
 pub mod html;
@@ -41,6 +42,8 @@ pub enum Format {
     Markdown,
     /// OSCAL assessment results.
     Oscal,
+    /// An OSCAL plan of action and milestones (one item per open failing finding).
+    OscalPoam,
     /// A self-contained HTML page.
     Html,
 }
@@ -54,6 +57,7 @@ impl Format {
             Format::Junit => Box::new(junit::JunitExporter),
             Format::Markdown => Box::new(markdown::MarkdownExporter),
             Format::Oscal => Box::new(oscal::OscalExporter),
+            Format::OscalPoam => Box::new(oscal::PoamExporter),
             Format::Html => Box::new(html::HtmlExporter),
         }
     }

@@ -270,7 +270,10 @@ fn findings_section(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "  proposed risk {}: {} (likelihood {}, impact {})",
-            r.id, r.title, r.likelihood, r.impact
+            r.id,
+            r.title,
+            crate::governance::register::rated(r.likelihood),
+            crate::governance::register::rated(r.impact)
         );
     }
     let (by_status, _) = report.finding_counts();

@@ -240,6 +240,9 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
     let mut register = f.risk_register;
     if let Some(r) = &mut register {
         r.path = resolve(&base, &r.path);
+        for p in [&mut r.matrix, &mut r.acceptances].into_iter().flatten() {
+            *p = resolve(&base, p);
+        }
     }
     let mut outputs = f.output;
     for p in [

@@ -72,6 +72,16 @@ pub struct RegisterSource {
     /// Our field → the export's column name (e.g. `id = "ref_id"`).
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// The risk matrix whose level names the register uses for likelihood
+    /// and impact (CISO Assistant's `json_definition`); default: its 5×5 ISO
+    /// 27005 matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<PathBuf>,
+    /// Risk acceptances exported from CISO Assistant's REST API
+    /// (`GET /api/risk-acceptances/`, JSON): accepted, unexpired ones waive
+    /// the findings of their scenarios.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acceptances: Option<PathBuf>,
 }
 
 /// The lifecycle phase of the audited AI system.

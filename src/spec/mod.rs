@@ -327,6 +327,10 @@ pub struct ModelInfo {
     /// The organisation's role under the EU AI Act.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<governance::Role>,
+    /// The model's name as an asset in the GRC tool (CISO Assistant's
+    /// `assets` column) [default: the id].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<String>,
 }
 
 impl Default for ModelInfo {
@@ -342,6 +346,7 @@ impl Default for ModelInfo {
             outcome: None,
             phase: None,
             role: None,
+            asset: None,
         }
     }
 }

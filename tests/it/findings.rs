@@ -411,7 +411,7 @@ fn malformed_registers_name_row_and_column() {
         &[],
     );
     assert!(
-        e.contains("row 2, column 'likelihood': '7' is not an integer from 1 to 5"),
+        e.contains("row 2, column 'likelihood': '7' is neither an integer from 1 to 5 nor a level of the risk matrix"),
         "{e}"
     );
     let e = register_error(&format!("{HEAD}R-1,t,d,o,3,x,mitigate,open,q,,,\n"), &[]);

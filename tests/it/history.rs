@@ -582,7 +582,9 @@ fn evidence_pack_verifies_offline() {
         [
             "SHA256SUMS",
             "manifest.json",
+            "oscal-assessment-plan.json",
             "oscal-assessment-results.json",
+            "oscal-poam.json",
             "report.json",
             "risk-tags.csv",
             "spec.toml",
@@ -677,7 +679,7 @@ fn oscal_assessment_results_have_the_required_structure() {
             && (parts[2].starts_with('4') || parts[2].starts_with('5'))
     };
     assert!(uuid(&ar["uuid"]));
-    assert_eq!(ar["metadata"]["oscal-version"], "1.1.2");
+    assert_eq!(ar["metadata"]["oscal-version"], "1.1.3");
     assert!(
         ar["metadata"]["title"].is_string()
             && ar["metadata"]["last-modified"].is_string()
@@ -736,29 +738,38 @@ fn oscal_assessment_results_have_the_required_structure() {
 }
 
 /// `$FAIRAUDIT_ENGINE_PYTHON`, which must have compliance-trestle (NIST's
-/// OSCAL model); panics naming what is missing.
-fn oscal_python() -> String {
+/// OSCAL model) and jsonschema-rs; panics naming what is missing.
+pub(crate) fn oscal_python() -> String {
     let py = crate::require_env("FAIRAUDIT_ENGINE_PYTHON");
     assert!(
         Proc::new(&py)
-            .args(["-c", "import trestle.oscal.assessment_results"])
+            .args(["-c", "import trestle.oscal.assessment_results, jsonschema_rs"])
             .output()
             .is_ok_and(|o| o.status.success()),
-        "needs the Python package compliance-trestle in FAIRAUDIT_ENGINE_PYTHON={py}: \
-         .ci/run installs it in a venv; run with --ignored or --include-ignored only where \
-         it is installed"
+        "needs the Python packages compliance-trestle and jsonschema-rs in FAIRAUDIT_ENGINE_PYTHON={py}: \
+         .ci/run installs them in a venv; run with --ignored or --include-ignored only where \
+         they are installed"
     );
     py
 }
 
-fn assert_valid_oscal(py: &str, file: &Path) {
+/// Validates OSCAL documents with trestle and NIST's 1.1.3 JSON schemas
+/// (`$FAIRAUDIT_OSCAL_SCHEMAS`, written by scripts/fetch-oscal-schemas.sh).
+pub(crate) fn assert_valid_oscal(py: &str, files: &[&Path]) {
+    let schemas = crate::require_env("FAIRAUDIT_OSCAL_SCHEMAS");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oscal/validate.py");
-    let o = Proc::new(py).arg(script).arg(file).output().unwrap();
+    let o = Proc::new(py)
+        .arg(script)
+        .args(["--schema-dir", &schemas])
+        .args(files)
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        o.status.success() && out.trim() == "VALID",
-        "{} is not valid OSCAL assessment results: {out}{}",
-        file.display(),
+        o.status.success()
+            && out.lines().count() == files.len()
+            && out.lines().all(|l| l.ends_with(": VALID")),
+        "not valid OSCAL: {out}{}",
         String::from_utf8_lossy(&o.stderr)
     );
 }
@@ -767,7 +778,7 @@ fn assert_valid_oscal(py: &str, file: &Path) {
 /// NIST OSCAL assessment-results model (compliance-trestle's classes, which
 /// reject unknown keys, missing fields, malformed UUIDs and dates).
 #[test]
-#[ignore = "needs FAIRAUDIT_ENGINE_PYTHON with compliance-trestle"]
+#[ignore = "needs FAIRAUDIT_ENGINE_PYTHON with compliance-trestle and jsonschema-rs, and FAIRAUDIT_OSCAL_SCHEMAS"]
 fn oscal_validates_against_the_nist_model() {
     let py = oscal_python();
     let dir = tempfile::tempdir().unwrap();
@@ -793,12 +804,19 @@ fn oscal_validates_against_the_nist_model() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_valid_oscal(&py, &direct);
+    assert_valid_oscal(&py, &[&direct]);
     // The evidence pack of a recorded run.
     let store = dir.path().join("h.db");
     record_german(&store, "2026-11-02");
     let pack = dir.path().join("pack");
     let (code, _, err) = cmd(&store, &["evidence", "1", "--out", pack.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    assert_valid_oscal(&py, &pack.join("oscal-assessment-results.json"));
+    assert_valid_oscal(
+        &py,
+        &[
+            &pack.join("oscal-assessment-results.json"),
+            &pack.join("oscal-assessment-plan.json"),
+            &pack.join("oscal-poam.json"),
+        ],
+    );
 }

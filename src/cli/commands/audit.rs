@@ -97,6 +97,17 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let main_text = render(&report, format)?;
+    let mut ciso_files = match &out.out_ciso {
+        Some(_) => {
+            let m = match spec.register.as_ref().and_then(|r| r.matrix.as_deref()) {
+                Some(p) => crate::governance::matrix::RiskMatrix::load(p)?,
+                None => Default::default(),
+            };
+            let json = crate::report::json::to_json(&report);
+            crate::report::ciso::files(&json, &m, store.is_some())
+        }
+        None => vec![],
+    };
     if let Some(st) = &mut store {
         let who = crate::cli::settings::actor(out.by.as_deref());
         let r = crate::report::record::record(&report, &spec, st, &who)?;
@@ -107,9 +118,18 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
             st.path().display(),
             &r.chain_hash[..16]
         );
+        if out.out_ciso.is_some() {
+            let dir = tempfile::tempdir()?;
+            let name = crate::report::ciso::pack_name(&r.run_id);
+            crate::report::evidence::write_pack(st, &r.run_id, &dir.path().join(&name), None)?;
+            ciso_files.push((name.clone(), std::fs::read(dir.path().join(&name))?));
+        }
     }
     for (p, text, what) in &pending {
         write(p, text, what)?;
+    }
+    if let Some(dir) = &out.out_ciso {
+        crate::report::ciso::write_files(dir, &ciso_files)?;
     }
     match &out.out {
         Some(path) => write(path, &main_text, "report")?,

@@ -5,6 +5,7 @@ pub mod controls;
 pub mod counts;
 pub mod cycle;
 pub mod evidence;
+pub mod export;
 pub mod finding;
 pub mod history;
 pub mod init;
