@@ -13,6 +13,7 @@ mod counts;
 mod engines;
 mod findings;
 mod governance;
+mod grc;
 mod history;
 mod peers;
 mod pipelines;

@@ -304,7 +304,11 @@ fn ciso(
         },
         review_cadence: String::new(),
         model_ids: split_list(&get("assets"), lists),
-        attributes: with("a-"),
+        // An intersection's label joins its members with `-x-`.
+        attributes: with("a-")
+            .into_iter()
+            .map(|a| a.replace("-x-", " & "))
+            .collect(),
         metrics: with("m-"),
         origin: Origin::CisoAssistant,
         internal_id,
