@@ -21,6 +21,20 @@ fn write(path: &Path, text: &str, what: &str) -> anyhow::Result<()> {
     write_atomic(path, text.as_bytes()).with_context(|| format!("writing the {what}"))
 }
 
+/// The CISO Assistant files of `--out-ciso` (the evidence pack is added once recorded).
+fn ciso_files(
+    report: &Report,
+    spec: &crate::spec::Spec,
+    with_pack: bool,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let m = match spec.register.as_ref().and_then(|r| r.matrix.as_deref()) {
+        Some(p) => crate::governance::matrix::RiskMatrix::load(p)?,
+        None => Default::default(),
+    };
+    let json = crate::report::json::to_json(report);
+    Ok(crate::report::ciso::files(&json, &m, with_pack))
+}
+
 /// Runs `audit`.
 pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     let s = settings::resolve(&Layers {
@@ -98,14 +112,7 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let main_text = render(&report, format)?;
     let mut ciso_files = match &out.out_ciso {
-        Some(_) => {
-            let m = match spec.register.as_ref().and_then(|r| r.matrix.as_deref()) {
-                Some(p) => crate::governance::matrix::RiskMatrix::load(p)?,
-                None => Default::default(),
-            };
-            let json = crate::report::json::to_json(&report);
-            crate::report::ciso::files(&json, &m, store.is_some())
-        }
+        Some(_) => ciso_files(&report, &spec, store.is_some())?,
         None => vec![],
     };
     if let Some(st) = &mut store {

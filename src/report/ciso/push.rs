@@ -236,18 +236,23 @@ pub fn push(
         )?,
         ..Default::default()
     };
+    let ras = set_results(&c, t, report, &mut done)?;
+    done.evidence = attach_evidence(&c, t, report, &ras, pack)?;
+    done.linked = link_findings(&c, t, report, &done.evidence)?;
+    Ok(done)
+}
+
+/// Sets the requirement results; returns the requirement assessments' ids.
+fn set_results(c: &Client, t: &Target, report: &Value, done: &mut Pushed) -> Result<Vec<String>> {
     let results = super::requirement_results(report);
     let path = format!(
         "/api/compliance-assessments/{}/update_requirement/",
         q(&t.assessment)
     );
+    let mut ras = vec![];
     for body in results.as_array().into_iter().flatten() {
         c.json("POST", &path, body)?;
         done.results += 1;
-    }
-    // The checks' requirement assessments, to link the evidence to.
-    let mut ras = vec![];
-    for body in results.as_array().into_iter().flatten() {
         let urn = body["urn"].as_str().unwrap_or_default();
         let found = c.list(&format!(
             "/api/requirement-assessments/?compliance_assessment={}&requirement__urn={}",
@@ -258,6 +263,17 @@ pub fn push(
             ras.push(id.to_string());
         }
     }
+    Ok(ras)
+}
+
+/// Creates the evidence (linked to `ras`) and uploads the pack; returns its id.
+fn attach_evidence(
+    c: &Client,
+    t: &Target,
+    report: &Value,
+    ras: &[String],
+    pack: (&str, &[u8]),
+) -> Result<String> {
     let run_id = report["run_id"].as_str().unwrap_or("run");
     let evidence = c.json(
         "POST",
@@ -274,13 +290,13 @@ pub fn push(
             "requirement_assessments": ras,
         }),
     )?;
-    done.evidence = evidence["id"]
+    let id = evidence["id"]
         .as_str()
         .ok_or_else(|| Error::usage("CISO Assistant created the evidence without an id"))?
         .to_string();
     c.send(
         "POST",
-        &format!("/api/evidences/{}/upload/", q(&done.evidence)),
+        &format!("/api/evidences/{}/upload/", q(&id)),
         &[
             (
                 "Content-Disposition",
@@ -290,12 +306,17 @@ pub fn push(
         ],
         Some(pack.1),
     )?;
-    // Each imported finding: its check's requirement node and the evidence.
+    Ok(id)
+}
+
+/// Links each imported finding to its check's requirement node and the evidence.
+fn link_findings(c: &Client, t: &Target, report: &Value, evidence: &str) -> Result<usize> {
     let model = report["model"]["id"].as_str().unwrap_or("");
     let findings = c.list(&format!(
         "/api/findings/?findings_assessment={}",
         q(&t.findings_assessment)
     ))?;
+    let mut linked = 0;
     for f in report["findings"].as_array().into_iter().flatten() {
         let Some(remote) = findings.iter().find(|r| r["ref_id"] == f["id"]) else {
             continue;
@@ -311,9 +332,9 @@ pub fn push(
         c.json(
             "PATCH",
             &format!("/api/findings/{}/", q(fid)),
-            &json!({"requirement_node": node, "evidences": [done.evidence]}),
+            &json!({"requirement_node": node, "evidences": [evidence]}),
         )?;
-        done.linked += 1;
+        linked += 1;
     }
-    Ok(done)
+    Ok(linked)
 }
