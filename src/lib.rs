@@ -37,6 +37,8 @@ mod error;
 pub mod governance;
 pub mod ingest;
 pub mod metrics;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod report;
 pub mod spec;
 pub mod stats;

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 /// Scores of one cell, by true label (index 0: label 0, 1: label 1).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScoreHist {
     /// Rows per bin, by label.
     pub bins: [Vec<u64>; 2],

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod hist;
 
@@ -51,7 +51,7 @@ impl Outcome {
 
 /// The statistics of one finest cell: rows, weight sums and sums of squared
 /// weights, each by outcome (indexed by [`Outcome`]).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
     /// Rows, by outcome.
     pub n: [u64; 4],
@@ -108,7 +108,7 @@ impl Cell {
 }
 
 /// Why rows were left out of the audit; counted, never silently dropped.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exclusions {
     /// Rows without a label.
     pub missing_label: u64,
@@ -135,14 +135,16 @@ impl Exclusions {
     }
 }
 
-/// The finest-grain table of a data set.
-#[derive(Clone, Debug, PartialEq)]
+/// The finest-grain table of a data set. Serialized (JSON) with the cells as
+/// a list of `[key, cell]` pairs, so that counts computed on workers travel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     /// Names of the protected attributes, in the order of a cell key.
     pub attributes: Vec<String>,
     /// Whether the weight sums come from a weight column (else they equal the rows).
     pub weighted: bool,
     /// Cells keyed by one value per attribute.
+    #[serde(with = "pairs")]
     pub cells: BTreeMap<Vec<GroupValue>, Cell>,
     /// Rows read, including excluded ones.
     pub rows_read: u64,
@@ -156,6 +158,31 @@ pub struct Counts {
     /// Inputs that are not files, with the SHA-256 of what was received
     /// (a counts table computed by a PostgreSQL server), for the evidence trail.
     pub fetched: Vec<(String, String)>,
+}
+
+/// A map as a list of pairs (JSON keys must be strings; cell keys are lists).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<
+        'de,
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+    >(
+        d: D,
+    ) -> Result<BTreeMap<K, V>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl Counts {

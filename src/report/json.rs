@@ -15,6 +15,18 @@ use super::Exporter;
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 4;
 
+/// Every input of an audit by name: data files, counts tables, then inputs
+/// that are not files (warehouse queries, in-memory frames).
+pub fn input_names(audit: &crate::audit::AuditResult) -> Vec<String> {
+    let spec = &audit.spec;
+    spec.data
+        .iter()
+        .chain(&spec.counts)
+        .map(|p| p.display().to_string())
+        .chain(audit.counts.fetched.iter().map(|(n, _)| n.clone()))
+        .collect()
+}
+
 /// The JSON report.
 pub struct JsonExporter;
 
@@ -299,12 +311,7 @@ pub fn audit_json(audit: &AuditResult) -> Json {
         .iter()
         .map(|(name, sha)| json!({"source": name, "counts_sha256": sha}))
         .collect();
-    let all: Vec<String> = paths
-        .iter()
-        .chain(&counts_paths)
-        .cloned()
-        .chain(counts.fetched.iter().map(|(n, _)| n.clone()))
-        .collect();
+    let all = input_names(audit);
     let ex = &counts.excluded;
     let (overall_metrics, overall_undefined) = rates_json(&audit.overall, &audit.overall_ci);
     let mut overall = Map::new();

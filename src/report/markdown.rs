@@ -91,7 +91,7 @@ impl Exporter for MarkdownExporter {
                 .unwrap_or_default(),
             a.counts.rows_read,
             a.counts.excluded.total(),
-            cell(&a.spec.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))
+            cell(&super::json::input_names(a).join(", "))
         );
         let (by_status, by_sev) = report.finding_counts();
         let _ = writeln!(

@@ -1,0 +1,418 @@
+"""fairaudit: fast bias and fairness audits of model decisions.
+
+The same engine, numbers and report as the ``fairaudit`` command::
+
+    import fairaudit, pandas
+    df = pandas.read_csv("fixtures/german_credit.csv")
+    report = fairaudit.audit(df, attrs=["sex", "age_group"], reference={"age_group": "gt25"})
+    report.verdict            # "pass" | "warn" | "fail"
+    report.groups("sex")      # per-group rates with interval columns (pandas)
+    report                    # renders inline in Jupyter
+
+Tables (pandas, polars DataFrame or LazyFrame, pyarrow Table or
+RecordBatchReader, a DuckDB relation, anything with ``__arrow_c_stream__``)
+cross into the engine through the Arrow C stream interface, batch by batch;
+file paths are read by the engine itself. Keyword options are the CLI's
+flags (``bootstrap=0`` is ``--bootstrap 0``), resolved by the CLI's own code,
+so defaults, spec files and error messages are the same.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+from . import _fairaudit as _native
+from ._fairaudit import FairauditError, InputError, UsageError, WriteError
+
+__version__: str = _native.version()
+
+__all__ = [
+    "audit",
+    "Auditor",
+    "Counts",
+    "Report",
+    "Finding",
+    "FairauditError",
+    "InputError",
+    "UsageError",
+    "WriteError",
+    "metric_frame",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Options that only make sense for the CLI's files and history, not here.
+_CLI_ONLY = {
+    "out", "out_json", "out_junit", "out_md", "out_table", "out_html", "out_ciso",
+    "proposed_risks", "record", "store", "by", "format", "require_approved_spec",
+}
+
+
+def _flags(
+    attrs: Optional[Sequence[str]] = None,
+    *,
+    label: Optional[str] = None,
+    prediction: Optional[str] = None,
+    score: Optional[str] = None,
+    weight: Optional[str] = None,
+    reference: Union[None, str, Mapping[str, str]] = None,
+    spec: Optional[PathLike] = None,
+    paths: Sequence[str] = (),
+    **options: Any,
+) -> list[str]:
+    """The CLI flags of an audit, from Python arguments."""
+    flags: list[str] = []
+    if spec is not None:
+        flags += ["--spec", os.fspath(spec)]
+    if isinstance(attrs, str):
+        attrs = [attrs]
+    for a in attrs or []:
+        flags += ["--attr", a]
+    for name, value in (("label", label), ("prediction", prediction), ("score", score), ("weight", weight)):
+        if value is not None:
+            flags += [f"--{name}", str(value)]
+    if isinstance(reference, Mapping):
+        for a, g in reference.items():
+            flags += ["--reference", f"{a}={g}"]
+    elif reference is not None:
+        flags += ["--reference", str(reference)]
+    for key, value in options.items():
+        if key in _CLI_ONLY:
+            raise UsageError(
+                f"option '{key}' is for the command line; in Python use Report.write() and the return value"
+            )
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            flags.append(flag)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                flags += [flag, str(v)]
+        else:
+            flags += [flag, str(value)]
+    return flags + [os.fspath(p) for p in paths]
+
+
+def _is_path(x: Any) -> bool:
+    return isinstance(x, (str, os.PathLike))
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    return f"{t.__module__.split('.')[0]}.{t.__name__}"
+
+
+def _stream(obj: Any) -> tuple[str, Any]:
+    """A table as (name, Arrow C stream capsule)."""
+    name = _type_name(obj)
+    if name == "pyspark.DataFrame" or type(obj).__module__.startswith("pyspark"):
+        raise UsageError("a Spark DataFrame is audited on the cluster: use fairaudit.spark.audit(df, ...)")
+    if name == "polars.LazyFrame":
+        obj = obj.collect()
+    if name == "pandas.DataFrame":
+        try:
+            import pyarrow as pa
+
+            obj = pa.Table.from_pandas(obj, preserve_index=False)
+        except ImportError:
+            try:
+                import polars as pl
+
+                obj = pl.from_pandas(obj)
+            except ImportError as e:
+                raise UsageError("auditing a pandas DataFrame needs pyarrow or polars installed") from e
+    if name.startswith("duckdb.") and not hasattr(obj, "__arrow_c_stream__"):
+        obj = obj.fetch_arrow_reader() if hasattr(obj, "fetch_arrow_reader") else obj.arrow()
+    if hasattr(obj, "__arrow_c_stream__"):
+        return name, obj.__arrow_c_stream__()
+    raise UsageError(
+        f"cannot audit a {name}: pass a file path, a pandas or polars DataFrame, a pyarrow Table "
+        "or RecordBatchReader, a DuckDB relation, or an object with __arrow_c_stream__"
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: a check judged on one attribute (and group)."""
+
+    id: str
+    check: str
+    title: str
+    status: str
+    severity: str
+    statement: str
+    metric: str
+    attribute: str
+    group: Optional[str]
+    value: Optional[float]
+    ci: Optional[tuple[float, float]]
+    p_value: Optional[float]
+    controls: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def _of(cls, f: dict) -> "Finding":
+        ci = f.get("ci")
+        return cls(
+            id=f["id"], check=f["check"], title=f.get("title", ""), status=f["status"],
+            severity=f["severity"], statement=f["statement"], metric=f["metric"],
+            attribute=f["attribute"], group=f.get("group"), value=f.get("value"),
+            ci=tuple(ci) if ci else None, p_value=f.get("p_value"),
+            controls=tuple(f.get("controls", [])), risks=tuple(f.get("risks", [])), raw=f,
+        )
+
+
+def _frame(rows: list[dict], backend: str):
+    if backend == "polars":
+        import polars as pl
+
+        return pl.DataFrame(rows)
+    if backend == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(rows)
+    if backend == "records":
+        return rows
+    raise UsageError(f"backend must be 'pandas', 'polars' or 'records', not '{backend}'")
+
+
+def _estimate(row: dict, name: str, e: Any) -> None:
+    if isinstance(e, dict):
+        row[name] = e.get("value")
+        ci = e.get("ci")
+        row[f"{name}_ci_low"] = ci[0] if ci else None
+        row[f"{name}_ci_high"] = ci[1] if ci else None
+    else:
+        row[name] = e
+
+
+class Report:
+    """An audit's report: the JSON report as attributes, tables and renderings."""
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._dict: dict = _json.loads(native.to_json())
+
+    @property
+    def verdict(self) -> str:
+        """``pass``, ``warn`` or ``fail``: the worst finding status."""
+        return self._dict["verdict"]
+
+    @property
+    def gate_failed(self) -> bool:
+        """Whether the CLI would exit 1."""
+        return self._native.gate_failed()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, highest severity first."""
+        return [Finding._of(f) for f in self._dict["findings"]]
+
+    @property
+    def attributes(self) -> list[str]:
+        """The attributes and intersections audited."""
+        return [a["name"] for a in self._dict["attributes"]]
+
+    def _attribute(self, attr: str) -> dict:
+        for a in self._dict["attributes"]:
+            if a["name"] == attr:
+                return a
+        raise UsageError(f"no attribute '{attr}' in the report; attributes: {', '.join(self.attributes)}")
+
+    def groups(self, attr: str, backend: str = "pandas"):
+        """Per-group counts, rates (with interval columns) and impact ratio."""
+        rows = []
+        for g in self._attribute(attr)["groups"]:
+            row: dict = {"group": g["group"], "n": g["n"], "share": g.get("share"),
+                         "is_reference": g.get("is_reference"), "status": g.get("status")}
+            row.update({k: v for k, v in g.get("counts", {}).items()})
+            for m, e in g.get("metrics", {}).items():
+                _estimate(row, m, e)
+            _estimate(row, "impact_ratio", g.get("impact_ratio"))
+            rows.append(row)
+        return _frame(rows, backend)
+
+    def summary(self, attr: str, backend: str = "pandas"):
+        """The attribute's summary metrics, one row each, with intervals where there are."""
+        rows = []
+        for m, e in self._attribute(attr)["summary"].items():
+            if isinstance(e, dict) and ("value" in e or e == {}):
+                row = {"metric": m}
+                _estimate(row, "value", e)
+                rows.append(row)
+        return _frame(rows, backend)
+
+    def to_dict(self) -> dict:
+        """The JSON report as a dict (docs/report-schema.md)."""
+        return _json.loads(self._native.to_json())
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        """The JSON report, as the CLI writes it."""
+        return _json.dumps(self._dict, indent=indent, ensure_ascii=False)
+
+    def render(self, format: str) -> str:
+        """The report in a CLI format: table, json, junit, markdown, oscal, oscal-poam, html."""
+        return self._native.render(format)
+
+    def to_html(self) -> str:
+        """The self-contained HTML report."""
+        return self.render("html")
+
+    def to_markdown(self) -> str:
+        return self.render("markdown")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        c = self._dict.get("finding_counts", {}).get("by_status", {})
+        return f"<fairaudit.Report verdict={self.verdict} findings={c}>"
+
+    def __str__(self) -> str:
+        return self.render("table")
+
+    def write(self, path: PathLike) -> None:
+        """Writes the report in the format its extension names (.json, .html, .md, .xml, .txt)."""
+        p = os.fspath(path)
+        ext = os.path.splitext(p)[1].lower()
+        fmt = {".json": "json", ".html": "html", ".htm": "html", ".md": "markdown",
+               ".xml": "junit", ".txt": "table"}.get(ext)
+        if fmt is None:
+            raise UsageError(f"cannot tell the format of '{p}': use .json, .html, .md, .xml or .txt")
+        text = self.to_json() + "\n" if fmt == "json" else self.render(fmt)
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+class Counts:
+    """Sufficient statistics of an audit: what ``Auditor`` accumulates.
+    Picklable and JSON-serialisable, to compute on workers and combine."""
+
+    def __init__(self, json_text: str):
+        self._json = json_text
+
+    def to_json(self) -> str:
+        return self._json
+
+    @classmethod
+    def from_json(cls, text: str) -> "Counts":
+        return cls(text)
+
+    @property
+    def rows_read(self) -> int:
+        return _json.loads(self._json)["rows_read"]
+
+    @property
+    def attributes(self) -> list[str]:
+        return _json.loads(self._json)["attributes"]
+
+    def __reduce__(self):
+        return (Counts, (self._json,))
+
+
+class Auditor:
+    """An audit fed batch by batch (fairlearn#655): ``update()`` each batch,
+    ``report()`` at any time, ``merge()`` auditors of other partitions."""
+
+    def __init__(self, attrs: Optional[Sequence[str]] = None, **options: Any):
+        self._options = dict(options, attrs=attrs)
+        self._native = _native.Auditor(_flags(attrs, **options))
+
+    def update(self, batch: Any) -> "Auditor":
+        """Adds a batch: a table (any kind ``audit`` takes) or file paths."""
+        if _is_path(batch) or (isinstance(batch, (list, tuple)) and batch and all(map(_is_path, batch))):
+            paths = [batch] if _is_path(batch) else list(batch)
+            self._native.update_paths([os.fspath(p) for p in paths])
+        else:
+            name, capsule = _stream(batch)
+            self._native.update_stream(name, capsule)
+        return self
+
+    def merge(self, other: "Auditor") -> "Auditor":
+        """Adds another auditor's statistics (same attributes and options)."""
+        self._native.merge(other._native)
+        return self
+
+    def counts(self) -> Counts:
+        """The statistics so far."""
+        return Counts(self._native.counts_json())
+
+    @classmethod
+    def from_counts(cls, counts: Union[Counts, PathLike, Iterable[Counts]], attrs=None, **options: Any) -> "Auditor":
+        """An auditor from statistics computed elsewhere: ``Counts`` objects,
+        or a counts table file (``fairaudit counts`` / ``fairaudit sql``)."""
+        a = cls(attrs, **options)
+        items = [counts] if isinstance(counts, (Counts, str, os.PathLike)) else list(counts)
+        for c in items:
+            if isinstance(c, Counts):
+                a._native.update_counts_json(c.to_json())
+            else:
+                a._native.update_paths([os.fspath(c)], counts=True)
+        return a
+
+    @property
+    def rows_read(self) -> int:
+        return self._native.rows_read
+
+    def report(self) -> Report:
+        """The report on everything added so far."""
+        return Report(self._native.report())
+
+
+def audit(
+    data: Any,
+    attrs: Optional[Sequence[str]] = None,
+    *,
+    label: Optional[str] = None,
+    prediction: Optional[str] = None,
+    score: Optional[str] = None,
+    weight: Optional[str] = None,
+    reference: Union[None, str, Mapping[str, str]] = None,
+    spec: Optional[PathLike] = None,
+    **options: Any,
+) -> Report:
+    """Audits model decisions.
+
+    ``data``: a file path (or a list of them), or a table: pandas or polars
+    DataFrame, polars LazyFrame, pyarrow Table or RecordBatchReader, DuckDB
+    relation, or anything with ``__arrow_c_stream__``. ``attrs``: the
+    protected attributes. ``reference``: a strategy (``largest``, ``overall``,
+    ...) or ``{attribute: group}``. Every other keyword is a CLI flag
+    (``bootstrap=0``, ``fail_on="warn"``, ``favorable="negative"``, ...).
+    Raises ``InputError`` for data that cannot be audited and ``UsageError``
+    for inconsistent options, with the CLI's messages.
+    """
+    kw = dict(label=label, prediction=prediction, score=score, weight=weight, reference=reference, spec=spec)
+    if _is_path(data) or (isinstance(data, (list, tuple)) and data and all(map(_is_path, data))):
+        paths = [data] if _is_path(data) else list(data)
+        return Report(_native.audit_files(_flags(attrs, paths=[os.fspath(p) for p in paths], **kw, **options)))
+    a = Auditor(attrs, **kw, **options)
+    a.update(data)
+    return a.report()
+
+
+from ._fairlearn import (  # noqa: E402  (needs audit() above)
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    metric_frame,
+)
+
+
+def __getattr__(name: str):
+    # `fairaudit.spark` without importing pyspark up front.
+    if name == "spark":
+        import importlib
+
+        return importlib.import_module(".spark", __name__)
+    raise AttributeError(f"module 'fairaudit' has no attribute '{name}'")

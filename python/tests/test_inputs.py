@@ -1,0 +1,124 @@
+"""Every kind of input gives the CLI's report, number for number."""
+
+import io
+import json
+
+import pytest
+
+import fairaudit
+from conftest import GERMAN, cli_json, normalized
+
+OPTS = dict(attrs=["sex", "age_group"], reference={"age_group": "gt25"}, intersect=True, bootstrap=200, seed=7)
+FLAGS = ["--attr", "sex", "--attr", "age_group", "--reference", "age_group=gt25", "--intersect", "--bootstrap", "200", "--seed", "7"]
+
+
+@pytest.fixture(scope="module")
+def want():
+    return normalized(cli_json(str(GERMAN), *FLAGS))
+
+
+def _check(data, want):
+    got = normalized(fairaudit.audit(data, fail_on="never", **OPTS).to_dict())
+    assert got == want
+
+
+def test_path(want):
+    _check(str(GERMAN), want)
+
+
+def test_list_of_paths_is_one_dataset():
+    got = fairaudit.audit([str(GERMAN), str(GERMAN)], attrs=["sex"], bootstrap=0)
+    assert got.to_dict()["dataset"]["rows"] == 2000
+
+
+def test_pandas(want, german_pandas):
+    _check(german_pandas, want)
+
+
+def test_polars_dataframe_and_lazyframe(want):
+    pl = pytest.importorskip("polars")
+    df = pl.read_csv(GERMAN)
+    _check(df, want)
+    _check(df.lazy(), want)
+
+
+def test_pyarrow_table_and_reader(want):
+    pa = pytest.importorskip("pyarrow")
+    csv = pytest.importorskip("pyarrow.csv")
+    t = csv.read_csv(GERMAN)
+    _check(t, want)
+    # Small batches: the stream is counted batch by batch.
+    reader = pa.RecordBatchReader.from_batches(t.schema, t.to_batches(max_chunksize=97))
+    _check(reader, want)
+
+
+def test_duckdb_relation(want):
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    rel = con.sql(f"SELECT * FROM read_csv_auto('{GERMAN}')")
+    _check(rel, want)
+
+
+def test_any_arrow_c_stream(want):
+    pa = pytest.importorskip("pyarrow")
+    csv = pytest.importorskip("pyarrow.csv")
+    t = csv.read_csv(GERMAN)
+
+    class Stream:
+        """Only the Arrow PyCapsule stream interface, nothing else."""
+
+        def __arrow_c_stream__(self, requested_schema=None):
+            return t.__arrow_c_stream__(requested_schema)
+
+    _check(Stream(), want)
+
+
+def test_the_report_object(german_pandas):
+    r = fairaudit.audit(german_pandas, attrs=["sex", "age_group"], reference={"age_group": "gt25"}, bootstrap=0)
+    assert r.verdict in ("pass", "warn", "fail")
+    assert r.attributes == ["sex", "age_group"]
+    g = r.groups("age_group")
+    assert list(g["group"]) == ["gt25", "le25"]
+    assert {"selection_rate", "selection_rate_ci_low", "selection_rate_ci_high", "impact_ratio"} <= set(g.columns)
+    s = r.summary("sex")
+    assert "demographic_parity_difference" in list(s["metric"])
+    pl = pytest.importorskip("polars")
+    assert isinstance(r.groups("sex", backend="polars"), pl.DataFrame)
+    f = r.findings[0]
+    assert f.id.startswith("FA-") and f.statement
+    assert json.loads(r.to_json())["verdict"] == r.verdict
+    html = r._repr_html_()
+    assert html.startswith("<!DOCTYPE html>") and "Verdict" in html
+    md = r.to_markdown()
+    assert md.startswith("## fairaudit:")
+    assert r.to_dict()["dataset"]["warehouse"][0]["source"] == "data frame 'pandas.DataFrame'"
+
+
+def test_write_by_extension(tmp_path, german_pandas):
+    r = fairaudit.audit(german_pandas, attrs=["sex"], bootstrap=0)
+    for name in ["r.json", "r.html", "r.md", "r.xml", "r.txt"]:
+        r.write(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 100
+    assert json.loads((tmp_path / "r.json").read_text())["verdict"] == r.verdict
+    with pytest.raises(fairaudit.UsageError, match="cannot tell the format"):
+        r.write(tmp_path / "r.pdf")
+
+
+def test_one_million_rows_match_the_cli(tmp_path):
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(20261130)
+    n = 1_000_000
+    group = rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1])
+    region = rng.choice(["north", "south"], n)
+    y_true = rng.binomial(1, 0.55, n)
+    p = np.where(group == "d", 0.45, 0.6)
+    y_pred = rng.binomial(1, p)
+    t = pa.table({"group": group, "region": region, "y_true": y_true, "y_pred": y_pred})
+    path = tmp_path / "million.parquet"
+    pq.write_table(t, path)
+    want = normalized(cli_json(str(path), "--attr", "group", "--attr", "region", "--intersect", "--bootstrap", "0"))
+    got = normalized(fairaudit.audit(t, attrs=["group", "region"], intersect=True, bootstrap=0, fail_on="never").to_dict())
+    assert got == want
+    assert got["dataset"]["rows"] == n
