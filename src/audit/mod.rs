@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod bootstrap;
 pub mod conditional;
 pub mod group;
+pub mod outcomes;
 pub mod sweep;
 
 pub use attribute::{AttributeAudit, ChiSquareTest};
@@ -44,6 +45,8 @@ pub struct AuditResult {
     pub overall_score: Option<crate::metrics::score::ScoreMetrics>,
     /// Generalized entropy and Theil indices of the whole data set.
     pub inequality: crate::metrics::inequality::Indices,
+    /// With a decision of more than two outcomes: the outcome mix.
+    pub outcomes: Option<Box<outcomes::OutcomeAudit>>,
 }
 
 /// Reads the data of `spec` and audits it.
@@ -207,7 +210,9 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
         ),
         theil: crate::metrics::inequality::generalized_entropy(&total, 1.0, spec.favorable),
     };
+    let outcome_audit = outcomes::audit(spec, &counts)?.map(Box::new);
     Ok(AuditResult {
+        outcomes: outcome_audit,
         overall_score,
         inequality,
         spec: spec.clone(),

@@ -171,6 +171,15 @@ pub struct ColumnArgs {
     /// Bins of the score histograms [default: 1000].
     #[arg(long, value_name = "B")]
     pub score_bins: Option<usize>,
+    /// The decision has more than two outcomes: its levels, comma-separated (e.g. Low,Medium,High).
+    #[arg(long, value_name = "L1,L2,...", value_delimiter = ',')]
+    pub outcomes: Vec<String>,
+    /// A favourable outcome level (repeatable); their union is the binary decision judged.
+    #[arg(long = "favorable-outcome", value_name = "LEVEL")]
+    pub favorable_outcomes: Vec<String>,
+    /// Map a numeric prediction column onto a level: LEVEL=LOW:HIGH, inclusive (repeatable).
+    #[arg(long = "outcome-band", value_name = "LEVEL=LOW:HIGH")]
+    pub outcome_bands: Vec<String>,
 }
 
 /// How groups are compared.

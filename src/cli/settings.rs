@@ -122,7 +122,7 @@ impl FileArgs {
 }
 
 impl ColumnArgs {
-    fn apply(&self, a: &mut AuditSpec) {
+    fn apply(&self, a: &mut AuditSpec) -> Result<()> {
         let c = &mut a.columns;
         set(&mut c.label, &self.label);
         set_some(&mut c.prediction, &self.prediction);
@@ -136,6 +136,26 @@ impl ColumnArgs {
         a.intersect |= self.intersect;
         set_some(&mut a.stratify, &self.stratify);
         set(&mut a.score_bins, &self.score_bins);
+        if !self.outcomes.is_empty()
+            || !self.favorable_outcomes.is_empty()
+            || !self.outcome_bands.is_empty()
+        {
+            let o = a.outcomes.get_or_insert_with(Default::default);
+            if !self.outcomes.is_empty() {
+                o.levels = self.outcomes.iter().map(|l| l.trim().to_string()).collect();
+            }
+            if !self.favorable_outcomes.is_empty() {
+                o.favorable = self.favorable_outcomes.clone();
+            }
+            if !self.outcome_bands.is_empty() {
+                o.bands = self
+                    .outcome_bands
+                    .iter()
+                    .map(|b| crate::spec::Outcomes::parse_band(b))
+                    .collect::<Result<_>>()?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -236,7 +256,7 @@ pub fn resolve(l: &Layers) -> Result<Settings> {
         x.apply(a);
     }
     if let Some(x) = l.columns {
-        x.apply(a);
+        x.apply(a)?;
     }
     if let Some(x) = l.groups {
         x.apply(a)?;

@@ -158,6 +158,80 @@ pub struct Counts {
     /// Inputs that are not files, with the SHA-256 of what was received
     /// (a counts table computed by a PostgreSQL server), for the evidence trail.
     pub fetched: Vec<(String, String)>,
+    /// With a decision of more than two outcomes: rows by outcome level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<OutcomeCounts>,
+}
+
+/// Rows of one outcome level in one cell, by label (0, 1), with weight sums.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LevelCell {
+    /// Rows, by label.
+    pub n: [u64; 2],
+    /// Σ weight, by label.
+    pub w: [f64; 2],
+    /// Σ weight², by label.
+    pub w2: [f64; 2],
+}
+
+/// The cells of a multi-outcome decision: for every cell key, one
+/// [`LevelCell`] per level (in `levels` order). The binary cells of
+/// [`Counts`] hold the favourable outcomes against the others; each level
+/// against the rest is [`Counts::one_vs_rest`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeCounts {
+    /// The outcome levels, in the spec's order.
+    pub levels: Vec<String>,
+    /// Cells keyed like [`Counts::cells`].
+    #[serde(with = "pairs")]
+    pub cells: BTreeMap<Vec<GroupValue>, Vec<LevelCell>>,
+}
+
+impl OutcomeCounts {
+    /// Adds `rows` of level `level` with label `label` to the cell `key`.
+    pub fn record(
+        &mut self,
+        key: Vec<GroupValue>,
+        level: usize,
+        label: bool,
+        rows: u64,
+        w: f64,
+        w2: f64,
+    ) {
+        let k = self.levels.len();
+        let cells = self
+            .cells
+            .entry(key)
+            .or_insert_with(|| vec![LevelCell::default(); k]);
+        let l = usize::from(label);
+        cells[level].n[l] += rows;
+        cells[level].w[l] += w;
+        cells[level].w2[l] += w2;
+    }
+
+    fn merge(&mut self, other: &OutcomeCounts) -> crate::Result<()> {
+        if self.levels != other.levels {
+            return Err(crate::Error::usage(format!(
+                "cannot merge counts over outcome levels [{}] with counts over [{}]",
+                self.levels.join(", "),
+                other.levels.join(", ")
+            )));
+        }
+        for (key, cells) in &other.cells {
+            let mine = self
+                .cells
+                .entry(key.clone())
+                .or_insert_with(|| vec![LevelCell::default(); cells.len()]);
+            for (m, o) in mine.iter_mut().zip(cells) {
+                for l in 0..2 {
+                    m.n[l] += o.n[l];
+                    m.w[l] += o.w[l];
+                    m.w2[l] += o.w2[l];
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A map as a list of pairs (JSON keys must be strings; cell keys are lists).
@@ -197,7 +271,30 @@ impl Counts {
             score_bins: 0,
             stratum: None,
             fetched: vec![],
+            outcomes: None,
         }
+    }
+
+    /// The binary counts of one outcome level against the rest: a row is
+    /// "positive" when its outcome is `level` (score histograms dropped).
+    pub fn one_vs_rest(&self, level: usize) -> Option<Counts> {
+        let oc = self.outcomes.as_ref()?;
+        let mut c = Counts {
+            cells: BTreeMap::new(),
+            score_bins: 0,
+            outcomes: None,
+            ..self.clone()
+        };
+        for (key, cells) in &oc.cells {
+            let mut cell = Cell::default();
+            for (j, lc) in cells.iter().enumerate() {
+                for (l, label) in [false, true].into_iter().enumerate() {
+                    cell.record(Outcome::of(label, j == level), lc.n[l], lc.w[l], lc.w2[l]);
+                }
+            }
+            c.cells.insert(key.clone(), cell);
+        }
+        Some(c)
     }
 
     /// The number of protected attributes (the keys before the stratum).
@@ -229,6 +326,15 @@ impl Counts {
             return Err(crate::Error::usage(
                 "cannot merge weighted counts with unweighted counts",
             ));
+        }
+        match (&mut self.outcomes, &other.outcomes) {
+            (Some(a), Some(b)) => a.merge(b)?,
+            (None, None) => {}
+            _ => {
+                return Err(crate::Error::usage(
+                    "cannot merge counts of a multi-outcome decision with counts of a binary one",
+                ))
+            }
         }
         for (k, c) in &other.cells {
             self.cells.entry(k.clone()).or_default().add(c);

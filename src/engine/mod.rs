@@ -274,6 +274,39 @@ pub fn load_register(spec: &Spec) -> Result<Option<Vec<RiskEntry>>> {
     Ok(Some(entries))
 }
 
+/// The policy's findings: checks that name an outcome level are judged on
+/// that level against the rest, the others on the favourable levels.
+fn evaluate(
+    audit: &AuditResult,
+    policy: &[Check],
+    model: &crate::spec::ModelInfo,
+    cycle: &str,
+) -> Result<Vec<checks::Finding>> {
+    let (by_level, plain): (Vec<Check>, Vec<Check>) =
+        policy.iter().cloned().partition(|c| c.outcome.is_some());
+    let mut findings = checks::evaluate(audit, &plain, model, cycle)?;
+    for c in by_level {
+        let level = c.outcome.clone().unwrap_or_default();
+        let Some(oa) = &audit.outcomes else {
+            return Err(crate::Error::usage(format!(
+                "check '{}' names the outcome '{level}', but the decision is binary (give its levels with --outcomes)",
+                c.id()
+            )));
+        };
+        let j = oa.levels.iter().position(|l| *l == level).ok_or_else(|| {
+            crate::Error::usage(format!(
+                "check '{}' names the outcome '{level}', which is not one of the levels {}",
+                c.id(),
+                oa.levels.join(", ")
+            ))
+        })?;
+        let mut m = model.clone();
+        m.outcome = Some(level);
+        findings.extend(checks::evaluate(&oa.per_level[j], &[c], &m, cycle)?);
+    }
+    Ok(findings)
+}
+
 /// The governance half of a run, on an audit already computed.
 pub fn report_from_audit(
     spec: &Spec,
@@ -285,7 +318,7 @@ pub fn report_from_audit(
 ) -> Result<Report> {
     let date = run_date(spec);
     let cycle = CycleInfo::new(date, spec.cadence(), &history.past);
-    let mut findings = checks::evaluate(&audit, &policy, &spec.model, &cycle.id)?;
+    let mut findings = evaluate(&audit, &policy, &spec.model, &cycle.id)?;
     governance::tag(
         &mut findings,
         &policy,

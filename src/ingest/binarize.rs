@@ -28,7 +28,7 @@ fn canonical(v: &str) -> Option<bool> {
     }
 }
 
-fn list_values(values: &BTreeMap<String, u64>, limit: usize) -> String {
+pub(crate) fn list_values(values: &BTreeMap<String, u64>, limit: usize) -> String {
     let mut v: Vec<(&String, &u64)> = values.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let mut parts: Vec<String> = v
@@ -100,6 +100,12 @@ impl Binarizer {
     }
 
     /// Positive, negative, or `None` for a missing or unknown value.
+    /// A binarizer from a given value → positive map.
+    pub fn from_map(map: BTreeMap<String, bool>) -> Self {
+        Binarizer { map }
+    }
+
+    /// The value's class; `None` for missing or unknown values.
     pub fn get(&self, v: Option<&str>) -> Option<bool> {
         v.and_then(|v| self.map.get(v).copied())
     }

@@ -4,7 +4,9 @@
 
 use polars::prelude::*;
 
-use crate::counts::{hist::ScoreHist, Counts, Exclusions, Outcome};
+use std::collections::BTreeMap;
+
+use crate::counts::{hist::ScoreHist, Counts, Exclusions, Outcome, OutcomeCounts};
 use crate::spec::AuditSpec;
 use crate::{Error, Result};
 
@@ -130,6 +132,67 @@ fn weights(df: &DataFrame, origin: &Origin, w: &str) -> Result<Weights> {
     })
 }
 
+/// With a multi-outcome decision: the level of each distinct raw prediction
+/// value (by band, or the value itself). A value that is no level is an
+/// error naming it and its rows.
+fn outcome_levels(
+    origin: &Origin,
+    spec: &AuditSpec,
+    pred: &PredSource,
+    preds: &StringChunked,
+    n: &UInt64Chunked,
+) -> Result<Option<BTreeMap<String, usize>>> {
+    let Some(o) = &spec.outcomes else {
+        return Ok(None);
+    };
+    let column = match pred {
+        PredSource::Column(c) => c,
+        PredSource::Score(..) => {
+            return Err(Error::usage(
+                "--outcomes needs a prediction column (--prediction) holding the outcome levels or a number to band",
+            ))
+        }
+    };
+    let values = distinct(preds, n);
+    let mut map = BTreeMap::new();
+    let mut bad = BTreeMap::new();
+    for (v, rows) in &values {
+        match o.level_of(v) {
+            Some(i) => {
+                map.insert(v.clone(), i);
+            }
+            None => {
+                bad.insert(v.clone(), *rows);
+            }
+        }
+    }
+    if !bad.is_empty() {
+        let want = if o.bands.is_empty() {
+            format!("the outcome levels are {}", o.levels.join(", "))
+        } else {
+            format!(
+                "the outcome bands are {}",
+                o.bands
+                    .iter()
+                    .map(|b| format!("{}={}:{}", b.level, b.low, b.high))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Err(Error::BadValues {
+            path: origin.path.clone(),
+            column: column.clone(),
+            problem: format!(
+                "{} value{} of the prediction fit no outcome level: {}; {want}",
+                bad.len(),
+                if bad.len() == 1 { "" } else { "s" },
+                super::binarize::list_values(&bad, 8)
+            ),
+        });
+    }
+    Ok(Some(map))
+}
+
 /// The binarizers of the label and (unless it comes from a score) the prediction.
 fn binarizers(
     origin: &Origin,
@@ -138,6 +201,7 @@ fn binarizers(
     labels: &StringChunked,
     preds: &StringChunked,
     n: &UInt64Chunked,
+    levels: Option<&BTreeMap<String, usize>>,
 ) -> Result<(Binarizer, Option<Binarizer>)> {
     let positive = spec.columns.positive.as_deref();
     let label = Binarizer::new(
@@ -147,6 +211,14 @@ fn binarizers(
         &distinct(labels, n),
         positive,
     )?;
+    if let (Some(levels), Some(o)) = (levels, &spec.outcomes) {
+        // The favourable levels against the others.
+        let map = levels
+            .iter()
+            .map(|(v, i)| (v.clone(), o.favorable.contains(&o.levels[*i])))
+            .collect();
+        return Ok((label, Some(Binarizer::from_map(map))));
+    }
     let pred = match pred {
         PredSource::Column(p) => Some(Binarizer::new(
             &origin.path,
@@ -173,14 +245,21 @@ struct Columns {
 
 /// Adds every group-by row to its cell; rows that cannot enter are counted
 /// in the exclusions by reason.
+/// How label and prediction values become classes (and outcome levels).
+struct Binarizers<'a> {
+    label: &'a Binarizer,
+    pred: Option<&'a Binarizer>,
+    levels: Option<&'a BTreeMap<String, usize>>,
+}
+
 fn fill(
     counts: &mut Counts,
     c: &Columns,
-    label_bin: &Binarizer,
-    pred_bin: Option<&Binarizer>,
+    b: Binarizers,
     pred: &PredSource,
     score_bins: usize,
 ) -> Exclusions {
+    let (label_bin, pred_bin) = (b.label, b.pred);
     let mut ex = Exclusions::default();
     for i in 0..c.n.len() {
         let rows = c.n.get(i).unwrap_or(0);
@@ -219,6 +298,11 @@ fn fill(
             .iter()
             .map(|a| a.get(i).map(str::to_string))
             .collect();
+        if let (Some(levels), Some(oc)) = (b.levels, counts.outcomes.as_mut()) {
+            if let Some(&j) = c.preds.get(i).and_then(|v| levels.get(v)) {
+                oc.record(key.clone(), j, label, rows, w, w2);
+            }
+        }
         let cell = counts.cells.entry(key).or_default();
         cell.record(Outcome::of(label, p), rows, w, w2);
         if let Some((bins, ssum, ssum2)) = &c.scores {
@@ -299,8 +383,16 @@ pub fn counts_from_groups(
         .as_ref()
         .map(|w| weights(&df, origin, w))
         .transpose()?;
-    let (label_bin, pred_bin) = binarizers(origin, spec, pred, &labels, &preds, &n)?;
+    let levels = outcome_levels(origin, spec, pred, &preds, &n)?;
+    let (label_bin, pred_bin) =
+        binarizers(origin, spec, pred, &labels, &preds, &n, levels.as_ref())?;
     let mut counts = Counts::new(key_columns(spec), cols.weight.is_some());
+    if let Some(o) = &spec.outcomes {
+        counts.outcomes = Some(OutcomeCounts {
+            levels: o.levels.clone(),
+            cells: BTreeMap::new(),
+        });
+    }
     counts.stratum = spec.stratify.as_ref().map(|_| spec.attributes.len());
     let scores = match &cols.score {
         Some(_) => {
@@ -325,8 +417,11 @@ pub fn counts_from_groups(
     counts.excluded = fill(
         &mut counts,
         &columns,
-        &label_bin,
-        pred_bin.as_ref(),
+        Binarizers {
+            label: &label_bin,
+            pred: pred_bin.as_ref(),
+            levels: levels.as_ref(),
+        },
         pred,
         spec.score_bins,
     );

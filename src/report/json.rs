@@ -334,7 +334,7 @@ pub fn audit_json(audit: &AuditResult) -> Json {
     overall.insert("inequality".into(), json!(audit.inequality));
     overall.insert("undefined".into(), Json::Object(overall_undefined));
 
-    json!({
+    let mut out = json!({
         "schema_version": SCHEMA_VERSION,
         "engine": {"name": "fairaudit", "version": env!("CARGO_PKG_VERSION")},
         "dataset": {
@@ -385,8 +385,13 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             "min_group_share": st.min_group_share,
         },
         "overall": Json::Object(overall),
-        "attributes": audit.attributes.iter().map(|a| {
-            json!({
+        "outcomes": audit.outcomes.as_ref().map(|o| json!({
+            "levels": o.levels,
+            "favorable": o.favorable,
+            "simultaneous_ci": "goodman",
+        })),
+        "attributes": audit.attributes.iter().enumerate().map(|(ai, a)| {
+            let mut aj = json!({
                 "name": a.name,
                 "members": a.members,
                 "reference_group": a.reference_name,
@@ -411,7 +416,83 @@ pub fn audit_json(audit: &AuditResult) -> Json {
                     }),
                     Err(why) => json!({"statistic": null, "undefined": why}),
                 },
-            })
+            });
+            if let Some(o) = &audit.outcomes {
+                aj["outcomes"] = outcome_attribute_json(o, ai, st.alpha);
+            }
+            aj
         }).collect::<Vec<_>>(),
+    });
+    // Only a multi-outcome decision has the key.
+    if audit.outcomes.is_none() {
+        if let Some(m) = out.as_object_mut() {
+            m.remove("outcomes");
+        }
+    }
+    out
+}
+
+/// One attribute's outcome mix: per group, each level's count by label, its
+/// rate with the simultaneous interval, and — from the level's audit against
+/// the rest — its one-vs-rest TPR and FPR and its rate's difference and ratio
+/// against the reference with their test; the group × level chi-square test.
+fn outcome_attribute_json(o: &crate::audit::outcomes::OutcomeAudit, ai: usize, alpha: f64) -> Json {
+    let oa = &o.attributes[ai];
+    let groups: Vec<Json> = oa
+        .groups
+        .iter()
+        .map(|g| {
+            let mut levels = Map::new();
+            for (j, level) in o.levels.iter().enumerate() {
+                let lg = o.per_level[j].attributes[ai]
+                    .groups
+                    .iter()
+                    .find(|x| x.group.name == g.group);
+                let (rate, ci) = g.rates[j];
+                let mut e = Map::new();
+                e.insert("count".into(), json!(g.counts[j].n[0] + g.counts[j].n[1]));
+                e.insert(
+                    "by_label".into(),
+                    json!({"0": g.counts[j].n[0], "1": g.counts[j].n[1]}),
+                );
+                e.insert("rate".into(), est(Some(rate), ci));
+                if let Some(lg) = lg {
+                    let t = &lg.group;
+                    e.insert(
+                        "tpr".into(),
+                        est(t.rates.get(Rate::Tpr), lg.rate_ci[Rate::Tpr as usize]),
+                    );
+                    e.insert(
+                        "fpr".into(),
+                        est(t.rates.get(Rate::Fpr), lg.rate_ci[Rate::Fpr as usize]),
+                    );
+                    let ds = lg.disparity(Rate::SelectionRate);
+                    e.insert(
+                        "difference".into(),
+                        est(ds.value.difference.get(), ds.difference_ci),
+                    );
+                    e.insert("ratio".into(), est(ds.value.ratio.get(), ds.ratio_ci));
+                    match &ds.test {
+                        Ok(t) => {
+                            e.insert("p_value".into(), json!(t.p_value));
+                            e.insert("significant".into(), json!(t.p_value < alpha));
+                        }
+                        Err(why) => {
+                            e.insert("p_value".into(), Json::Null);
+                            e.insert("untested".into(), json!(why.to_string()));
+                        }
+                    }
+                }
+                levels.insert(level.clone(), Json::Object(e));
+            }
+            json!({"group": g.group, "n": g.rows(), "levels": levels})
+        })
+        .collect();
+    json!({
+        "groups": groups,
+        "chi_square": match &oa.chi_square {
+            Some(c) => json!({"statistic": c.statistic, "df": c.df, "p_value": c.p_value}),
+            None => json!({"statistic": null, "undefined": "fewer than two groups or levels with rows"}),
+        },
     })
 }

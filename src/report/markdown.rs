@@ -154,6 +154,9 @@ impl Exporter for MarkdownExporter {
             }
             out.push_str("\n</details>\n\n");
         }
+        if let Some(o) = &a.outcomes {
+            outcome_mix(&mut out, o);
+        }
         if !report.proposed_risks.is_empty() {
             out.push_str("### Proposed risk-register entries\n\n| id | title | likelihood | impact | owner |\n|---|---|---|---|---|\n");
             for r in &report.proposed_risks {
@@ -183,5 +186,51 @@ impl Exporter for MarkdownExporter {
             a.tests_in_family
         );
         Ok(out)
+    }
+}
+
+/// The outcome mix of every attribute: a table of each level's rate by group.
+fn outcome_mix(out: &mut String, o: &crate::audit::outcomes::OutcomeAudit) {
+    let _ = writeln!(
+        out,
+        "### Outcome mix\n\nRate of each outcome by group, with {:.0}% simultaneous (Goodman) intervals; favourable: {}.\n",
+        100.0 * o.ci_level,
+        cell(&o.favorable.join(", "))
+    );
+    for a in &o.attributes {
+        let _ = write!(out, "| {} | n |", cell(&a.name));
+        for l in &o.levels {
+            let _ = write!(out, " {} |", cell(l));
+        }
+        out.push_str("\n|---|---|");
+        for _ in &o.levels {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for g in &a.groups {
+            let _ = write!(out, "| {} | {} |", cell(&g.group), g.rows());
+            for (r, ci) in &g.rates {
+                match ci {
+                    Some((lo, hi)) => {
+                        let _ = write!(out, " {r:.3} ({lo:.3}–{hi:.3}) |");
+                    }
+                    None => {
+                        let _ = write!(out, " {r:.3} |");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        if let Some(c) = &a.chi_square {
+            let _ = writeln!(
+                out,
+                "\nChi-square test of {} × outcome: {:.2}, df {}, p = {:.3e}",
+                cell(&a.name),
+                c.statistic,
+                c.df,
+                c.p_value
+            );
+        }
+        out.push('\n');
     }
 }

@@ -118,8 +118,11 @@ impl Exporter for TableExporter {
                 .join("  ")
         );
 
-        for a in &audit.attributes {
+        for (i, a) in audit.attributes.iter().enumerate() {
             attribute_section(&mut out, a, alpha);
+            if let Some(o) = &audit.outcomes {
+                outcome_section(&mut out, o, i);
+            }
         }
         findings_section(&mut out, report);
         Ok(out)
@@ -127,6 +130,49 @@ impl Exporter for TableExporter {
 }
 
 /// One attribute: its groups' rates and gaps, then its summaries.
+/// An attribute's outcome mix: each level's rate with its simultaneous interval.
+fn outcome_section(out: &mut String, o: &crate::audit::outcomes::OutcomeAudit, i: usize) {
+    let oa = &o.attributes[i];
+    let _ = writeln!(
+        out,
+        "  outcome mix ({:.0}% simultaneous intervals; favourable: {}){}",
+        100.0 * o.ci_level,
+        o.favorable.join(", "),
+        oa.chi_square
+            .map(|c| format!(
+                "  chi-square {:.2}, df {}, p {}",
+                c.statistic,
+                c.df,
+                p_fmt(c.p_value)
+            ))
+            .unwrap_or_default()
+    );
+    let gw = oa
+        .groups
+        .iter()
+        .map(|g| g.group.chars().count() + 2)
+        .max()
+        .unwrap_or(5)
+        .max(7);
+    let mut header = format!("  {}{}", pad("group", gw), rpad("n", 9));
+    for l in &o.levels {
+        header.push_str(&rpad(l, 24.max(l.chars().count() + 2)));
+    }
+    let _ = writeln!(out, "{header}");
+    for g in &oa.groups {
+        let mut line = format!("  {}{}", pad(&g.group, gw), rpad(&g.rows().to_string(), 9));
+        for (j, l) in o.levels.iter().enumerate() {
+            let (r, ci) = g.rates[j];
+            let cell = match ci {
+                Some((lo, hi)) => format!("{r:.3} [{lo:.3}, {hi:.3}]"),
+                None => format!("{r:.3}"),
+            };
+            line.push_str(&rpad(&cell, 24.max(l.chars().count() + 2)));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
 fn attribute_section(out: &mut String, a: &AttributeAudit, alpha: f64) {
     let _ = writeln!(out, "\n{} (reference: {})", a.name, a.reference_name);
     let gw = a

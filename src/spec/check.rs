@@ -96,6 +96,10 @@ pub struct Check {
     pub controls: Vec<String>,
     /// When true, `controls` replaces the built-in mapping.
     pub replace_controls: bool,
+    /// With a multi-outcome decision: the level judged (its rate against the
+    /// rest), instead of the favourable levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 /// A check as written in the spec file, before its metric is parsed: errors
@@ -130,6 +134,8 @@ struct CheckDef {
     controls: Vec<String>,
     #[serde(default)]
     replace_controls: bool,
+    #[serde(default)]
+    outcome: Option<String>,
 }
 
 fn yes() -> bool {
@@ -158,6 +164,7 @@ impl TryFrom<CheckDef> for Check {
             title: d.title,
             controls: d.controls,
             replace_controls: d.replace_controls,
+            outcome: d.outcome,
         };
         c.validate()?;
         Ok(c)
@@ -182,6 +189,7 @@ impl Check {
             title: None,
             controls: vec![],
             replace_controls: false,
+            outcome: None,
         }
     }
 

@@ -41,6 +41,9 @@ struct SpecFile {
     run: RunSection,
     #[serde(default)]
     governance: super::governance::GovernanceSettings,
+    /// A decision of more than two outcomes.
+    #[serde(default)]
+    outcomes: Option<super::Outcomes>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -231,6 +234,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         calibration_bins: d.calibration_bins.unwrap_or(10),
         stratify: f.attributes.stratify,
         postgres: None,
+        outcomes: f.outcomes,
     };
     if let Some(checks) = &f.checks {
         for c in checks {

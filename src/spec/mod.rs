@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
@@ -381,6 +381,127 @@ pub struct AuditSpec {
     pub stratify: Option<String>,
     /// A PostgreSQL table whose counts the server computes (`--postgres`).
     pub postgres: Option<PostgresSource>,
+    /// A decision of more than two outcomes (`--outcomes`).
+    pub outcomes: Option<Outcomes>,
+}
+
+/// A decision with more than two outcomes (e.g. Low / Medium / High, or
+/// approved / approved-not-accepted / denied / withdrawn): its levels, which
+/// are favourable, and optionally bands that map a numeric prediction column
+/// (a decile score) onto the levels.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcomes {
+    /// The levels, in order.
+    pub levels: Vec<String>,
+    /// The favourable levels: their union is the binary decision the fairness
+    /// metrics and the four-fifths rule judge.
+    pub favorable: Vec<String>,
+    /// Numeric bands of the prediction column, `level = [low, high]` (inclusive).
+    #[serde(default)]
+    pub bands: Vec<Band>,
+}
+
+/// A numeric band of the prediction column that is one outcome level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// The level.
+    pub level: String,
+    /// Lowest value (inclusive).
+    pub low: f64,
+    /// Highest value (inclusive).
+    pub high: f64,
+}
+
+impl Outcomes {
+    /// Checks the levels, favourable levels and bands.
+    pub fn validate(&self) -> Result<()> {
+        if self.levels.len() < 2 {
+            return Err(Error::usage(
+                "--outcomes needs at least two levels, e.g. --outcomes Low,Medium,High",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for l in &self.levels {
+            if l.is_empty() || !seen.insert(l) {
+                return Err(Error::usage(format!(
+                    "outcome level '{l}' is empty or given twice"
+                )));
+            }
+        }
+        if self.favorable.is_empty() {
+            return Err(Error::usage(
+                "name the favourable outcome level(s) with --favorable-outcome LEVEL",
+            ));
+        }
+        for f in &self.favorable {
+            if !self.levels.contains(f) {
+                return Err(Error::usage(format!(
+                    "favourable outcome '{f}' is not one of the levels {}",
+                    self.levels.join(", ")
+                )));
+            }
+        }
+        if self.favorable.len() == self.levels.len() {
+            return Err(Error::usage(
+                "every outcome level is favourable: nothing to compare",
+            ));
+        }
+        for b in &self.bands {
+            if !self.levels.contains(&b.level) {
+                return Err(Error::usage(format!(
+                    "outcome band '{}' is not one of the levels {}",
+                    b.level,
+                    self.levels.join(", ")
+                )));
+            }
+            // NaN bounds fail too.
+            if b.low.partial_cmp(&b.high).is_none_or(|o| o == std::cmp::Ordering::Greater) {
+                return Err(Error::usage(format!(
+                    "outcome band {}: low {} is above high {}",
+                    b.level, b.low, b.high
+                )));
+            }
+        }
+        for (i, a) in self.bands.iter().enumerate() {
+            for b in &self.bands[i + 1..] {
+                if a.low <= b.high && b.low <= a.high {
+                    return Err(Error::usage(format!(
+                        "outcome bands {} [{}, {}] and {} [{}, {}] overlap",
+                        a.level, a.low, a.high, b.level, b.low, b.high
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The level of a raw prediction value: by band when there are bands,
+    /// else the value itself when it is a level.
+    pub fn level_of(&self, raw: &str) -> Option<usize> {
+        if self.bands.is_empty() {
+            return self.levels.iter().position(|l| l == raw);
+        }
+        let x: f64 = raw.trim().parse().ok()?;
+        let b = self.bands.iter().find(|b| b.low <= x && x <= b.high)?;
+        self.levels.iter().position(|l| *l == b.level)
+    }
+
+    /// Parses `LEVEL=LOW:HIGH` (`--outcome-band`).
+    pub fn parse_band(s: &str) -> Result<Band> {
+        let bad = || {
+            Error::usage(format!(
+                "--outcome-band '{s}': expected LEVEL=LOW:HIGH, e.g. Low=1:4"
+            ))
+        };
+        let (level, range) = s.split_once('=').ok_or_else(bad)?;
+        let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
+        Ok(Band {
+            level: level.trim().to_string(),
+            low: lo.trim().parse().map_err(|_| bad())?,
+            high: hi.trim().parse().map_err(|_| bad())?,
+        })
+    }
 }
 
 /// A table on a PostgreSQL server, audited through the counts query it runs.
@@ -465,6 +586,7 @@ impl AuditSpec {
             score_bins: 1000,
             calibration_bins: 10,
             stratify: None,
+            outcomes: None,
             postgres: None,
         }
     }
@@ -513,6 +635,9 @@ impl AuditSpec {
                 "--calibration-bins ({}) must divide --score-bins ({})",
                 self.calibration_bins, self.score_bins
             )));
+        }
+        if let Some(o) = &self.outcomes {
+            o.validate()?;
         }
         if let Some(s) = &self.stratify {
             if self.attributes.contains(s) {

@@ -15,6 +15,7 @@ mod findings;
 mod governance;
 mod grc;
 mod history;
+mod outcomes;
 mod peers;
 mod pipelines;
 mod score;
