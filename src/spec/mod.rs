@@ -456,7 +456,10 @@ impl Outcomes {
                 )));
             }
             // NaN bounds fail too.
-            if b.low.partial_cmp(&b.high).is_none_or(|o| o == std::cmp::Ordering::Greater) {
+            if b.low
+                .partial_cmp(&b.high)
+                .is_none_or(|o| o == std::cmp::Ordering::Greater)
+            {
                 return Err(Error::usage(format!(
                     "outcome band {}: low {} is above high {}",
                     b.level, b.low, b.high
