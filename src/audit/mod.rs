@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod bootstrap;
 pub mod conditional;
 pub mod group;
+pub mod numeric;
 pub mod outcomes;
 pub mod sweep;
 
@@ -47,6 +48,8 @@ pub struct AuditResult {
     pub inequality: crate::metrics::inequality::Indices,
     /// With a decision of more than two outcomes: the outcome mix.
     pub outcomes: Option<Box<outcomes::OutcomeAudit>>,
+    /// With a numeric outcome (`--value`): its distribution by group.
+    pub numeric: Option<Box<numeric::NumericAudit>>,
 }
 
 /// Reads the data of `spec` and audits it.
@@ -211,8 +214,10 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
         theil: crate::metrics::inequality::generalized_entropy(&total, 1.0, spec.favorable),
     };
     let outcome_audit = outcomes::audit(spec, &counts)?.map(Box::new);
+    let numeric_audit = numeric::audit(spec, &counts, &attributes).map(Box::new);
     Ok(AuditResult {
         outcomes: outcome_audit,
+        numeric: numeric_audit,
         overall_score,
         inequality,
         spec: spec.clone(),

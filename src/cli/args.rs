@@ -180,6 +180,12 @@ pub struct ColumnArgs {
     /// Map a numeric prediction column onto a level: LEVEL=LOW:HIGH, inclusive (repeatable).
     #[arg(long = "outcome-band", value_name = "LEVEL=LOW:HIGH")]
     pub outcome_bands: Vec<String>,
+    /// A numeric outcome: a price, rate spread, amount, or a regression prediction.
+    #[arg(long, value_name = "COL")]
+    pub value: Option<String>,
+    /// The true value of a regression prediction given with --value (errors by group).
+    #[arg(long, value_name = "COL", requires = "value")]
+    pub value_truth: Option<String>,
 }
 
 /// How groups are compared.

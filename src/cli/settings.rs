@@ -136,6 +136,12 @@ impl ColumnArgs {
         a.intersect |= self.intersect;
         set_some(&mut a.stratify, &self.stratify);
         set(&mut a.score_bins, &self.score_bins);
+        if let Some(v) = &self.value {
+            a.value = Some(crate::spec::ValueSpec {
+                column: v.clone(),
+                truth: self.value_truth.clone(),
+            });
+        }
         if !self.outcomes.is_empty()
             || !self.favorable_outcomes.is_empty()
             || !self.outcome_bands.is_empty()

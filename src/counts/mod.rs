@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub mod hist;
+pub mod sketch;
 
 /// A value of one protected attribute; `None` is a missing value, shown as
 /// [`MISSING`] so that rows without the attribute stay visible.
@@ -161,6 +162,81 @@ pub struct Counts {
     /// With a decision of more than two outcomes: rows by outcome level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcomes: Option<OutcomeCounts>,
+    /// With a numeric outcome: its moments and sketch per cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<ValueCounts>,
+}
+
+/// Mergeable statistics of a numeric outcome in one cell: weight sums and
+/// weighted moments (unweighted: every weight 1), a relative-error sketch of
+/// its distribution, and with a true value the error moments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValueCell {
+    /// Rows with a value.
+    pub n: u64,
+    /// Σ weight over them.
+    pub w: f64,
+    /// Σ weight².
+    pub w2: f64,
+    /// Σ w·x.
+    pub sum: f64,
+    /// Σ w·x².
+    pub sum2: f64,
+    /// Weight per sketch bucket ([`sketch::bucket`]).
+    pub sketch: BTreeMap<i32, f64>,
+    /// Rows with both a value and a true value.
+    pub err_n: u64,
+    /// Σ weight over them.
+    pub err_w: f64,
+    /// Σ w·|e| (e = value − truth).
+    pub err_abs: f64,
+    /// Σ w·e.
+    pub err_sum: f64,
+    /// Σ w·e².
+    pub err_sum2: f64,
+}
+
+impl ValueCell {
+    /// Adds another cell's statistics.
+    pub fn add(&mut self, o: &ValueCell) {
+        self.n += o.n;
+        self.w += o.w;
+        self.w2 += o.w2;
+        self.sum += o.sum;
+        self.sum2 += o.sum2;
+        for (b, w) in &o.sketch {
+            *self.sketch.entry(*b).or_insert(0.0) += w;
+        }
+        self.err_n += o.err_n;
+        self.err_w += o.err_w;
+        self.err_abs += o.err_abs;
+        self.err_sum += o.err_sum;
+        self.err_sum2 += o.err_sum2;
+    }
+}
+
+/// The numeric outcome's statistics, keyed like [`Counts::cells`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValueCounts {
+    /// The value column.
+    pub column: String,
+    /// Whether errors against a true value are kept.
+    pub has_truth: bool,
+    /// Cells keyed like [`Counts::cells`].
+    #[serde(with = "pairs")]
+    pub cells: BTreeMap<Vec<GroupValue>, ValueCell>,
+}
+
+impl ValueCounts {
+    /// The cells summed over every attribute not in `members`.
+    pub fn rollup(&self, members: &[usize]) -> BTreeMap<Vec<GroupValue>, ValueCell> {
+        let mut out: BTreeMap<Vec<GroupValue>, ValueCell> = BTreeMap::new();
+        for (k, c) in &self.cells {
+            let key: Vec<GroupValue> = members.iter().map(|&i| k[i].clone()).collect();
+            out.entry(key).or_default().add(c);
+        }
+        out
+    }
 }
 
 /// Rows of one outcome level in one cell, by label (0, 1), with weight sums.
@@ -272,6 +348,7 @@ impl Counts {
             stratum: None,
             fetched: vec![],
             outcomes: None,
+            values: None,
         }
     }
 
@@ -283,6 +360,7 @@ impl Counts {
             cells: BTreeMap::new(),
             score_bins: 0,
             outcomes: None,
+            values: None,
             ..self.clone()
         };
         for (key, cells) in &oc.cells {
@@ -326,6 +404,19 @@ impl Counts {
             return Err(crate::Error::usage(
                 "cannot merge weighted counts with unweighted counts",
             ));
+        }
+        match (&mut self.values, &other.values) {
+            (Some(a), Some(b)) if a.column == b.column && a.has_truth == b.has_truth => {
+                for (k, c) in &b.cells {
+                    a.cells.entry(k.clone()).or_default().add(c);
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(crate::Error::usage(
+                    "cannot merge counts with different numeric outcomes (--value, --value-truth)",
+                ))
+            }
         }
         match (&mut self.outcomes, &other.outcomes) {
             (Some(a), Some(b)) => a.merge(b)?,

@@ -6,7 +6,9 @@ use polars::prelude::*;
 
 use std::collections::BTreeMap;
 
-use crate::counts::{hist::ScoreHist, Counts, Exclusions, Outcome, OutcomeCounts};
+use crate::counts::{
+    hist::ScoreHist, Counts, Exclusions, Outcome, OutcomeCounts, ValueCell, ValueCounts,
+};
 use crate::spec::AuditSpec;
 use crate::{Error, Result};
 
@@ -241,6 +243,85 @@ struct Columns {
     weights: Option<Weights>,
     /// Score bin and fixed-point sums, with a score column.
     scores: Option<(UInt64Chunked, Int64Chunked, Int64Chunked)>,
+    /// The numeric outcome's aggregates, with `--value`.
+    values: Option<ValueColumns>,
+}
+
+/// The numeric outcome's columns of the group-by result.
+struct ValueColumns {
+    bucket: Int32Chunked,
+    n: UInt64Chunked,
+    w: Float64Chunked,
+    w2: Float64Chunked,
+    sum: Float64Chunked,
+    sum2: Float64Chunked,
+    /// n, Σw, Σw|e|, Σwe, Σwe², with a true value.
+    err: Option<[Float64Chunked; 5]>,
+}
+
+impl ValueColumns {
+    fn read(df: &DataFrame, origin: &Origin, spec: &AuditSpec) -> Result<Option<Self>> {
+        let Some(v) = &spec.value else {
+            return Ok(None);
+        };
+        let perr = |e: PolarsError| origin.err(e);
+        let bad: u64 = u64s(df, A_VBAD).map_err(perr)?.iter().flatten().sum();
+        if bad > 0 {
+            return Err(Error::BadValues {
+                path: origin.path.clone(),
+                column: v.column.clone(),
+                problem: format!(
+                    "{bad} row{} of the numeric outcome {} NaN or infinite; a value must be a finite number or missing",
+                    plural(bad),
+                    if bad == 1 { "is" } else { "are" }
+                ),
+            });
+        }
+        let err = match &v.truth {
+            Some(_) => Some([
+                f64s(df, A_EN).map_err(perr)?,
+                f64s(df, A_EW).map_err(perr)?,
+                f64s(df, A_EA).map_err(perr)?,
+                f64s(df, A_ES).map_err(perr)?,
+                f64s(df, A_ES2).map_err(perr)?,
+            ]),
+            None => None,
+        };
+        Ok(Some(ValueColumns {
+            bucket: df
+                .column(K_VBIN)
+                .and_then(|c| c.cast(&DataType::Int32))
+                .and_then(|c| Ok(c.i32()?.clone()))
+                .map_err(perr)?,
+            n: u64s(df, A_VN).map_err(perr)?,
+            w: f64s(df, A_VW).map_err(perr)?,
+            w2: f64s(df, A_VW2).map_err(perr)?,
+            sum: f64s(df, A_VS).map_err(perr)?,
+            sum2: f64s(df, A_VS2).map_err(perr)?,
+            err,
+        }))
+    }
+
+    /// Adds group-by row `i` to the cell.
+    fn add(&self, i: usize, cell: &mut ValueCell) {
+        let n = self.n.get(i).unwrap_or(0);
+        cell.n += n;
+        let w = self.w.get(i).unwrap_or(0.0);
+        cell.w += w;
+        cell.w2 += self.w2.get(i).unwrap_or(0.0);
+        cell.sum += self.sum.get(i).unwrap_or(0.0);
+        cell.sum2 += self.sum2.get(i).unwrap_or(0.0);
+        if let (Some(b), true) = (self.bucket.get(i), n > 0) {
+            *cell.sketch.entry(b).or_insert(0.0) += w;
+        }
+        if let Some([en, ew, ea, es, es2]) = &self.err {
+            cell.err_n += en.get(i).unwrap_or(0.0) as u64;
+            cell.err_w += ew.get(i).unwrap_or(0.0);
+            cell.err_abs += ea.get(i).unwrap_or(0.0);
+            cell.err_sum += es.get(i).unwrap_or(0.0);
+            cell.err_sum2 += es2.get(i).unwrap_or(0.0);
+        }
+    }
 }
 
 /// Adds every group-by row to its cell; rows that cannot enter are counted
@@ -298,6 +379,9 @@ fn fill(
             .iter()
             .map(|a| a.get(i).map(str::to_string))
             .collect();
+        if let (Some(vc), Some(values)) = (&c.values, counts.values.as_mut()) {
+            vc.add(i, values.cells.entry(key.clone()).or_default());
+        }
         if let (Some(levels), Some(oc)) = (b.levels, counts.outcomes.as_mut()) {
             if let Some(&j) = c.preds.get(i).and_then(|v| levels.get(v)) {
                 oc.record(key.clone(), j, label, rows, w, w2);
@@ -406,7 +490,15 @@ pub fn counts_from_groups(
         None => None,
     };
     counts.rows_read = rows_read;
+    if let Some(v) = &spec.value {
+        counts.values = Some(ValueCounts {
+            column: v.column.clone(),
+            has_truth: v.truth.is_some(),
+            cells: BTreeMap::new(),
+        });
+    }
     let columns = Columns {
+        values: ValueColumns::read(&df, origin, spec)?,
         n,
         labels,
         preds,

@@ -35,3 +35,27 @@ pub const A_SSUM: &str = "__fa_ssum";
 pub const A_SSUM2: &str = "__fa_ssum2";
 /// Scores and squared scores are summed as integers in units of 1/SCORE_SCALE.
 pub const SCORE_SCALE: f64 = 1e9;
+/// The numeric outcome's sketch bucket (key).
+pub const K_VBIN: &str = "__fa_vbin";
+/// Rows with a numeric value.
+pub const A_VN: &str = "__fa_vn";
+/// Rows whose numeric value is NaN or infinite.
+pub const A_VBAD: &str = "__fa_vbad";
+/// Σ w over rows with a value.
+pub const A_VW: &str = "__fa_vw";
+/// Σ w² over them.
+pub const A_VW2: &str = "__fa_vw2";
+/// Σ w·x.
+pub const A_VS: &str = "__fa_vs";
+/// Σ w·x².
+pub const A_VS2: &str = "__fa_vs2";
+/// Rows with both a value and a true value.
+pub const A_EN: &str = "__fa_en";
+/// Σ w over them.
+pub const A_EW: &str = "__fa_ew";
+/// Σ w·|e|.
+pub const A_EA: &str = "__fa_ea";
+/// Σ w·e.
+pub const A_ES: &str = "__fa_es";
+/// Σ w·e².
+pub const A_ES2: &str = "__fa_es2";

@@ -201,7 +201,79 @@ fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<Pr
     if let Some(w) = &cols.weight {
         numeric(w, "weight")?;
     }
+    if let Some(v) = &spec.value {
+        numeric(&v.column, "numeric outcome (--value)")?;
+        if let Some(t) = &v.truth {
+            numeric(t, "true value (--value-truth)")?;
+        }
+    }
     Ok(pred)
+}
+
+/// The sketch bucket of each value ([`crate::counts::sketch::bucket`]),
+/// computed per batch inside the scan.
+fn value_bucket(v: &str) -> Expr {
+    col(v).cast(DataType::Float64).map(
+        |c: Column| {
+            let ca = c.f64()?;
+            let out: Int32Chunked = ca
+                .iter()
+                .map(|x| {
+                    x.filter(|x| x.is_finite())
+                        .map(crate::counts::sketch::bucket)
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+    )
+}
+
+/// |x| without polars' `abs` feature.
+fn abs(x: Expr) -> Expr {
+    when(x.clone().lt(lit(0.0))).then(-x.clone()).otherwise(x)
+}
+
+/// Aggregates of a numeric outcome (and its error against a true value):
+/// weighted sums and moments; unweighted, every weight is 1.
+fn value_measures(spec: &AuditSpec) -> Vec<Expr> {
+    let Some(v) = &spec.value else {
+        return vec![];
+    };
+    let x = col(v.column.as_str()).cast(DataType::Float64);
+    let w = match &spec.columns.weight {
+        Some(w) => col(w.as_str()).cast(DataType::Float64),
+        None => lit(1.0),
+    };
+    let has = x.clone().is_not_null().and(x.clone().is_finite());
+    let wx = when(has.clone()).then(w.clone()).otherwise(lit(0.0));
+    let mut out = vec![
+        has.clone().cast(DataType::UInt64).sum().alias(A_VN),
+        x.clone()
+            .is_not_null()
+            .and(x.clone().is_finite().not())
+            .cast(DataType::UInt64)
+            .sum()
+            .alias(A_VBAD),
+        wx.clone().sum().alias(A_VW),
+        (wx.clone() * wx.clone()).sum().alias(A_VW2),
+        (wx.clone() * x.clone()).sum().alias(A_VS),
+        (wx * x.clone() * x.clone()).sum().alias(A_VS2),
+    ];
+    if let Some(t) = &v.truth {
+        let t = col(t.as_str()).cast(DataType::Float64);
+        let e = x - t.clone();
+        let ok = e.clone().is_not_null().and(e.clone().is_finite());
+        let we = when(ok.clone()).then(w).otherwise(lit(0.0));
+        out.extend([
+            ok.cast(DataType::UInt64).sum().alias(A_EN),
+            we.clone().sum().alias(A_EW),
+            (we.clone() * abs(e.clone())).sum().alias(A_EA),
+            (we.clone() * e.clone()).sum().alias(A_ES),
+            (we * e.clone() * e).sum().alias(A_ES2),
+        ]);
+    }
+    out
 }
 
 /// The group-by keys: key columns, raw label, raw (or score-derived)
@@ -217,6 +289,9 @@ fn group_keys(spec: &AuditSpec, pred: &PredSource) -> Vec<Expr> {
             .gt_eq(lit(*t))
             .alias(K_PRED),
     });
+    if let Some(v) = &spec.value {
+        keys.push(value_bucket(&v.column).alias(K_VBIN));
+    }
     if let Some(s) = &cols.score {
         // Histogram bin: floor(s·B + 1e-9), at most B (see counts::hist).
         let b = spec.score_bins as f64;
@@ -297,6 +372,7 @@ pub fn aggregate(
     if let Some(s) = &spec.columns.score {
         aggs.extend(score_measures(s));
     }
+    aggs.extend(value_measures(spec));
     let string_cols = if text_keys { key_columns(spec) } else { vec![] };
     let agg = origin.guarded(|| {
         source(&string_cols)?

@@ -385,6 +385,15 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             "min_group_share": st.min_group_share,
         },
         "overall": Json::Object(overall),
+        "numeric_outcome": audit.numeric.as_ref().map(|n| json!({
+            "column": n.column,
+            "truth": n.truth,
+            "quantiles": "relative-error sketch: within ±1% of a value at the rank (gamma 1.02)",
+            "mean_ci": "t interval on Kish's effective size",
+            "mean_difference_ci": "Welch",
+            "mean_ratio_ci": "delta method on the log scale",
+            "ks": "distance at the sketch's bucket edges; asymptotic Kolmogorov p-value on n·m/(n+m)",
+        })),
         "outcomes": audit.outcomes.as_ref().map(|o| json!({
             "levels": o.levels,
             "favorable": o.favorable,
@@ -420,16 +429,90 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             if let Some(o) = &audit.outcomes {
                 aj["outcomes"] = outcome_attribute_json(o, ai, st.alpha);
             }
+            if let Some(n) = &audit.numeric {
+                aj["numeric"] = numeric_attribute_json(&n.attributes[ai]);
+            }
             aj
         }).collect::<Vec<_>>(),
     });
-    // Only a multi-outcome decision has the key.
-    if audit.outcomes.is_none() {
-        if let Some(m) = out.as_object_mut() {
+    // Only a multi-outcome decision, or a numeric outcome, has its key.
+    if let Some(m) = out.as_object_mut() {
+        if audit.outcomes.is_none() {
             m.remove("outcomes");
+        }
+        if audit.numeric.is_none() {
+            m.remove("numeric_outcome");
         }
     }
     out
+}
+
+fn num_est(e: &crate::audit::numeric::Est) -> Json {
+    match e {
+        Ok((v, ci)) => est(Some(*v), *ci),
+        Err(_) => Json::Null,
+    }
+}
+
+fn two_sample(t: &Option<crate::audit::numeric::TwoSample>, df: &str) -> Json {
+    match t {
+        Some(t) => json!({"statistic": t.statistic, df: t.df, "p_value": t.p_value}),
+        None => Json::Null,
+    }
+}
+
+/// One attribute's numeric outcome, group by group.
+fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
+    let groups: Vec<Json> = a
+        .groups
+        .iter()
+        .map(|g| {
+            let mut o = Map::new();
+            o.insert("group".into(), json!(g.group));
+            o.insert("is_reference".into(), json!(g.is_reference));
+            o.insert("n".into(), json!(g.n));
+            o.insert("effective_n".into(), json!(g.effective_n));
+            o.insert("mean".into(), num_est(&g.mean));
+            o.insert("sd".into(), json!(g.sd));
+            o.insert(
+                "quantiles".into(),
+                json!({"p10": g.quantiles[0], "median": g.quantiles[1], "p90": g.quantiles[2]}),
+            );
+            if !g.is_reference {
+                o.insert("mean_difference".into(), num_est(&g.mean_difference));
+                o.insert("welch".into(), two_sample(&g.welch, "df"));
+                o.insert("mean_ratio".into(), num_est(&g.mean_ratio));
+                o.insert("smd".into(), json!(g.smd));
+                o.insert("ks".into(), two_sample(&g.ks, "effective_n"));
+                let mut why = Map::new();
+                for (k, e) in [
+                    ("mean_difference", &g.mean_difference),
+                    ("mean_ratio", &g.mean_ratio),
+                ] {
+                    if let Err(r) = e {
+                        why.insert(k.into(), json!(r));
+                    }
+                }
+                if !why.is_empty() {
+                    o.insert("undefined".into(), Json::Object(why));
+                }
+            }
+            if let Some([mae, mse, rmse, mse_signed]) = g.errors {
+                o.insert(
+                    "errors".into(),
+                    json!({"mae": mae, "mse": mse, "rmse": rmse, "mean_signed_error": mse_signed}),
+                );
+            }
+            Json::Object(o)
+        })
+        .collect();
+    json!({
+        "groups": groups,
+        "bounded_group_loss": a.bounded_group_loss.as_ref().map(|[mse, mae]| json!({
+            "mse": {"value": mse.0, "group": mse.1},
+            "mae": {"value": mae.0, "group": mae.1},
+        })),
+    })
 }
 
 /// One attribute's outcome mix: per group, each level's count by label, its

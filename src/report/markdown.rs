@@ -157,6 +157,9 @@ impl Exporter for MarkdownExporter {
         if let Some(o) = &a.outcomes {
             outcome_mix(&mut out, o);
         }
+        if let Some(n) = &a.numeric {
+            numeric_md(&mut out, n);
+        }
         if !report.proposed_risks.is_empty() {
             out.push_str("### Proposed risk-register entries\n\n| id | title | likelihood | impact | owner |\n|---|---|---|---|---|\n");
             for r in &report.proposed_risks {
@@ -230,6 +233,57 @@ fn outcome_mix(out: &mut String, o: &crate::audit::outcomes::OutcomeAudit) {
                 c.df,
                 c.p_value
             );
+        }
+        out.push('\n');
+    }
+}
+
+/// The numeric outcome by group: mean with interval, median, gap to the reference.
+fn numeric_md(out: &mut String, n: &crate::audit::numeric::NumericAudit) {
+    let _ = writeln!(out, "### Numeric outcome: {}\n", cell(&n.column));
+    for a in &n.attributes {
+        let _ = writeln!(
+            out,
+            "| {} | n | mean (CI) | median | difference vs reference (Welch CI) | p | SMD | KS |{}\n|---|---|---|---|---|---|---|---|{}",
+            cell(&a.name),
+            if n.truth.is_some() { " MAE | RMSE | mean signed error |" } else { "" },
+            if n.truth.is_some() { "---|---|---|" } else { "" }
+        );
+        for g in &a.groups {
+            let e = |x: &crate::audit::numeric::Est| match x {
+                Ok((v, Some((lo, hi)))) => format!("{v:.4} ({lo:.4}–{hi:.4})"),
+                Ok((v, None)) => format!("{v:.4}"),
+                Err(_) => "—".into(),
+            };
+            let _ = write!(
+                out,
+                "| {}{} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(&g.group),
+                if g.is_reference { " (reference)" } else { "" },
+                g.n,
+                e(&g.mean),
+                g.quantiles[1].map_or("—".into(), |v| format!("{v:.4}")),
+                if g.is_reference {
+                    "—".into()
+                } else {
+                    e(&g.mean_difference)
+                },
+                g.welch
+                    .as_ref()
+                    .map_or("—".into(), |w| format!("{:.3e}", w.p_value)),
+                g.smd.map_or("—".into(), |v| format!("{v:.3}")),
+                g.ks.as_ref()
+                    .map_or("—".into(), |k| format!("{:.3}", k.statistic)),
+            );
+            if n.truth.is_some() {
+                match g.errors {
+                    Some([mae, _, rmse, bias]) => {
+                        let _ = write!(out, " {mae:.4} | {rmse:.4} | {bias:.4} |");
+                    }
+                    None => out.push_str(" — | — | — |"),
+                }
+            }
+            out.push('\n');
         }
         out.push('\n');
     }

@@ -123,6 +123,9 @@ impl Exporter for TableExporter {
             if let Some(o) = &audit.outcomes {
                 outcome_section(&mut out, o, i);
             }
+            if let Some(n) = &audit.numeric {
+                numeric_section(&mut out, n, i);
+            }
         }
         findings_section(&mut out, report);
         Ok(out)
@@ -130,6 +133,70 @@ impl Exporter for TableExporter {
 }
 
 /// One attribute: its groups' rates and gaps, then its summaries.
+/// An attribute's numeric outcome: mean, spread, quantiles and the gap to the reference.
+fn numeric_section(out: &mut String, n: &crate::audit::numeric::NumericAudit, i: usize) {
+    let a = &n.attributes[i];
+    let _ = writeln!(out, "  numeric outcome {}", n.column);
+    let gw = a
+        .groups
+        .iter()
+        .map(|g| g.group.chars().count() + 2)
+        .max()
+        .unwrap_or(5)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "  {}{}{}{}{}{}{}{}{}",
+        pad("group", gw),
+        rpad("n", 9),
+        rpad("mean", 11),
+        rpad("sd", 11),
+        rpad("median", 11),
+        rpad("mean diff [CI]", 28),
+        rpad("Welch p", 10),
+        rpad("SMD", 8),
+        rpad("KS", 7)
+    );
+    for g in &a.groups {
+        let diff = match &g.mean_difference {
+            Ok((d, Some((lo, hi)))) => format!("{d:.4} [{lo:.4}, {hi:.4}]"),
+            Ok((d, None)) => format!("{d:.4}"),
+            Err(_) if g.is_reference => "(reference)".into(),
+            Err(_) => "—".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  {}{}{}{}{}{}{}{}{}",
+            pad(&g.group, gw),
+            rpad(&g.n.to_string(), 9),
+            rpad(&f(g.mean.as_ref().ok().map(|m| m.0)), 11),
+            rpad(&f(g.sd), 11),
+            rpad(&f(g.quantiles[1]), 11),
+            rpad(&diff, 28),
+            rpad(
+                &g.welch.as_ref().map_or("—".into(), |w| p_fmt(w.p_value)),
+                10
+            ),
+            rpad(&f(g.smd), 8),
+            rpad(&f(g.ks.as_ref().map(|k| k.statistic)), 7)
+        );
+        if let Some([mae, mse, rmse, bias]) = g.errors {
+            let _ = writeln!(
+                out,
+                "  {}errors: MAE {mae:.4}  MSE {mse:.4}  RMSE {rmse:.4}  mean signed error {bias:.4}",
+                pad("", gw)
+            );
+        }
+    }
+    if let Some([mse, mae]) = &a.bounded_group_loss {
+        let _ = writeln!(
+            out,
+            "  worst group loss: MSE {:.4} ({}), MAE {:.4} ({})",
+            mse.0, mse.1, mae.0, mae.1
+        );
+    }
+}
+
 /// An attribute's outcome mix: each level's rate with its simultaneous interval.
 fn outcome_section(out: &mut String, o: &crate::audit::outcomes::OutcomeAudit, i: usize) {
     let oa = &o.attributes[i];

@@ -74,6 +74,12 @@ struct DataSection {
     score_bins: Option<usize>,
     #[serde(default)]
     calibration_bins: Option<usize>,
+    /// A numeric outcome column.
+    #[serde(default)]
+    value: Option<String>,
+    /// The true value of a regression prediction in `value`.
+    #[serde(default)]
+    value_truth: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -235,6 +241,10 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         stratify: f.attributes.stratify,
         postgres: None,
         outcomes: f.outcomes,
+        value: d.value.map(|column| super::ValueSpec {
+            column,
+            truth: d.value_truth,
+        }),
     };
     if let Some(checks) = &f.checks {
         for c in checks {

@@ -383,6 +383,17 @@ pub struct AuditSpec {
     pub postgres: Option<PostgresSource>,
     /// A decision of more than two outcomes (`--outcomes`).
     pub outcomes: Option<Outcomes>,
+    /// A numeric outcome (`--value`): a price, an amount, a regression prediction.
+    pub value: Option<ValueSpec>,
+}
+
+/// A numeric outcome column, and for a regression prediction its true value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValueSpec {
+    /// The numeric outcome (rate spread, APR, credit limit, predicted amount).
+    pub column: String,
+    /// The true value, when `column` is a regression prediction: errors by group.
+    pub truth: Option<String>,
 }
 
 /// A decision with more than two outcomes (e.g. Low / Medium / High, or
@@ -590,6 +601,7 @@ impl AuditSpec {
             calibration_bins: 10,
             stratify: None,
             outcomes: None,
+            value: None,
             postgres: None,
         }
     }

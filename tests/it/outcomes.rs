@@ -268,3 +268,166 @@ fn values_outside_the_outcome_levels_are_named() {
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("favourable outcome 'Medium' is not one of the levels Low, High"));
 }
+
+fn hmda(flags: &[&str]) -> Value {
+    let path = fixture("hmda_2018_controls_sample.csv");
+    let mut args = vec![
+        path.to_str().unwrap(),
+        "--attr",
+        "race",
+        "--reference",
+        "race=white",
+        "--bootstrap",
+        "0",
+    ];
+    args.extend(flags);
+    audit_json(&args)
+}
+
+fn numeric_group<'a>(attr: &'a Value, g: &str) -> &'a Value {
+    attr["numeric"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["group"] == g)
+        .unwrap_or_else(|| panic!("no numeric group {g}"))
+}
+
+#[test]
+fn numeric_outcome_moments_welch_and_smd_match_scipy() {
+    let want = &reference()["numeric"]["score_by_race"];
+    let r = hmda(&["--value", "score"]);
+    assert_eq!(r["numeric_outcome"]["column"], "score");
+    let race = attribute(&r, "race");
+    let f = |v: &Value| v.as_f64().unwrap();
+    for (g, w) in want["groups"].as_object().unwrap() {
+        let got = numeric_group(race, g);
+        assert_eq!(got["n"], w["n"], "{g}");
+        assert_close!(f(&got["mean"]["value"]), f(&w["mean"]), 1e-12, "{g} mean");
+        assert_close!(f(&got["sd"]), f(&w["sd"]), 1e-12, "{g} sd");
+        // The sketch's quantiles are within 1% of a value at the rank; on
+        // large groups numpy's interpolation adds little.
+        if w["n"].as_u64().unwrap() >= 1000 {
+            for (k, wk) in [("p10", "p10"), ("median", "median"), ("p90", "p90")] {
+                let (a, b) = (f(&got["quantiles"][k]), f(&w[wk]));
+                assert!((a - b).abs() <= 0.015 * b.abs(), "{g} {k}: {a} vs {b}");
+            }
+        }
+    }
+    for (g, w) in want["vs_reference"].as_object().unwrap() {
+        let got = numeric_group(race, g);
+        let we = &w["welch"];
+        assert_close!(
+            f(&got["mean_difference"]["value"]),
+            f(&w["mean_difference"]),
+            1e-12,
+            "{g} difference"
+        );
+        assert_close!(
+            f(&got["welch"]["statistic"]),
+            f(&we["statistic"]),
+            1e-9,
+            "{g} Welch t"
+        );
+        assert_close!(f(&got["welch"]["df"]), f(&we["df"]), 1e-6, "{g} Welch df");
+        let (p, wp) = (f(&got["welch"]["p_value"]), f(&we["p"]));
+        assert!(
+            (p - wp).abs() <= 1e-9 * wp.max(1e-300) + 1e-12,
+            "{g} Welch p {p} vs {wp}"
+        );
+        for k in 0..2 {
+            assert_close!(
+                f(&got["mean_difference"]["ci"][k]),
+                f(&we["ci95"][k]),
+                1e-9,
+                "{g} Welch interval {k}"
+            );
+        }
+        assert_close!(f(&got["smd"]), f(&w["cohens_d"]), 1e-12, "{g} Cohen's d");
+        assert_close!(
+            f(&got["mean_ratio"]["value"]),
+            f(&w["mean_ratio"]),
+            1e-12,
+            "{g} ratio"
+        );
+        // KS on the sketch's bucket edges: within a bucket's mass of SciPy's.
+        assert_close!(
+            f(&got["ks"]["statistic"]),
+            f(&w["ks"]["statistic"]),
+            0.005,
+            "{g} KS distance"
+        );
+        let (kp, wkp) = (f(&got["ks"]["p_value"]), f(&w["ks"]["p_asymp"]));
+        assert_eq!(kp < 0.05, wkp < 0.05, "{g} KS decision: {kp} vs {wkp}");
+    }
+}
+
+#[test]
+fn regression_errors_by_group_and_bounded_group_loss() {
+    let want = &reference()["numeric"]["regression"];
+    let r = hmda(&[
+        "--value",
+        "loan_amount_pred",
+        "--value-truth",
+        "loan_amount_std",
+    ]);
+    let race = attribute(&r, "race");
+    let f = |v: &Value| v.as_f64().unwrap();
+    for (g, w) in want["groups"].as_object().unwrap() {
+        let e = &numeric_group(race, g)["errors"];
+        for k in ["mae", "mse", "rmse", "mean_signed_error"] {
+            assert_close!(f(&e[k]), f(&w[k]), 1e-12, "{g} {k}");
+        }
+    }
+    let b = &race["numeric"]["bounded_group_loss"];
+    assert_close!(
+        f(&b["mse"]["value"]),
+        f(&want["bounded_group_loss_mse"]["value"]),
+        1e-12,
+        "bounded group loss (squared)"
+    );
+    assert_eq!(b["mse"]["group"], want["bounded_group_loss_mse"]["group"]);
+    assert_close!(
+        f(&b["mae"]["value"]),
+        f(&want["bounded_group_loss_mae"]["value"]),
+        1e-12,
+        "bounded group loss (absolute)"
+    );
+}
+
+#[test]
+fn bad_numeric_values_are_named() {
+    let (_d, p) = crate::temp_file(
+        "v.csv",
+        "g,y_true,y_pred,price\na,1,1,1.5\na,0,1,inf\nb,1,0,2.0\nb,0,0,x\n",
+    );
+    let o = fairaudit()
+        .arg("audit")
+        .arg(&p)
+        .args(["--attr", "g", "--value", "price"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("price") && err.contains("must hold numbers"),
+        "{err}"
+    );
+    let (_d, p) = crate::temp_file(
+        "v.csv",
+        "g,y_true,y_pred,price\na,1,1,1.5\na,0,1,inf\nb,1,0,2.0\n",
+    );
+    let o = fairaudit()
+        .arg("audit")
+        .arg(&p)
+        .args(["--attr", "g", "--value", "price"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("column 'price'")
+            && err.contains("1 row of the numeric outcome is NaN or infinite"),
+        "{err}"
+    );
+}
