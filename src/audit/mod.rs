@@ -6,6 +6,7 @@
 pub mod attribute;
 pub mod bootstrap;
 pub mod conditional;
+pub mod controlled;
 pub mod group;
 pub mod numeric;
 pub mod outcomes;
@@ -50,6 +51,8 @@ pub struct AuditResult {
     pub outcomes: Option<Box<outcomes::OutcomeAudit>>,
     /// With a numeric outcome (`--value`): its distribution by group.
     pub numeric: Option<Box<numeric::NumericAudit>>,
+    /// With controls (`--control`): group gaps adjusted for them.
+    pub controlled: Option<Box<controlled::ControlledAudit>>,
 }
 
 /// Reads the data of `spec` and audits it.
@@ -215,7 +218,9 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
     };
     let outcome_audit = outcomes::audit(spec, &counts)?.map(Box::new);
     let numeric_audit = numeric::audit(spec, &counts, &attributes).map(Box::new);
+    let controlled_audit = controlled::audit(spec, &counts, &attributes).map(Box::new);
     Ok(AuditResult {
+        controlled: controlled_audit,
         outcomes: outcome_audit,
         numeric: numeric_audit,
         overall_score,

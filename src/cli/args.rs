@@ -186,6 +186,9 @@ pub struct ColumnArgs {
     /// The true value of a regression prediction given with --value (errors by group).
     #[arg(long, value_name = "COL", requires = "value")]
     pub value_truth: Option<String>,
+    /// A legitimate factor (categorical column, e.g. an LTV band) to adjust group gaps for (repeatable).
+    #[arg(long = "control", value_name = "COL")]
+    pub controls: Vec<String>,
 }
 
 /// How groups are compared.

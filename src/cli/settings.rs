@@ -136,6 +136,9 @@ impl ColumnArgs {
         a.intersect |= self.intersect;
         set_some(&mut a.stratify, &self.stratify);
         set(&mut a.score_bins, &self.score_bins);
+        if !self.controls.is_empty() {
+            a.controls = self.controls.clone();
+        }
         if let Some(v) = &self.value {
             a.value = Some(crate::spec::ValueSpec {
                 column: v.clone(),

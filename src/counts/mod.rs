@@ -165,6 +165,9 @@ pub struct Counts {
     /// With a numeric outcome: its moments and sketch per cell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<ValueCounts>,
+    /// How many key columns at the end are controls (`--control`).
+    #[serde(default)]
+    pub controls: usize,
 }
 
 /// Mergeable statistics of a numeric outcome in one cell: weight sums and
@@ -349,6 +352,7 @@ impl Counts {
             fetched: vec![],
             outcomes: None,
             values: None,
+            controls: 0,
         }
     }
 
@@ -377,7 +381,7 @@ impl Counts {
 
     /// The number of protected attributes (the keys before the stratum).
     pub fn n_protected(&self) -> usize {
-        self.attributes.len() - usize::from(self.stratum.is_some())
+        self.attributes.len() - usize::from(self.stratum.is_some()) - self.controls
     }
 
     /// Rows that enter the metrics.
@@ -395,7 +399,10 @@ impl Counts {
                 other.attributes.join(", ")
             )));
         }
-        if self.score_bins != other.score_bins || self.stratum != other.stratum {
+        if self.score_bins != other.score_bins
+            || self.stratum != other.stratum
+            || self.controls != other.controls
+        {
             return Err(crate::Error::usage(
                 "cannot merge counts with different score bins or stratification",
             ));

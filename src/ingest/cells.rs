@@ -478,6 +478,7 @@ pub fn counts_from_groups(
         });
     }
     counts.stratum = spec.stratify.as_ref().map(|_| spec.attributes.len());
+    counts.controls = spec.controls.len();
     let scores = match &cols.score {
         Some(_) => {
             counts.score_bins = spec.score_bins;

@@ -52,6 +52,7 @@ pub fn key_columns(spec: &AuditSpec) -> Vec<String> {
     if let Some(s) = &spec.stratify {
         k.push(s.clone());
     }
+    k.extend(spec.controls.iter().cloned());
     k
 }
 

@@ -164,6 +164,9 @@ fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<Pr
     for a in &spec.attributes {
         require(a, "protected attribute (--attr)")?;
     }
+    for c in &spec.controls {
+        require(c, "control (--control)")?;
+    }
     if let Some(st) = &spec.stratify {
         require(st, "stratification column (--stratify)")?;
     }

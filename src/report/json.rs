@@ -13,7 +13,7 @@ use crate::Result;
 use super::Exporter;
 
 /// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Every input of an audit by name: data files, counts tables, then inputs
 /// that are not files (warehouse queries, in-memory frames).
@@ -432,6 +432,9 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             if let Some(n) = &audit.numeric {
                 aj["numeric"] = numeric_attribute_json(&n.attributes[ai]);
             }
+            if let Some(c) = audit.controlled.as_ref().and_then(|c| c.attributes.iter().find(|x| x.name == a.name)) {
+                aj["controlled"] = controlled_json(c, &audit.spec.controls, st.alpha);
+            }
             aj
         }).collect::<Vec<_>>(),
     });
@@ -512,6 +515,45 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
             "mse": {"value": mse.0, "group": mse.1},
             "mae": {"value": mae.0, "group": mae.1},
         })),
+    })
+}
+
+/// One attribute's controlled analysis: raw and adjusted side by side.
+fn controlled_json(
+    c: &crate::audit::controlled::ControlledAttribute,
+    controls: &[String],
+    alpha: f64,
+) -> Json {
+    let res = |r: &Result<(f64, Ci, f64), String>| match r {
+        Ok((v, ci, p)) => {
+            let mut o = est(Some(*v), *ci);
+            o["p_value"] = json!(p);
+            o["significant"] = json!(*p < alpha);
+            o
+        }
+        Err(why) => json!({"value": null, "undefined": why}),
+    };
+    json!({
+        "controls": controls,
+        "reference_group": c.reference,
+        "method": "logistic regression of the favourable decision on the group and the controls (treatment coding), fitted by IRLS on the group × control cells; Wald intervals; likelihood-ratio test of the group term",
+        "groups": c.groups.iter().map(|g| json!({
+            "group": g.group,
+            "raw_odds_ratio": match &g.raw_odds_ratio {
+                Ok((v, ci)) => est(Some(*v), *ci),
+                Err(why) => json!({"value": null, "undefined": why}),
+            },
+            "adjusted_odds_ratio": res(&g.adjusted_odds_ratio),
+            "share_explained": g.share_explained,
+            "raw_mean_difference": g.raw_mean_difference,
+            "adjusted_mean_difference": match &g.adjusted_mean_difference {
+                Err(w) if w == "no numeric outcome" => Json::Null,
+                r => res(r),
+            },
+        })).collect::<Vec<_>>(),
+        "lr_test": c.lr_test.map(|(s, df, p)| json!({"statistic": s, "df": df, "p_value": p})),
+        "fit": {"cells": c.cells, "iterations": c.iterations, "converged": c.converged},
+        "warnings": c.warnings,
     })
 }
 

@@ -160,6 +160,9 @@ impl Exporter for MarkdownExporter {
         if let Some(n) = &a.numeric {
             numeric_md(&mut out, n);
         }
+        if let Some(c) = &a.controlled {
+            controlled_md(&mut out, c);
+        }
         if !report.proposed_risks.is_empty() {
             out.push_str("### Proposed risk-register entries\n\n| id | title | likelihood | impact | owner |\n|---|---|---|---|---|\n");
             for r in &report.proposed_risks {
@@ -284,6 +287,53 @@ fn numeric_md(out: &mut String, n: &crate::audit::numeric::NumericAudit) {
                 }
             }
             out.push('\n');
+        }
+        out.push('\n');
+    }
+}
+
+/// Raw against adjusted group gaps, per attribute.
+fn controlled_md(out: &mut String, c: &crate::audit::controlled::ControlledAudit) {
+    let _ = writeln!(
+        out,
+        "### Controlled for {}\n\nOdds of the favourable decision against the reference group, raw and adjusted for the controls (logistic regression); *explained* is the share of the raw gap (log odds) the controls account for.\n",
+        cell(&c.controls.join(", "))
+    );
+    for a in &c.attributes {
+        let _ = writeln!(
+            out,
+            "| {} (reference {}) | raw odds ratio | adjusted odds ratio | p | explained |\n|---|---|---|---|---|",
+            cell(&a.name),
+            cell(&a.reference)
+        );
+        for g in &a.groups {
+            let or = |r: &crate::audit::controlled::Estimate| match r {
+                Ok((v, Some((lo, hi)))) => format!("{v:.3} ({lo:.3}–{hi:.3})"),
+                Ok((v, None)) => format!("{v:.3}"),
+                Err(w) => format!("— ({})", cell(w)),
+            };
+            let (adj, p) = match &g.adjusted_odds_ratio {
+                Ok((v, ci, p)) => (or(&Ok((*v, *ci))), format!("{p:.3e}")),
+                Err(w) => (format!("— ({})", cell(w)), "—".into()),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {adj} | {p} | {} |",
+                cell(&g.group),
+                or(&g.raw_odds_ratio),
+                g.share_explained
+                    .map_or("—".into(), |s| format!("{:.0}%", 100.0 * s))
+            );
+        }
+        if let Some((s, df, p)) = a.lr_test {
+            let _ = writeln!(
+                out,
+                "\nLikelihood-ratio test of {} given the controls: {s:.2}, df {df}, p = {p:.3e}",
+                cell(&a.name)
+            );
+        }
+        for w in &a.warnings {
+            let _ = writeln!(out, "\n> {}", cell(w));
         }
         out.push('\n');
     }

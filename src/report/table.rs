@@ -126,6 +126,13 @@ impl Exporter for TableExporter {
             if let Some(n) = &audit.numeric {
                 numeric_section(&mut out, n, i);
             }
+            if let Some(c) = audit
+                .controlled
+                .as_ref()
+                .and_then(|c| c.attributes.iter().find(|x| x.name == a.name))
+            {
+                controlled_section(&mut out, c, &audit.spec.controls);
+            }
         }
         findings_section(&mut out, report);
         Ok(out)
@@ -133,6 +140,59 @@ impl Exporter for TableExporter {
 }
 
 /// One attribute: its groups' rates and gaps, then its summaries.
+/// Raw against adjusted odds ratios (and mean differences), group by group.
+fn controlled_section(
+    out: &mut String,
+    c: &crate::audit::controlled::ControlledAttribute,
+    controls: &[String],
+) {
+    let _ = writeln!(
+        out,
+        "  controlled for {} (reference {}){}",
+        controls.join(", "),
+        c.reference,
+        c.lr_test
+            .map(|(s, df, p)| format!("  LR test of {}: {s:.2}, df {df}, p {}", c.name, p_fmt(p)))
+            .unwrap_or_default()
+    );
+    let or = |r: &crate::audit::controlled::Estimate| match r {
+        Ok((v, Some((lo, hi)))) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
+        Ok((v, None)) => format!("{v:.3}"),
+        Err(_) => "—".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  {}{}{}{}{}",
+        pad("group", 14),
+        rpad("raw odds ratio", 26),
+        rpad("adjusted odds ratio", 26),
+        rpad("p", 10),
+        rpad("explained", 11)
+    );
+    for g in &c.groups {
+        let (adj, p) = match &g.adjusted_odds_ratio {
+            Ok((v, ci, p)) => (or(&Ok((*v, *ci))), p_fmt(*p)),
+            Err(_) => ("—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "  {}{}{}{}{}",
+            pad(&g.group, 14),
+            rpad(&or(&g.raw_odds_ratio), 26),
+            rpad(&adj, 26),
+            rpad(&p, 10),
+            rpad(
+                &g.share_explained
+                    .map_or("—".into(), |s| format!("{:.0}%", 100.0 * s)),
+                11
+            )
+        );
+    }
+    for w in &c.warnings {
+        let _ = writeln!(out, "  note: {w}");
+    }
+}
+
 /// An attribute's numeric outcome: mean, spread, quantiles and the gap to the reference.
 fn numeric_section(out: &mut String, n: &crate::audit::numeric::NumericAudit, i: usize) {
     let a = &n.attributes[i];

@@ -44,6 +44,17 @@ struct SpecFile {
     /// A decision of more than two outcomes.
     #[serde(default)]
     outcomes: Option<super::Outcomes>,
+    /// The controlled analysis.
+    #[serde(default)]
+    analysis: AnalysisSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisSection {
+    /// Legitimate factors to adjust group gaps for.
+    #[serde(default)]
+    controls: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -241,6 +252,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         stratify: f.attributes.stratify,
         postgres: None,
         outcomes: f.outcomes,
+        controls: f.analysis.controls,
         value: d.value.map(|column| super::ValueSpec {
             column,
             truth: d.value_truth,

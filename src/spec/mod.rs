@@ -385,6 +385,9 @@ pub struct AuditSpec {
     pub outcomes: Option<Outcomes>,
     /// A numeric outcome (`--value`): a price, an amount, a regression prediction.
     pub value: Option<ValueSpec>,
+    /// Legitimate factors (categorical columns) the controlled analysis
+    /// adjusts for (`--control`, repeatable).
+    pub controls: Vec<String>,
 }
 
 /// A numeric outcome column, and for a regression prediction its true value.
@@ -602,6 +605,7 @@ impl AuditSpec {
             stratify: None,
             outcomes: None,
             value: None,
+            controls: vec![],
             postgres: None,
         }
     }
@@ -653,6 +657,16 @@ impl AuditSpec {
         }
         if let Some(o) = &self.outcomes {
             o.validate()?;
+        }
+        for (i, c) in self.controls.iter().enumerate() {
+            if self.attributes.contains(c) || self.stratify.as_ref() == Some(c) {
+                return Err(Error::usage(format!(
+                    "--control '{c}' is also a protected attribute or the stratification column"
+                )));
+            }
+            if self.controls[..i].contains(c) {
+                return Err(Error::usage(format!("--control '{c}' is given twice")));
+            }
         }
         if let Some(s) = &self.stratify {
             if self.attributes.contains(s) {

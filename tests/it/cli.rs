@@ -6,7 +6,7 @@ use crate::{assert_close, attribute, audit_json, fairaudit, fixture, group, temp
 fn german_credit_by_sex_hand_checked() {
     // Counts of the fixture by sex, from its rows: female 310 rows, male 690.
     let r = audit_json(&["fixtures/german_credit.csv", "--attr", "sex"]);
-    assert_eq!(r["schema_version"], 4);
+    assert_eq!(r["schema_version"], 5);
     assert_eq!(r["dataset"]["rows"], 1000);
     assert_eq!(r["dataset"]["rows_used"], 1000);
     assert_eq!(r["dataset"]["excluded"]["total"], 0);

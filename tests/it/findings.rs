@@ -44,7 +44,7 @@ const LENIENT: &str = "fixtures/loan-model-lenient.toml";
 fn bundled_spec_gives_tagged_findings_and_fails_the_gate() {
     let (code, r, err) = run(&["--spec", STRICT]);
     assert_eq!(code, 1, "strict policy fails: {err}");
-    assert_eq!(r["schema_version"], 4);
+    assert_eq!(r["schema_version"], 5);
     assert_eq!(r["model"]["id"], "loan-approval");
     assert_eq!(r["cycle"]["id"], "2026-11"); // high tier: monthly checks
                                              // Calendar cycles: this run covers November; December's check is due on

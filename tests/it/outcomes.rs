@@ -431,3 +431,211 @@ fn bad_numeric_values_are_named() {
         "{err}"
     );
 }
+
+const CONTROLS: [&str; 8] = [
+    "--control",
+    "ltv_band",
+    "--control",
+    "dti_band",
+    "--control",
+    "income_band",
+    "--control",
+    "loan_amount_band",
+];
+
+/// HMDA's favourable decision (a loan that is not high-priced: y_true = 0)
+/// by race, adjusted for the four credit-factor bands, with `score` as a
+/// numeric outcome.
+fn hmda_controlled() -> Value {
+    let mut flags = vec![
+        "--prediction",
+        "y_true",
+        "--favorable",
+        "negative",
+        "--value",
+        "score",
+    ];
+    flags.extend(CONTROLS);
+    hmda(&flags)
+}
+
+#[test]
+fn adjusted_odds_ratios_and_lr_test_match_statsmodels_glm() {
+    let want = &reference()["controlled"];
+    let r = hmda_controlled();
+    let c = &attribute(&r, "race")["controlled"];
+    assert_eq!(c["reference_group"], "white");
+    let f = |v: &Value| v.as_f64().unwrap();
+    let z = 1.959963984540054;
+    for g in c["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        let w = &want["glm_binomial_counts"]["race_adjusted_odds_ratio"][name];
+        let a = &g["adjusted_odds_ratio"];
+        assert_close!(
+            f(&a["value"]).ln(),
+            f(&w["coef"]),
+            1e-8,
+            "{name} coefficient"
+        );
+        let se = (f(&a["ci"][1]).ln() - f(&a["ci"][0]).ln()) / (2.0 * z);
+        assert!(
+            (se / f(&w["se"]) - 1.0).abs() < 1e-6,
+            "{name} standard error {se} vs {}",
+            w["se"]
+        );
+        assert!(
+            (f(&a["p_value"]) / f(&w["wald_p"]) - 1.0).abs() < 1e-5,
+            "{name} Wald p"
+        );
+        let raw = &want["raw_odds_ratio"]["groups"][name];
+        assert_close!(
+            f(&g["raw_odds_ratio"]["value"]),
+            f(&raw["odds_ratio"]),
+            1e-12,
+            "{name} raw OR"
+        );
+        for k in 0..2 {
+            assert_close!(
+                f(&g["raw_odds_ratio"]["ci"][k]),
+                f(&raw["woolf_ci95"][k]),
+                1e-9,
+                "{name} Woolf bound {k}"
+            );
+        }
+        let share = &want["share_explained"]["groups"][name];
+        assert_close!(
+            f(&g["share_explained"]),
+            f(&share["share_explained"]),
+            1e-8,
+            "{name} share explained"
+        );
+    }
+    let lr = &want["glm_binomial_counts"]["lr_test_race"];
+    assert_close!(
+        f(&c["lr_test"]["statistic"]),
+        f(&lr["statistic"]),
+        1e-6,
+        "LR statistic"
+    );
+    assert_eq!(c["lr_test"]["df"], lr["df"]);
+    assert!(
+        (f(&c["lr_test"]["p_value"]) / f(&lr["p"]) - 1.0).abs() < 1e-6,
+        "LR p"
+    );
+    assert_eq!(c["fit"]["cells"], want["glm_binomial_counts"]["cells"]);
+    assert_eq!(c["fit"]["converged"], true);
+    // hipac has a single adverse row: the analysis says so.
+    assert!(
+        c["warnings"]
+            .to_string()
+            .contains("group hipac has fewer than 10 rows"),
+        "{}",
+        c["warnings"]
+    );
+}
+
+#[test]
+fn adjusted_mean_differences_match_statsmodels_ols() {
+    let want = &reference()["controlled"]["ols_score"]["race"];
+    let r = hmda_controlled();
+    let c = &attribute(&r, "race")["controlled"];
+    let f = |v: &Value| v.as_f64().unwrap();
+    for g in c["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        let w = &want[name];
+        let a = &g["adjusted_mean_difference"];
+        assert_close!(
+            f(&a["value"]),
+            f(&w["coef"]),
+            1e-10,
+            "{name} OLS coefficient"
+        );
+        for k in 0..2 {
+            assert_close!(
+                f(&a["ci"][k]),
+                f(&w["ci95"][k]),
+                1e-10,
+                "{name} OLS bound {k}"
+            );
+        }
+        assert!(
+            (f(&a["p_value"]) / f(&w["p"]) - 1.0).abs() < 1e-6,
+            "{name} OLS p"
+        );
+    }
+}
+
+#[test]
+fn controls_go_through_the_counts_table_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("counts.csv");
+    let o = fairaudit()
+        .arg("counts")
+        .arg(fixture("hmda_2018_controls_sample.csv"))
+        .args(["--attr", "race", "--prediction", "y_true"])
+        .args(CONTROLS)
+        .args(["--out"])
+        .arg(&table)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut flags = vec![
+        "--attr",
+        "race",
+        "--reference",
+        "race=white",
+        "--prediction",
+        "y_true",
+        "--favorable",
+        "negative",
+        "--bootstrap",
+        "0",
+    ];
+    flags.extend(CONTROLS);
+    let a = audit_normalized(
+        &[fixture("hmda_2018_controls_sample.csv").to_str().unwrap()],
+        &flags,
+    );
+    let b = audit_normalized(&["--counts", table.to_str().unwrap()], &flags);
+    assert_eq!(
+        a["attributes"][0]["controlled"],
+        b["attributes"][0]["controlled"]
+    );
+}
+
+#[test]
+fn collinear_and_separated_controls_get_a_message_not_a_crash() {
+    // `copy` repeats `band`; group b is always favourable.
+    let mut csv = String::from("g,band,copy,y_true,y_pred\n");
+    for i in 0..400 {
+        let g = if i % 4 == 0 { "b" } else { "a" };
+        let band = ["x", "y", "z"][i % 3];
+        let pred = if g == "b" { 1 } else { (i / 7) % 2 };
+        csv.push_str(&format!("{g},{band},{band},{},{pred}\n", i % 2));
+    }
+    let (_d, p) = crate::temp_file("d.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--reference",
+        "g=a",
+        "--control",
+        "band",
+        "--control",
+        "copy",
+        "--bootstrap",
+        "0",
+    ]);
+    let c = &attribute(&r, "g")["controlled"];
+    let w = c["warnings"].to_string();
+    assert!(
+        w.contains("'copy = y' is collinear") && w.contains("'copy = z' is collinear"),
+        "{w}"
+    );
+    let b = &c["groups"][0]["adjusted_odds_ratio"];
+    assert!(
+        b["value"].is_null() && b["undefined"].as_str().unwrap().contains("separation"),
+        "{b}"
+    );
+}
