@@ -149,13 +149,20 @@ fn ks_p(d: f64, en: f64) -> f64 {
     sum.clamp(0.0, 1.0)
 }
 
+type Sketch = std::collections::BTreeMap<i32, f64>;
+
 fn group(
     name: String,
-    c: &ValueCell,
-    reference: Option<&ValueCell>,
+    c: (&ValueCell, &Sketch),
+    reference: Option<(&ValueCell, &Sketch)>,
     is_reference: bool,
     level: f64,
 ) -> NumericGroup {
+    let (c, c_sketch) = c;
+    let (reference, r_sketch) = match reference {
+        Some((r, s)) => (Some(r), Some(s)),
+        None => (None, None),
+    };
     let m = moments(c);
     let mean: Est = match m {
         Some((mean, Some(var), n_eff)) if n_eff > 1.0 => {
@@ -199,8 +206,8 @@ fn group(
         let pooled = (((ng - 1.0) * vg + (nr - 1.0) * vr) / (ng + nr - 2.0)).sqrt();
         (pooled > 0.0).then(|| (mg - mr) / pooled)
     });
-    let ks = reference.and_then(|r| {
-        let d = sketch::ks_distance(&c.sketch, &r.sketch)?;
+    let ks = reference.zip(r_sketch).and_then(|(r, rs)| {
+        let d = sketch::ks_distance(c_sketch, rs)?;
         let (ng, nr) = (c.n as f64, r.n as f64);
         let en = ng * nr / (ng + nr);
         Some(TwoSample {
@@ -219,7 +226,7 @@ fn group(
         n: c.n,
         effective_n: m.map_or(0.0, |x| x.2),
         sd: m.and_then(|x| x.1).map(f64::sqrt),
-        quantiles: [0.1, 0.5, 0.9].map(|q| sketch::quantile(&c.sketch, q)),
+        quantiles: [0.1, 0.5, 0.9].map(|q| sketch::quantile(c_sketch, q)),
         mean,
         mean_difference,
         welch: w.map(|x| x.2),
@@ -244,18 +251,27 @@ pub fn audit(
         .zip(attributes)
         .map(|(members, a)| {
             let table = vc.rollup(members);
+            let sketches = vc.sketch_rollup(members);
+            let empty = Sketch::new();
+            let sk = |k: &Vec<crate::counts::GroupValue>| sketches.get(k).unwrap_or(&empty);
             let reference = a
                 .groups
                 .iter()
                 .find(|g| g.is_reference)
-                .and_then(|g| table.get(&g.group.key));
+                .and_then(|g| table.get(&g.group.key).map(|c| (c, sk(&g.group.key))));
             let groups: Vec<NumericGroup> = a
                 .groups
                 .iter()
                 .map(|g| {
                     let cell = table.get(&g.group.key).cloned().unwrap_or_default();
                     let r = if g.is_reference { None } else { reference };
-                    group(group_name(&g.group.key), &cell, r, g.is_reference, level)
+                    group(
+                        group_name(&g.group.key),
+                        (&cell, sk(&g.group.key)),
+                        r,
+                        g.is_reference,
+                        level,
+                    )
                 })
                 .collect();
             let worst = |k: usize| {

@@ -185,8 +185,6 @@ pub struct ValueCell {
     pub sum: f64,
     /// Σ w·x².
     pub sum2: f64,
-    /// Weight per sketch bucket ([`sketch::bucket`]).
-    pub sketch: BTreeMap<i32, f64>,
     /// Rows with both a value and a true value.
     pub err_n: u64,
     /// Σ weight over them.
@@ -207,9 +205,6 @@ impl ValueCell {
         self.w2 += o.w2;
         self.sum += o.sum;
         self.sum2 += o.sum2;
-        for (b, w) in &o.sketch {
-            *self.sketch.entry(*b).or_insert(0.0) += w;
-        }
         self.err_n += o.err_n;
         self.err_w += o.err_w;
         self.err_abs += o.err_abs;
@@ -217,6 +212,9 @@ impl ValueCell {
         self.err_sum2 += o.err_sum2;
     }
 }
+
+/// Sketches ([`sketch::bucket`] → weight) keyed by protected-attribute values.
+pub type Sketches = BTreeMap<Vec<GroupValue>, BTreeMap<i32, f64>>;
 
 /// The numeric outcome's statistics, keyed like [`Counts::cells`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -228,9 +226,29 @@ pub struct ValueCounts {
     /// Cells keyed like [`Counts::cells`].
     #[serde(with = "pairs")]
     pub cells: BTreeMap<Vec<GroupValue>, ValueCell>,
+    /// The values' sketch ([`sketch::bucket`] → weight), keyed by the
+    /// protected attributes only (not the stratum or controls).
+    #[serde(with = "pairs")]
+    pub sketches: Sketches,
 }
 
 impl ValueCounts {
+    /// The sketches summed over every attribute not in `members`.
+    pub fn sketch_rollup(
+        &self,
+        members: &[usize],
+    ) -> BTreeMap<Vec<GroupValue>, BTreeMap<i32, f64>> {
+        let mut out: BTreeMap<Vec<GroupValue>, BTreeMap<i32, f64>> = BTreeMap::new();
+        for (k, sk) in &self.sketches {
+            let key: Vec<GroupValue> = members.iter().map(|&i| k[i].clone()).collect();
+            let acc = out.entry(key).or_default();
+            for (b, w) in sk {
+                *acc.entry(*b).or_insert(0.0) += w;
+            }
+        }
+        out
+    }
+
     /// The cells summed over every attribute not in `members`.
     pub fn rollup(&self, members: &[usize]) -> BTreeMap<Vec<GroupValue>, ValueCell> {
         let mut out: BTreeMap<Vec<GroupValue>, ValueCell> = BTreeMap::new();
@@ -416,6 +434,12 @@ impl Counts {
             (Some(a), Some(b)) if a.column == b.column && a.has_truth == b.has_truth => {
                 for (k, c) in &b.cells {
                     a.cells.entry(k.clone()).or_default().add(c);
+                }
+                for (k, sk) in &b.sketches {
+                    let acc = a.sketches.entry(k.clone()).or_default();
+                    for (bk, w) in sk {
+                        *acc.entry(*bk).or_insert(0.0) += w;
+                    }
                 }
             }
             (None, None) => {}

@@ -249,7 +249,6 @@ struct Columns {
 
 /// The numeric outcome's columns of the group-by result.
 struct ValueColumns {
-    bucket: Int32Chunked,
     n: UInt64Chunked,
     w: Float64Chunked,
     w2: Float64Chunked,
@@ -288,11 +287,6 @@ impl ValueColumns {
             None => None,
         };
         Ok(Some(ValueColumns {
-            bucket: df
-                .column(K_VBIN)
-                .and_then(|c| c.cast(&DataType::Int32))
-                .and_then(|c| Ok(c.i32()?.clone()))
-                .map_err(perr)?,
             n: u64s(df, A_VN).map_err(perr)?,
             w: f64s(df, A_VW).map_err(perr)?,
             w2: f64s(df, A_VW2).map_err(perr)?,
@@ -304,16 +298,11 @@ impl ValueColumns {
 
     /// Adds group-by row `i` to the cell.
     fn add(&self, i: usize, cell: &mut ValueCell) {
-        let n = self.n.get(i).unwrap_or(0);
-        cell.n += n;
-        let w = self.w.get(i).unwrap_or(0.0);
-        cell.w += w;
+        cell.n += self.n.get(i).unwrap_or(0);
+        cell.w += self.w.get(i).unwrap_or(0.0);
         cell.w2 += self.w2.get(i).unwrap_or(0.0);
         cell.sum += self.sum.get(i).unwrap_or(0.0);
         cell.sum2 += self.sum2.get(i).unwrap_or(0.0);
-        if let (Some(b), true) = (self.bucket.get(i), n > 0) {
-            *cell.sketch.entry(b).or_insert(0.0) += w;
-        }
         if let Some([en, ew, ea, es, es2]) = &self.err {
             cell.err_n += en.get(i).unwrap_or(0.0) as u64;
             cell.err_w += ew.get(i).unwrap_or(0.0);
@@ -326,6 +315,33 @@ impl ValueColumns {
 
 /// Adds every group-by row to its cell; rows that cannot enter are counted
 /// in the exclusions by reason.
+/// The numeric outcome's sketch by protected-attribute cell, from the scan's
+/// second group-by.
+fn sketches(df: &DataFrame, origin: &Origin, spec: &AuditSpec) -> Result<crate::counts::Sketches> {
+    let perr = |e: PolarsError| origin.err(e);
+    let attrs: Vec<StringChunked> = spec
+        .attributes
+        .iter()
+        .map(|a| df.column(a).and_then(as_text))
+        .collect::<PolarsResult<_>>()
+        .map_err(perr)?;
+    let buckets = df
+        .column(K_VBIN)
+        .and_then(|c| c.cast(&DataType::Int32))
+        .and_then(|c| Ok(c.i32()?.clone()))
+        .map_err(perr)?;
+    let w = f64s(df, A_VW).map_err(perr)?;
+    let mut out: crate::counts::Sketches = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(b), Some(wi)) = (buckets.get(i), w.get(i)) else {
+            continue;
+        };
+        let key = attrs.iter().map(|a| a.get(i).map(str::to_string)).collect();
+        *out.entry(key).or_default().entry(b).or_insert(0.0) += wi;
+    }
+    Ok(out)
+}
+
 /// How label and prediction values become classes (and outcome levels).
 struct Binarizers<'a> {
     label: &'a Binarizer,
@@ -441,6 +457,7 @@ pub fn counts_from_groups(
     spec: &AuditSpec,
     pred: &PredSource,
     df: DataFrame,
+    sketch: Option<DataFrame>,
 ) -> Result<Counts> {
     let cols = &spec.columns;
     let perr = |e: PolarsError| origin.err(e);
@@ -496,6 +513,11 @@ pub fn counts_from_groups(
             column: v.column.clone(),
             has_truth: v.truth.is_some(),
             cells: BTreeMap::new(),
+            sketches: sketch
+                .as_ref()
+                .map(|d| sketches(d, origin, spec))
+                .transpose()?
+                .unwrap_or_default(),
         });
     }
     let columns = Columns {

@@ -133,18 +133,18 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     let format = format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     scan::check_file(path, &origin)?;
-    let (agg, pred) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
+    let (agg, pred, sketch) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
         scan::scan(path, format, s)
     })?;
-    cells::counts_from_groups(&origin, spec, &pred, agg)
+    cells::counts_from_groups(&origin, spec, &pred, agg, sketch)
 }
 
 /// Reads an in-memory frame into counts, with the same query and checks as a
 /// file. The report names it, with the SHA-256 of its counts.
 pub fn read_frame(f: &Frame, spec: &AuditSpec) -> Result<Counts> {
     let origin = Origin::frame(&f.name);
-    let (agg, pred) = scan::aggregate(&origin, spec, false, &|_| Ok(f.frame.clone()))?;
-    let mut c = cells::counts_from_groups(&origin, spec, &pred, agg)?;
+    let (agg, pred, sketch) = scan::aggregate(&origin, spec, false, &|_| Ok(f.frame.clone()))?;
+    let mut c = cells::counts_from_groups(&origin, spec, &pred, agg, sketch)?;
     let digest = c.digest();
     c.fetched.push((format!("data frame '{}'", f.name), digest));
     Ok(c)

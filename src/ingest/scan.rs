@@ -292,9 +292,6 @@ fn group_keys(spec: &AuditSpec, pred: &PredSource) -> Vec<Expr> {
             .gt_eq(lit(*t))
             .alias(K_PRED),
     });
-    if let Some(v) = &spec.value {
-        keys.push(value_bucket(&v.column).alias(K_VBIN));
-    }
     if let Some(s) = &cols.score {
         // Histogram bin: floor(s·B + 1e-9), at most B (see counts::hist).
         let b = spec.score_bins as f64;
@@ -356,15 +353,51 @@ fn score_measures(s: &str) -> Vec<Expr> {
     ]
 }
 
+/// The rows that enter the audit: label, prediction (or score) and weight present.
+fn used_rows(spec: &AuditSpec, pred: &PredSource) -> Expr {
+    let cols = &spec.columns;
+    let mut e = col(cols.label.as_str()).is_not_null().and(match pred {
+        PredSource::Column(p) => col(p.as_str()).is_not_null(),
+        PredSource::Score(s, _) => col(s.as_str()).is_not_null(),
+    });
+    if let Some(w) = &cols.weight {
+        e = e.and(col(w.as_str()).is_not_null());
+    }
+    e
+}
+
+/// With a numeric outcome: its sketch by protected-attribute cell, a second
+/// group-by over the same scan (the bucket is not crossed with the label,
+/// prediction and controls, which the sketch does not need).
+fn sketch_plan(spec: &AuditSpec, pred: &PredSource, lf: LazyFrame) -> Option<LazyFrame> {
+    let v = spec.value.as_ref()?;
+    // A literal summed in a group-by is not repeated per row: count rows instead.
+    let w = match &spec.columns.weight {
+        Some(w) => col(w.as_str()).cast(DataType::Float64).sum(),
+        None => len().cast(DataType::Float64),
+    };
+    let mut keys: Vec<Expr> = spec.attributes.iter().map(|a| col(a.as_str())).collect();
+    keys.push(col(K_VBIN));
+    Some(
+        lf.filter(used_rows(spec, pred))
+            .with_column(value_bucket(&v.column).alias(K_VBIN))
+            .filter(col(K_VBIN).is_not_null())
+            .group_by(keys)
+            .agg([w.alias(A_VW)]),
+    )
+}
+
 /// The one scan of a lazy frame: the group-by over key columns × raw label ×
-/// raw prediction (× score bin), with counts, weight sums and value checks.
-/// `source` builds the frame, given the columns to read as text.
+/// raw prediction (× score bin), with counts, weight sums and value checks —
+/// and with a numeric outcome its sketch, a second group-by the streaming
+/// engine feeds from the same scan. `source` builds the frame, given the
+/// columns to read as text.
 pub fn aggregate(
     origin: &Origin,
     spec: &AuditSpec,
     text_keys: bool,
     source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>,
-) -> Result<(DataFrame, PredSource)> {
+) -> Result<(DataFrame, PredSource, Option<DataFrame>)> {
     let schema = origin.guarded(|| source(&[])?.collect_schema())?;
     let pred = plan_columns(&schema, spec, origin)?;
     let keys = group_keys(spec, &pred);
@@ -377,12 +410,26 @@ pub fn aggregate(
     }
     aggs.extend(value_measures(spec));
     let string_cols = if text_keys { key_columns(spec) } else { vec![] };
-    let agg = origin.guarded(|| {
-        source(&string_cols)?
-            .group_by(keys)
-            .agg(aggs)
-            .collect_with_engine(Engine::Streaming)
-            .map(|r| r.unwrap_single())
+    let (agg, sketch) = origin.guarded(|| {
+        let lf = source(&string_cols)?;
+        let main = lf.clone().group_by(keys).agg(aggs);
+        match sketch_plan(spec, &pred, lf) {
+            None => Ok((
+                main.collect_with_engine(Engine::Streaming)
+                    .map(|r| r.unwrap_single())?,
+                None,
+            )),
+            Some(sk) => {
+                let opt = main.get_current_optimizations();
+                let mut out = LazyFrame::collect_all_with_engine(
+                    vec![main.logical_plan, sk.logical_plan],
+                    Engine::Streaming,
+                    opt,
+                )?;
+                let sketch = out.pop();
+                Ok((out.pop().expect("two results"), sketch))
+            }
+        }
     })?;
-    Ok((agg, pred))
+    Ok((agg, pred, sketch))
 }

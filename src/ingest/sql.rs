@@ -85,6 +85,11 @@ pub fn counts_query(
     spec: &AuditSpec,
     filter: Option<&str>,
 ) -> Result<String> {
+    if spec.value.is_some() {
+        return Err(Error::usage(
+            "the counts query does not carry numeric outcomes (--value) yet; audit the data itself",
+        ));
+    }
     if spec.attributes.is_empty() {
         return Err(Error::usage(
             "no protected attribute given: pass --attr COLUMN",

@@ -43,7 +43,7 @@ pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
     let format = format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     scan::check_file(path, &origin)?;
-    let (mut df, pred) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
+    let (mut df, pred, _) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
         scan::scan(path, format, s)
     })?;
     let perr = |e: PolarsError| origin.err(e);
@@ -70,6 +70,11 @@ pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
 /// Writes the counts table of every data file of `spec` to `out`, whole or
 /// not at all (a temporary file, then a rename). Returns the rows written.
 pub fn write_counts_table(spec: &AuditSpec, out: &Path) -> Result<usize> {
+    if spec.value.is_some() {
+        return Err(Error::usage(
+            "the counts table does not carry numeric outcomes (--value) yet; audit the data itself",
+        ));
+    }
     let mut frames = vec![];
     for p in &spec.data {
         frames.push(counts_table(p, spec)?);
@@ -261,7 +266,7 @@ pub fn read_counts(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     } else {
         PredSource::Column("prediction".into())
     };
-    counts_from_groups(&origin, &spec, &pred, df)
+    counts_from_groups(&origin, &spec, &pred, df, None)
 }
 
 /// Reads `src` whole and writes it to `dst` in the format of `dst`'s extension

@@ -639,3 +639,35 @@ fn collinear_and_separated_controls_get_a_message_not_a_crash() {
         "{b}"
     );
 }
+
+#[test]
+fn numeric_outcomes_are_refused_where_they_cannot_go_yet() {
+    let path = fixture("hmda_2018_controls_sample.csv");
+    let o = fairaudit()
+        .args([
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--table",
+            "t",
+            "--attr",
+            "race",
+            "--value",
+            "score",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not carry numeric outcomes"));
+    let dir = tempfile::tempdir().unwrap();
+    let o = fairaudit()
+        .arg("counts")
+        .arg(&path)
+        .args(["--attr", "race", "--value", "score", "--out"])
+        .arg(dir.path().join("c.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not carry numeric outcomes"));
+    assert!(!dir.path().join("c.csv").exists());
+}
