@@ -10,6 +10,7 @@ pub mod controlled;
 pub mod group;
 pub mod numeric;
 pub mod outcomes;
+pub mod oversight;
 pub mod sweep;
 
 pub use attribute::{AttributeAudit, ChiSquareTest};
@@ -53,6 +54,8 @@ pub struct AuditResult {
     pub numeric: Option<Box<numeric::NumericAudit>>,
     /// With controls (`--control`): group gaps adjusted for them.
     pub controlled: Option<Box<controlled::ControlledAudit>>,
+    /// With a final decision (`--final`): the human-oversight audit.
+    pub oversight: Option<Box<oversight::OversightAudit>>,
 }
 
 /// Reads the data of `spec` and audits it.
@@ -219,7 +222,9 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
     let outcome_audit = outcomes::audit(spec, &counts)?.map(Box::new);
     let numeric_audit = numeric::audit(spec, &counts, &attributes).map(Box::new);
     let controlled_audit = controlled::audit(spec, &counts, &attributes).map(Box::new);
+    let oversight_audit = oversight::audit(spec, &counts, &attributes).map(Box::new);
     Ok(AuditResult {
+        oversight: oversight_audit,
         controlled: controlled_audit,
         outcomes: outcome_audit,
         numeric: numeric_audit,

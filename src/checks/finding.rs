@@ -414,6 +414,9 @@ pub enum Measured {
     Change(MetricRef),
     /// The policy itself (a change of checks between runs).
     Policy,
+    /// A group's rate of favourable recommendations overturned by the final
+    /// (human) decision, against the reference group's.
+    Oversight,
 }
 
 impl Measured {
@@ -421,7 +424,7 @@ impl Measured {
     pub fn metric(&self) -> Option<MetricRef> {
         match self {
             Measured::Metric(m) | Measured::Change(m) => Some(*m),
-            Measured::Policy => None,
+            Measured::Policy | Measured::Oversight => None,
         }
     }
 
@@ -431,6 +434,7 @@ impl Measured {
             Measured::Metric(m) => m.name(),
             Measured::Change(m) => format!("{}_change", m.name()),
             Measured::Policy => "policy".into(),
+            Measured::Oversight => "override_rate_difference".into(),
         }
     }
 }

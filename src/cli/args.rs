@@ -189,6 +189,9 @@ pub struct ColumnArgs {
     /// A legitimate factor (categorical column, e.g. an LTV band) to adjust group gaps for (repeatable).
     #[arg(long = "control", value_name = "COL")]
     pub controls: Vec<String>,
+    /// The final (human) decision beside --prediction, the model's recommendation: the human-oversight audit.
+    #[arg(long = "final", value_name = "COL")]
+    pub final_decision: Option<String>,
 }
 
 /// How groups are compared.

@@ -139,6 +139,7 @@ impl ColumnArgs {
         if !self.controls.is_empty() {
             a.controls = self.controls.clone();
         }
+        set_some(&mut a.final_decision, &self.final_decision);
         if let Some(v) = &self.value {
             a.value = Some(crate::spec::ValueSpec {
                 column: v.clone(),

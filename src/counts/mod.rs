@@ -168,6 +168,47 @@ pub struct Counts {
     /// How many key columns at the end are controls (`--control`).
     #[serde(default)]
     pub controls: usize,
+    /// With a final (human) decision: rows by (recommendation, final decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<OverrideCounts>,
+}
+
+/// Rows of one cell by the model's recommendation and the final decision,
+/// each favourable (1) or not (0): `n[recommendation][final]`, with weight sums.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OverrideCell {
+    /// Rows.
+    pub n: [[u64; 2]; 2],
+    /// Σ weight.
+    pub w: [[f64; 2]; 2],
+}
+
+/// The human-oversight cells, keyed like [`Counts::cells`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OverrideCounts {
+    /// The final-decision column.
+    pub column: String,
+    /// The cells.
+    #[serde(with = "pairs")]
+    pub cells: BTreeMap<Vec<GroupValue>, OverrideCell>,
+}
+
+impl OverrideCounts {
+    /// The cells summed over every attribute not in `members`.
+    pub fn rollup(&self, members: &[usize]) -> BTreeMap<Vec<GroupValue>, OverrideCell> {
+        let mut out: BTreeMap<Vec<GroupValue>, OverrideCell> = BTreeMap::new();
+        for (k, c) in &self.cells {
+            let key: Vec<GroupValue> = members.iter().map(|&i| k[i].clone()).collect();
+            let acc = out.entry(key).or_default();
+            for r in 0..2 {
+                for f in 0..2 {
+                    acc.n[r][f] += c.n[r][f];
+                    acc.w[r][f] += c.w[r][f];
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Mergeable statistics of a numeric outcome in one cell: weight sums and
@@ -371,6 +412,7 @@ impl Counts {
             outcomes: None,
             values: None,
             controls: 0,
+            overrides: None,
         }
     }
 
@@ -383,6 +425,7 @@ impl Counts {
             score_bins: 0,
             outcomes: None,
             values: None,
+            overrides: None,
             ..self.clone()
         };
         for (key, cells) in &oc.cells {
@@ -429,6 +472,25 @@ impl Counts {
             return Err(crate::Error::usage(
                 "cannot merge weighted counts with unweighted counts",
             ));
+        }
+        match (&mut self.overrides, &other.overrides) {
+            (Some(a), Some(b)) if a.column == b.column => {
+                for (k, c) in &b.cells {
+                    let acc = a.cells.entry(k.clone()).or_default();
+                    for r in 0..2 {
+                        for f in 0..2 {
+                            acc.n[r][f] += c.n[r][f];
+                            acc.w[r][f] += c.w[r][f];
+                        }
+                    }
+                }
+            }
+            (None, None) => {}
+            _ => {
+                return Err(crate::Error::usage(
+                    "cannot merge counts with different final-decision columns (--final)",
+                ))
+            }
         }
         match (&mut self.values, &other.values) {
             (Some(a), Some(b)) if a.column == b.column && a.has_truth == b.has_truth => {

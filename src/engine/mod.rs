@@ -319,6 +319,14 @@ pub fn report_from_audit(
     let date = run_date(spec);
     let cycle = CycleInfo::new(date, spec.cadence(), &history.past);
     let mut findings = evaluate(&audit, &policy, &spec.model, &cycle.id)?;
+    if let Some(o) = &audit.oversight {
+        findings.extend(governance::oversight::findings(
+            &audit,
+            o,
+            &spec.model,
+            &cycle.id,
+        ));
+    }
     governance::tag(
         &mut findings,
         &policy,

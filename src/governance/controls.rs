@@ -116,6 +116,8 @@ pub enum When {
     Regression,
     /// A change of policy between runs.
     PolicyChange,
+    /// A human-oversight finding (overrides of the model by people).
+    Oversight,
     /// An evidence pack.
     Pack,
     /// A run that a recorded internal audit used.
@@ -140,6 +142,7 @@ impl When {
             "post_market_deployer" => When::PostMarketDeployer,
             "regression" => When::Regression,
             "policy_change" => When::PolicyChange,
+            "oversight" => When::Oversight,
             "pack" => When::Pack,
             "audit_event" => When::AuditEvent,
             "review_event" => When::ReviewEvent,
@@ -163,6 +166,7 @@ impl When {
             When::PostMarketDeployer => "runs after deployment, for a deployer",
             When::Regression => "regression findings",
             When::PolicyChange => "a change of policy between runs",
+            When::Oversight => "human-oversight findings",
             When::Pack => "evidence packs",
             When::AuditEvent => "runs used by a recorded internal audit",
             When::ReviewEvent => "runs used by a recorded management review",
@@ -260,6 +264,9 @@ pub fn builtin_for(status: Status, metric: &Measured, recorded: Recorded) -> Vec
     }
     if matches!(metric, Measured::Change(_)) {
         v.extend(cited(When::Regression));
+    }
+    if matches!(metric, Measured::Oversight) {
+        v.extend(cited(When::Oversight));
     }
     v
 }

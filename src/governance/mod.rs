@@ -6,6 +6,7 @@ pub mod crosswalk;
 pub mod cycle;
 pub mod lifecycle;
 pub mod matrix;
+pub mod oversight;
 pub mod policy;
 pub mod register;
 pub mod store;

@@ -7,7 +7,8 @@ use polars::prelude::*;
 use std::collections::BTreeMap;
 
 use crate::counts::{
-    hist::ScoreHist, Counts, Exclusions, Outcome, OutcomeCounts, ValueCell, ValueCounts,
+    hist::ScoreHist, Counts, Exclusions, Outcome, OutcomeCounts, OverrideCounts, ValueCell,
+    ValueCounts,
 };
 use crate::spec::AuditSpec;
 use crate::{Error, Result};
@@ -245,6 +246,8 @@ struct Columns {
     scores: Option<(UInt64Chunked, Int64Chunked, Int64Chunked)>,
     /// The numeric outcome's aggregates, with `--value`.
     values: Option<ValueColumns>,
+    /// The final (human) decision, with `--final`.
+    finals: Option<StringChunked>,
 }
 
 /// The numeric outcome's columns of the group-by result.
@@ -315,6 +318,40 @@ impl ValueColumns {
 
 /// Adds every group-by row to its cell; rows that cannot enter are counted
 /// in the exclusions by reason.
+/// The final decision must use the prediction's values (it is the same
+/// decision, made by a person): any other value is an error naming it.
+fn check_finals(
+    origin: &Origin,
+    column: &str,
+    pred: &PredSource,
+    preds: &StringChunked,
+    finals: &StringChunked,
+    n: &UInt64Chunked,
+) -> Result<()> {
+    if matches!(pred, PredSource::Score(..)) {
+        return Err(Error::usage(
+            "--final needs the model's recommendation as a prediction column (--prediction), not a score",
+        ));
+    }
+    let known = distinct(preds, n);
+    let bad: BTreeMap<String, u64> = distinct(finals, n)
+        .into_iter()
+        .filter(|(v, _)| !known.contains_key(v))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(Error::BadValues {
+        path: origin.path.clone(),
+        column: column.to_string(),
+        problem: format!(
+            "the final decision holds values the prediction never takes: {}; the prediction's values are {}",
+            super::binarize::list_values(&bad, 8),
+            super::binarize::list_values(&known, 8)
+        ),
+    })
+}
+
 /// The numeric outcome's sketch by protected-attribute cell, from the scan's
 /// second group-by.
 fn sketches(df: &DataFrame, origin: &Origin, spec: &AuditSpec) -> Result<crate::counts::Sketches> {
@@ -395,6 +432,15 @@ fn fill(
             .iter()
             .map(|a| a.get(i).map(str::to_string))
             .collect();
+        if let (Some(finals), Some(ov), Some(pb)) = (&c.finals, counts.overrides.as_mut(), pred_bin)
+        {
+            // Rows without a final decision stay out of the oversight audit only.
+            if let Some(f) = pb.get(finals.get(i)) {
+                let cell = ov.cells.entry(key.clone()).or_default();
+                cell.n[usize::from(p)][usize::from(f)] += rows;
+                cell.w[usize::from(p)][usize::from(f)] += w;
+            }
+        }
         if let (Some(vc), Some(values)) = (&c.values, counts.values.as_mut()) {
             vc.add(i, values.cells.entry(key.clone()).or_default());
         }
@@ -520,7 +566,20 @@ pub fn counts_from_groups(
                 .unwrap_or_default(),
         });
     }
+    let finals = match &spec.final_decision {
+        Some(f) => {
+            let t = as_text(df.column(K_FINAL).map_err(perr)?).map_err(perr)?;
+            check_finals(origin, f, pred, &preds, &t, &n)?;
+            counts.overrides = Some(OverrideCounts {
+                column: f.clone(),
+                cells: BTreeMap::new(),
+            });
+            Some(t)
+        }
+        None => None,
+    };
     let columns = Columns {
+        finals,
         values: ValueColumns::read(&df, origin, spec)?,
         n,
         labels,

@@ -59,3 +59,5 @@ pub const A_EA: &str = "__fa_ea";
 pub const A_ES: &str = "__fa_es";
 /// Σ w·e².
 pub const A_ES2: &str = "__fa_es2";
+/// The final (human) decision key.
+pub const K_FINAL: &str = "__fa_final";

@@ -167,6 +167,9 @@ fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<Pr
     for c in &spec.controls {
         require(c, "control (--control)")?;
     }
+    if let Some(f) = &spec.final_decision {
+        require(f, "final decision (--final)")?;
+    }
     if let Some(st) = &spec.stratify {
         require(st, "stratification column (--stratify)")?;
     }
@@ -292,6 +295,9 @@ fn group_keys(spec: &AuditSpec, pred: &PredSource) -> Vec<Expr> {
             .gt_eq(lit(*t))
             .alias(K_PRED),
     });
+    if let Some(f) = &spec.final_decision {
+        keys.push(col(f.as_str()).alias(K_FINAL));
+    }
     if let Some(s) = &cols.score {
         // Histogram bin: floor(s·B + 1e-9), at most B (see counts::hist).
         let b = spec.score_bins as f64;

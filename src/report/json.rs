@@ -432,6 +432,9 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             if let Some(n) = &audit.numeric {
                 aj["numeric"] = numeric_attribute_json(&n.attributes[ai]);
             }
+            if let Some(o) = &audit.oversight {
+                aj["oversight"] = oversight_json(&o.attributes[ai], &o.column, st.alpha);
+            }
             if let Some(c) = audit.controlled.as_ref().and_then(|c| c.attributes.iter().find(|x| x.name == a.name)) {
                 aj["controlled"] = controlled_json(c, &audit.spec.controls, st.alpha);
             }
@@ -515,6 +518,44 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
             "mse": {"value": mse.0, "group": mse.1},
             "mae": {"value": mae.0, "group": mae.1},
         })),
+    })
+}
+
+fn override_rate_json(r: &crate::audit::oversight::OverrideRate, alpha: f64) -> Json {
+    let mut o = json!({"count": r.count, "of": r.of, "rate": est(r.rate, r.ci)});
+    if let Some((d, ci, p)) = &r.vs_reference {
+        o["difference"] = est(Some(*d), *ci);
+        o["p_value"] = json!(p);
+        o["significant"] = json!(p.map(|p| p < alpha));
+    }
+    o
+}
+
+/// One attribute's human-oversight audit.
+fn oversight_json(
+    a: &crate::audit::oversight::OversightAttribute,
+    column: &str,
+    alpha: f64,
+) -> Json {
+    json!({
+        "final_column": column,
+        "groups": a.groups.iter().map(|g| {
+            let change = match g.impact_ratio {
+                [Some(r), Some(f)] => Some(f - r),
+                _ => None,
+            };
+            json!({
+                "group": g.group,
+                "is_reference": g.is_reference,
+                "n": g.n,
+                "favourable_to_adverse": override_rate_json(&g.favourable_to_adverse, alpha),
+                "adverse_to_favourable": override_rate_json(&g.adverse_to_favourable, alpha),
+                "any_override": override_rate_json(&g.any_override, alpha),
+                "selection_rate": {"recommendation": g.selection_rate[0], "final": g.selection_rate[1]},
+                "impact_ratio": {"recommendation": g.impact_ratio[0], "final": g.impact_ratio[1], "change": change},
+                "human_layer_widens_gap": if g.is_reference { Json::Null } else { json!(change.map(|c| c < 0.0)) },
+            })
+        }).collect::<Vec<_>>(),
     })
 }
 

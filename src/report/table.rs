@@ -126,6 +126,9 @@ impl Exporter for TableExporter {
             if let Some(n) = &audit.numeric {
                 numeric_section(&mut out, n, i);
             }
+            if let Some(o) = &audit.oversight {
+                oversight_section(&mut out, &o.attributes[i], &o.column);
+            }
             if let Some(c) = audit
                 .controlled
                 .as_ref()
@@ -140,6 +143,55 @@ impl Exporter for TableExporter {
 }
 
 /// One attribute: its groups' rates and gaps, then its summaries.
+/// Override rates by group, and the impact ratio before and after the human layer.
+fn oversight_section(
+    out: &mut String,
+    a: &crate::audit::oversight::OversightAttribute,
+    column: &str,
+) {
+    let _ = writeln!(out, "  human oversight (final decision: {column})");
+    let _ = writeln!(
+        out,
+        "  {}{}{}{}{}{}",
+        pad("group", 14),
+        rpad("n", 9),
+        rpad("fav→adverse [CI]", 26),
+        rpad("adverse→fav", 13),
+        rpad("impact ratio rec→final", 24),
+        rpad("gap vs ref p", 14)
+    );
+    for g in &a.groups {
+        let r = &g.favourable_to_adverse;
+        let rate = match (r.rate, r.ci) {
+            (Some(v), Some((lo, hi))) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
+            (Some(v), None) => format!("{v:.3}"),
+            _ => "—".into(),
+        };
+        let ir = match g.impact_ratio {
+            [Some(a), Some(b)] => format!("{a:.3} → {b:.3}"),
+            _ => "—".into(),
+        };
+        let p = r.vs_reference.as_ref().and_then(|x| x.2).map_or(
+            if g.is_reference {
+                "(reference)".into()
+            } else {
+                "—".into()
+            },
+            p_fmt,
+        );
+        let _ = writeln!(
+            out,
+            "  {}{}{}{}{}{}",
+            pad(&g.group, 14),
+            rpad(&g.n.to_string(), 9),
+            rpad(&rate, 26),
+            rpad(&f(g.adverse_to_favourable.rate), 13),
+            rpad(&ir, 24),
+            rpad(&p, 14)
+        );
+    }
+}
+
 /// Raw against adjusted odds ratios (and mean differences), group by group.
 fn controlled_section(
     out: &mut String,

@@ -91,6 +91,9 @@ struct DataSection {
     /// The true value of a regression prediction in `value`.
     #[serde(default)]
     value_truth: Option<String>,
+    /// The final (human) decision beside the model's recommendation.
+    #[serde(default, rename = "final")]
+    final_decision: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,6 +256,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         postgres: None,
         outcomes: f.outcomes,
         controls: f.analysis.controls,
+        final_decision: d.final_decision,
         value: d.value.map(|column| super::ValueSpec {
             column,
             truth: d.value_truth,

@@ -388,6 +388,9 @@ pub struct AuditSpec {
     /// Legitimate factors (categorical columns) the controlled analysis
     /// adjusts for (`--control`, repeatable).
     pub controls: Vec<String>,
+    /// The final (human) decision beside the model's recommendation
+    /// (`--final`): the human-oversight audit.
+    pub final_decision: Option<String>,
 }
 
 /// A numeric outcome column, and for a regression prediction its true value.
@@ -606,6 +609,7 @@ impl AuditSpec {
             outcomes: None,
             value: None,
             controls: vec![],
+            final_decision: None,
             postgres: None,
         }
     }

@@ -514,7 +514,10 @@ fn controls_lists_the_catalog_and_mapping() {
         .iter()
         .find(|c| c["reference"] == "NIST AI RMF MEASURE 2.11")
         .unwrap();
-    assert_eq!(nist["mapped_for"], serde_json::json!(["every finding"]));
+    assert_eq!(
+        nist["mapped_for"],
+        serde_json::json!(["every finding", "human-oversight findings"])
+    );
 }
 
 /// docs/governance.md holds the control mapping exactly as the engine applies it.

@@ -671,3 +671,105 @@ fn numeric_outcomes_are_refused_where_they_cannot_go_yet() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not carry numeric outcomes"));
     assert!(!dir.path().join("c.csv").exists());
 }
+
+fn data_reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("data-reference.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn human_overrides_are_found_with_the_planted_rates() {
+    let want = &data_reference()["override"];
+    let path = fixture("override_planted.csv");
+    let r = audit_json(&[
+        path.to_str().unwrap(),
+        "--attr",
+        "group",
+        "--reference",
+        "group=A",
+        "--final",
+        "final",
+        "--bootstrap",
+        "0",
+    ]);
+    let o = &attribute(&r, "group")["oversight"];
+    assert_eq!(o["final_column"], "final");
+    let f = |v: &Value| v.as_f64().unwrap();
+    for g in o["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        let w = &want["per_group"][name];
+        assert_eq!(g["n"], w["n"], "{name}");
+        for k in [
+            "favourable_to_adverse",
+            "adverse_to_favourable",
+            "any_override",
+        ] {
+            assert_eq!(g[k]["count"], w[k]["count"], "{name} {k}");
+            assert_eq!(g[k]["of"], w[k]["of"], "{name} {k}");
+            assert_close!(
+                f(&g[k]["rate"]["value"]),
+                f(&w[k]["rate"]),
+                1e-12,
+                "{name} {k}"
+            );
+            for i in 0..2 {
+                assert_close!(
+                    f(&g[k]["rate"]["ci"][i]),
+                    f(&w[k]["wilson_95"][i]),
+                    1e-12,
+                    "{name} {k} Wilson {i}"
+                );
+            }
+        }
+        assert_close!(
+            f(&g["impact_ratio"]["recommendation"]),
+            f(&w["impact_ratio_pred"]),
+            1e-12,
+            "{name} IR rec"
+        );
+        assert_close!(
+            f(&g["impact_ratio"]["final"]),
+            f(&w["impact_ratio_final"]),
+            1e-12,
+            "{name} IR final"
+        );
+        assert_eq!(
+            g["human_layer_widens_gap"], w["human_layer_widens_gap"],
+            "{name}"
+        );
+    }
+    // The planted group B (20% of approvals overturned, 5% for A) is a finding; C is not.
+    let findings: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["check"] == "human-oversight")
+        .collect();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["group"], "B");
+    assert_eq!(findings[0]["status"], "fail");
+    assert!(findings[0]["controls"]
+        .to_string()
+        .contains("EU AI Act Art. 14"));
+}
+
+#[test]
+fn a_final_decision_with_other_values_is_refused() {
+    let (_d, p) = crate::temp_file(
+        "o.csv",
+        "g,y_true,y_pred,final\na,1,1,1\na,0,1,referred\nb,1,0,0\nb,0,0,referred\n",
+    );
+    let o = fairaudit()
+        .arg("audit")
+        .arg(&p)
+        .args(["--attr", "g", "--final", "final"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("column 'final'")
+            && err.contains("'referred' (2 rows)")
+            && err.contains("never takes"),
+        "{err}"
+    );
+}
