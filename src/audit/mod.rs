@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod bootstrap;
 pub mod conditional;
 pub mod controlled;
+pub mod examine;
 pub mod group;
 pub mod numeric;
 pub mod outcomes;

@@ -417,6 +417,45 @@ pub enum Measured {
     /// A group's rate of favourable recommendations overturned by the final
     /// (human) decision, against the reference group's.
     Oversight,
+    /// A measure of the data examination.
+    Data(DataMeasure),
+}
+
+/// What a data-examination finding measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataMeasure {
+    /// A group's observed share over its expected share.
+    Representation,
+    /// Impact ratio of the label's favourable base rate.
+    LabelBaseRate,
+    /// Gap of the missing share between groups.
+    MissingGap,
+    /// Gap of the out-of-range share between groups.
+    OutOfRangeGap,
+    /// Bias-corrected Cramér's V of a column with an attribute.
+    Proxy,
+    /// Number of schema changes since the previous examination.
+    SchemaChange,
+    /// PSI of an attribute's mix.
+    MixPsi,
+    /// PSI of a group's outcome rate.
+    OutcomePsi,
+}
+
+impl DataMeasure {
+    /// The serialized name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataMeasure::Representation => "representation_ratio",
+            DataMeasure::LabelBaseRate => "label_base_rate_ratio",
+            DataMeasure::MissingGap => "missing_share_gap",
+            DataMeasure::OutOfRangeGap => "out_of_range_share_gap",
+            DataMeasure::Proxy => "cramers_v_corrected",
+            DataMeasure::SchemaChange => "schema_changes",
+            DataMeasure::MixPsi => "attribute_mix_psi",
+            DataMeasure::OutcomePsi => "outcome_rate_psi",
+        }
+    }
 }
 
 impl Measured {
@@ -424,7 +463,7 @@ impl Measured {
     pub fn metric(&self) -> Option<MetricRef> {
         match self {
             Measured::Metric(m) | Measured::Change(m) => Some(*m),
-            Measured::Policy | Measured::Oversight => None,
+            Measured::Policy | Measured::Oversight | Measured::Data(_) => None,
         }
     }
 
@@ -435,6 +474,7 @@ impl Measured {
             Measured::Change(m) => format!("{}_change", m.name()),
             Measured::Policy => "policy".into(),
             Measured::Oversight => "override_rate_difference".into(),
+            Measured::Data(d) => d.name().into(),
         }
     }
 }

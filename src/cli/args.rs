@@ -36,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     /// Audit one or more decision files.
     Audit(Box<AuditArgs>),
+    /// Examine a data set: representation, label base rates, missing values,
+    /// proxies of protected attributes, schema and drift (AI Act Art. 10).
+    Data(Box<DataArgs>),
     /// Write a commented example spec (fairaudit.toml) for the bundled data.
     Init(InitArgs),
     /// List the control catalog and which findings map to each control.
@@ -337,6 +340,105 @@ pub struct AuditArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+/// What `fairaudit data` examines and how it judges.
+#[derive(Args, Debug, Default)]
+pub struct ExamineArgs {
+    /// Protected attribute column (repeat for several).
+    #[arg(long = "attr", value_name = "COL")]
+    pub attrs: Vec<String>,
+    /// The label column (its favourable base rate by group) [default: y_true, when present].
+    #[arg(long, value_name = "COL")]
+    pub label: Option<String>,
+    /// The model's output column, when the data has one [default: y_pred, when present].
+    #[arg(long, value_name = "COL")]
+    pub prediction: Option<String>,
+    /// Value of label and prediction that counts as positive (for text or other codes).
+    #[arg(long, value_name = "VALUE")]
+    pub positive: Option<String>,
+    /// Which prediction is favourable [default: positive].
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub favorable: Option<crate::spec::Favorable>,
+    /// Reference group of an attribute for base-rate gaps: ATTR=GROUP (repeatable) [default: the largest].
+    #[arg(long = "reference", value_name = "ATTR=GROUP")]
+    pub references: Vec<String>,
+    /// Columns to examine and screen, comma-separated [default: every column but the attributes].
+    #[arg(long, value_name = "C1,C2,...", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// A numeric-looking column that holds codes (a postcode): screened as text (repeatable).
+    #[arg(long = "text", value_name = "COL")]
+    pub text_columns: Vec<String>,
+    /// Expected shares of each attribute's groups (CSV: attribute,group,share).
+    #[arg(long, value_name = "FILE")]
+    pub population: Option<PathBuf>,
+    /// Valid range of a numeric column: COL=LO..HI (either bound optional; repeatable).
+    #[arg(long = "range", value_name = "COL=LO..HI")]
+    pub ranges: Vec<String>,
+    /// Quantile bands of numeric columns in proxy screening [default: 10].
+    #[arg(long, value_name = "N")]
+    pub bands: Option<usize>,
+    /// Bias-corrected Cramér's V at or above which a column is flagged as a proxy [default: 0.3].
+    #[arg(long, value_name = "V")]
+    pub proxy_threshold: Option<f64>,
+    /// Name of the data set in the history (drift compares with its last examination) [default: the model id].
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    /// Confidence level of every interval [default: 0.95].
+    #[arg(long, value_name = "LEVEL")]
+    pub ci_level: Option<f64>,
+    /// Significance level of the tests behind findings [default: 0.05].
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
+}
+
+/// Where the examination goes.
+#[derive(Args, Debug, Default)]
+pub struct DataOutputArgs {
+    /// Format on standard output (json, table, markdown, html) [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Write the report in --format (default json) to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Also write the JSON report here.
+    #[arg(long, value_name = "PATH")]
+    pub out_json: Option<PathBuf>,
+    /// Also write the Markdown summary here.
+    #[arg(long = "out-md", value_name = "PATH")]
+    pub out_md: Option<PathBuf>,
+    /// Also write the self-contained HTML report here.
+    #[arg(long, value_name = "PATH")]
+    pub out_html: Option<PathBuf>,
+    /// Record the examination in the history store (drift is measured against the last one).
+    #[arg(long)]
+    pub record: bool,
+    /// History store [default: .fairaudit/history.db].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// Who records the run [default: $FAIRAUDIT_ACTOR, else the login name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// `fairaudit data`.
+#[derive(Args, Debug, Default)]
+pub struct DataArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub spec: SpecArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub files: FileArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub examine: ExamineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub governance: GovernanceArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: DataOutputArgs,
 }
 
 /// `fairaudit counts`.

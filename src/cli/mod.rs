@@ -30,6 +30,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> anyhow::Result<ExitCode
     };
     match cli.command {
         Command::Audit(a) => commands::audit::run(&a),
+        Command::Data(a) => commands::data::run(&a),
         Command::Init(a) => commands::init::run(&a),
         Command::Controls(a) => commands::controls::run(&a),
         Command::Sweep(a) => commands::sweep::run(&a),

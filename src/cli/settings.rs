@@ -13,6 +13,53 @@ use super::args::{
     ColumnArgs, FileArgs, GovernanceArgs, GroupArgs, InputArgs, OutputArgs, StatArgs,
 };
 
+impl super::args::ExamineArgs {
+    /// Lays the data examination's flags over the spec.
+    pub fn apply(&self, spec: &mut Spec) -> Result<()> {
+        let a = &mut spec.audit;
+        if !self.attrs.is_empty() {
+            a.attributes = self.attrs.clone();
+        }
+        set(&mut a.columns.label, &self.label);
+        set_some(&mut a.columns.prediction, &self.prediction);
+        set_some(&mut a.columns.positive, &self.positive);
+        set(&mut a.favorable, &self.favorable);
+        if !self.references.is_empty() {
+            if let Some(bad) = self.references.iter().find(|r| !r.contains('=')) {
+                return Err(Error::usage(format!(
+                    "--reference '{bad}': the data examination takes ATTR=GROUP (the default is the largest group)"
+                )));
+            }
+            a.references
+                .named
+                .extend(References::parse(&self.references)?.named);
+        }
+        set(&mut a.stats.ci_level, &self.ci_level);
+        set(&mut a.stats.alpha, &self.alpha);
+        let e = &mut spec.examine;
+        if !self.columns.is_empty() {
+            e.columns = self.columns.iter().map(|c| c.trim().to_string()).collect();
+        }
+        set_some(&mut e.population_file, &self.population);
+        if !self.text_columns.is_empty() {
+            e.text_columns = self.text_columns.clone();
+        }
+        if !self.ranges.is_empty() {
+            e.ranges = self
+                .ranges
+                .iter()
+                .map(|r| crate::spec::examine::Range::parse(r))
+                .collect::<Result<_>>()?;
+        }
+        set(&mut e.bands, &self.bands);
+        set(&mut e.proxy_threshold, &self.proxy_threshold);
+        set_some(&mut e.dataset, &self.dataset);
+        e.validate()?;
+        a.stats.validate()?;
+        Ok(())
+    }
+}
+
 /// The flags a command took, each group optional.
 #[derive(Default)]
 pub struct Layers<'a> {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod examine;
 pub mod hist;
 pub mod sketch;
 

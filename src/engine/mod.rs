@@ -3,6 +3,7 @@
 //! the CLI resolves a [`Spec`] and calls [`run_with_history`].
 
 mod builder;
+pub mod examine;
 pub mod history;
 
 pub use builder::{Audit, AuditBuilder};

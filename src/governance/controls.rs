@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use crate::checks::finding::DataMeasure;
 use crate::checks::{Finding, Measured, Status};
 use crate::spec::governance::{Phase, Role};
 use crate::spec::ModelInfo;
@@ -118,6 +119,18 @@ pub enum When {
     PolicyChange,
     /// A human-oversight finding (overrides of the model by people).
     Oversight,
+    /// Every data-examination finding.
+    DataFinding,
+    /// Representation against a reference population.
+    Representation,
+    /// The label's base rate by group (historical bias).
+    LabelBias,
+    /// Missing, empty, invalid or out-of-range values by group.
+    DataQuality,
+    /// A column associated with a protected attribute.
+    Proxy,
+    /// Drift of the schema, the attribute mix or the outcome rates.
+    DataDrift,
     /// An evidence pack.
     Pack,
     /// A run that a recorded internal audit used.
@@ -143,6 +156,12 @@ impl When {
             "regression" => When::Regression,
             "policy_change" => When::PolicyChange,
             "oversight" => When::Oversight,
+            "data_finding" => When::DataFinding,
+            "representation" => When::Representation,
+            "label_bias" => When::LabelBias,
+            "data_quality" => When::DataQuality,
+            "proxy" => When::Proxy,
+            "data_drift" => When::DataDrift,
             "pack" => When::Pack,
             "audit_event" => When::AuditEvent,
             "review_event" => When::ReviewEvent,
@@ -167,6 +186,12 @@ impl When {
             When::Regression => "regression findings",
             When::PolicyChange => "a change of policy between runs",
             When::Oversight => "human-oversight findings",
+            When::DataFinding => "every data-examination finding",
+            When::Representation => "representation findings",
+            When::LabelBias => "label base-rate findings",
+            When::DataQuality => "missing-data and out-of-range findings",
+            When::Proxy => "proxy-screening findings",
+            When::DataDrift => "schema and drift findings of the data",
             When::Pack => "evidence packs",
             When::AuditEvent => "runs used by a recorded internal audit",
             When::ReviewEvent => "runs used by a recorded management review",
@@ -246,7 +271,22 @@ pub struct Recorded {
 
 /// The built-in mapping for a finding.
 pub fn builtin_for(status: Status, metric: &Measured, recorded: Recorded) -> Vec<&'static str> {
-    let mut v = cited(When::Finding);
+    let mut v = match metric {
+        Measured::Data(d) => {
+            let mut v = cited(When::DataFinding);
+            v.extend(cited(match d {
+                DataMeasure::Representation => When::Representation,
+                DataMeasure::LabelBaseRate => When::LabelBias,
+                DataMeasure::MissingGap | DataMeasure::OutOfRangeGap => When::DataQuality,
+                DataMeasure::Proxy => When::Proxy,
+                DataMeasure::SchemaChange | DataMeasure::MixPsi | DataMeasure::OutcomePsi => {
+                    When::DataDrift
+                }
+            }));
+            v
+        }
+        _ => cited(When::Finding),
+    };
     if status.breached() {
         v.extend(cited(When::Breach));
     }

@@ -4,6 +4,7 @@
 pub mod controls;
 pub mod crosswalk;
 pub mod cycle;
+pub mod examine;
 pub mod lifecycle;
 pub mod matrix;
 pub mod oversight;

@@ -14,6 +14,7 @@
 
 pub mod binarize;
 pub mod cells;
+pub mod examine;
 mod names;
 pub mod scan;
 pub mod sql;

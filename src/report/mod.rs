@@ -10,6 +10,7 @@ use crate::{Error, Result};
 pub mod ciso;
 pub mod controls;
 pub mod evidence;
+pub mod examine;
 pub mod html;
 pub mod json;
 pub mod junit;

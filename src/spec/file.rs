@@ -47,6 +47,9 @@ struct SpecFile {
     /// The controlled analysis.
     #[serde(default)]
     analysis: AnalysisSection,
+    /// The data examination (`fairaudit data`).
+    #[serde(default)]
+    examine: super::examine::ExamineSpec,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -299,6 +302,12 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         outputs,
         spec_file: Some(path.to_path_buf()),
         governance: f.governance,
+        examine: {
+            let mut e = f.examine;
+            e.population_file = e.population_file.map(|p| resolve(&base, &p));
+            e.validate().map_err(|e| ctx("[examine]", e))?;
+            e
+        },
     };
     for (tier, c) in &spec.cadences {
         c.validate()

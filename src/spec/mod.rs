@@ -801,6 +801,8 @@ pub struct Spec {
     pub spec_file: Option<PathBuf>,
     /// Sign-off and retention rules.
     pub governance: governance::GovernanceSettings,
+    /// The data examination (`fairaudit data`).
+    pub examine: examine::ExamineSpec,
 }
 
 impl Spec {
@@ -817,6 +819,7 @@ impl Spec {
             outputs: Outputs::default(),
             spec_file: None,
             governance: governance::GovernanceSettings::default(),
+            examine: examine::ExamineSpec::default(),
         }
     }
 
@@ -830,6 +833,7 @@ impl Spec {
 }
 
 pub mod check;
+pub mod examine;
 pub mod file;
 pub mod governance;
 pub mod metric;

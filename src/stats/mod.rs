@@ -7,6 +7,7 @@ use statrs::distribution::{Beta, ChiSquared, ContinuousCDF, Discrete, Hypergeome
 
 use crate::{Error, Result};
 
+pub mod association;
 pub mod glm;
 pub mod ratio;
 pub mod stratified;

@@ -516,7 +516,12 @@ fn controls_lists_the_catalog_and_mapping() {
         .unwrap();
     assert_eq!(
         nist["mapped_for"],
-        serde_json::json!(["every finding", "human-oversight findings"])
+        serde_json::json!([
+            "every finding",
+            "human-oversight findings",
+            "label base-rate findings",
+            "proxy-screening findings"
+        ])
     );
 }
 

@@ -10,6 +10,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod counts;
+mod data;
 mod engines;
 mod findings;
 mod governance;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod controls;
 pub mod counts;
 pub mod cycle;
+pub mod data;
 pub mod evidence;
 pub mod export;
 pub mod finding;

@@ -1,0 +1,81 @@
+//! `fairaudit data`: the data examination, every output rendered before any
+//! is written, recorded when asked, exit 1 when the gate fails.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::args::DataArgs;
+use crate::cli::settings::{self, Layers};
+use crate::engine::examine;
+use crate::governance::store::{self, Store};
+use crate::report::examine as out;
+use crate::report::{write_atomic, Format};
+
+/// Runs `data`.
+pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
+    let s = settings::resolve(&Layers {
+        spec: a.spec.spec.as_deref(),
+        files: Some(&a.files),
+        governance: Some(&a.governance),
+        ..Default::default()
+    })?;
+    let mut spec = s.spec;
+    a.examine.apply(&mut spec)?;
+    let o = &a.output;
+    let format = match o.format {
+        Some(f) => f,
+        None if o.out.is_some() => Format::Json,
+        None if std::io::stdout().is_terminal() => Format::Table,
+        None => Format::Json,
+    };
+    let store_path = o.store.clone().unwrap_or_else(store::default_path);
+    // The store is opened before the data are read: to record, or (when it
+    // exists) to measure drift against the last examination.
+    let mut st = if o.record || store_path.exists() {
+        Some(Store::open(&store_path)?)
+    } else {
+        None
+    };
+    let report = examine::examine(&spec, st.as_ref())?;
+    let digests = out::digests(&report)?;
+    let mut pending: Vec<(PathBuf, String)> = vec![];
+    for (path, fmt) in [
+        (&o.out_json, Format::Json),
+        (&o.out_md, Format::Markdown),
+        (&o.out_html, Format::Html),
+    ] {
+        if let Some(p) = path {
+            pending.push((p.clone(), out::render(&report, fmt, &digests)?));
+        }
+    }
+    let main_text = out::render(&report, format, &digests)?;
+    if o.record {
+        if let Some(st) = &mut st {
+            let who = settings::actor(o.by.as_deref());
+            let r = out::record(&report, &spec, st, &who)?;
+            eprintln!(
+                "recorded data examination #{} {} in {} (chain {})",
+                r.seq,
+                r.run_id,
+                st.path().display(),
+                &r.chain_hash[..16]
+            );
+        }
+    }
+    for (p, text) in &pending {
+        write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
+    }
+    match &o.out {
+        Some(p) => write_atomic(p, main_text.as_bytes())
+            .with_context(|| format!("writing {}", p.display()))?,
+        None => print!("{main_text}"),
+    }
+    Ok(if report.gate_failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

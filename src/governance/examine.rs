@@ -1,0 +1,498 @@
+//! Findings of a data examination. Each is judged on its own measure and
+//! the bound of the spec's `[examine]` table (docs/data-examination.md):
+//!
+//! - representation (per group, with a population): fail when observed /
+//!   expected < `representation_fail` and the share's Wilson interval lies
+//!   below the expected share; warn likewise under `representation_warn`.
+//! - label-bias (per group): warn when the label's favourable base rate is
+//!   below `label_ratio_warn` × the reference's and the test rejects equality.
+//! - missing-data / out-of-range (per column and attribute): the gap between
+//!   the groups with the highest and lowest share; warn at `missing_gap_warn`,
+//!   fail at `missing_gap_fail`, both only when the test of the two groups
+//!   rejects equality.
+//! - proxy (per column and attribute): warn when the bias-corrected Cramér's V
+//!   reaches `proxy_threshold` (a proxy asks for review, never fails alone).
+//! - schema-drift, attribute-mix drift and outcome-rate drift against the
+//!   previous recorded examination: PSI warn at `psi_warn`, fail at
+//!   `psi_fail`; a changed schema warns.
+
+use crate::audit::examine::{DataExamination, Gap};
+use crate::checks::finding::{
+    finding_id, severity, Basis, DataMeasure, Finding, Measured, Status, Thresholds,
+};
+use crate::spec::examine::ExamineSpec;
+use crate::spec::ModelInfo;
+
+/// What every data finding is built from.
+struct Ctx<'a> {
+    dataset: &'a str,
+    model: &'a ModelInfo,
+    cycle: &'a str,
+    alpha: f64,
+}
+
+fn fmt(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+fn p_text(p: Option<f64>) -> String {
+    p.map_or("no test".into(), |p| format!("p = {p:.2e}"))
+}
+
+struct Draft {
+    check: &'static str,
+    measure: DataMeasure,
+    attribute: String,
+    group: Option<String>,
+    title: String,
+    value: Option<f64>,
+    ci: Option<(f64, f64)>,
+    p: Option<f64>,
+    thresholds: Thresholds,
+    status: Status,
+    breached: Option<String>,
+    statement: String,
+}
+
+fn thresholds(alpha: f64) -> Thresholds {
+    Thresholds {
+        fail_below: None,
+        fail_above: None,
+        warn_below: None,
+        warn_above: None,
+        require_significance: true,
+        evidence: Default::default(),
+        family: Default::default(),
+        alpha,
+    }
+}
+
+impl Ctx<'_> {
+    fn finding(&self, d: Draft) -> Finding {
+        let key = d.group.as_deref();
+        Finding {
+            id: finding_id(self.dataset, d.check, &d.attribute, key),
+            check: d.check.into(),
+            title: d.title,
+            statement: d.statement,
+            metric: Measured::Data(d.measure),
+            attribute: d.attribute,
+            group: d.group,
+            reference: None,
+            value: d.value,
+            ci: d.ci.map(|(a, b)| [a, b]),
+            p_value: d.p,
+            p_adjusted: d.p,
+            test: d.p.map(|_| "z".into()),
+            pair: None,
+            significant: d.p.map(|p| p < self.alpha),
+            thresholds: d.thresholds,
+            breached: d.breached,
+            status: d.status,
+            severity: severity(d.status, true, self.model.risk_tier),
+            basis: Basis {
+                group: None,
+                reference: None,
+                groups: vec![],
+            },
+            reason: None,
+            controls: vec![],
+            risks: vec![],
+            cycle: self.cycle.to_string(),
+            trend: None,
+            lifecycle: None,
+        }
+    }
+}
+
+fn representation(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
+    for r in &x.representation {
+        for g in &r.groups {
+            let (Some(exp), Some(ratio)) = (g.expected_share, g.ratio) else {
+                continue;
+            };
+            let below = g.ci.is_some_and(|(_, hi)| hi < exp);
+            let (status, breached, rule) = if ratio < e.representation_fail && below {
+                (
+                    Status::Fail,
+                    Some(format!("ratio below {}", e.representation_fail)),
+                    format!(
+                        "fail: below {} and the share's interval lies under the expected share",
+                        e.representation_fail
+                    ),
+                )
+            } else if ratio < e.representation_warn && below {
+                (
+                    Status::Warn,
+                    Some(format!("ratio below {}", e.representation_warn)),
+                    format!(
+                        "warn: below {} and the share's interval lies under the expected share",
+                        e.representation_warn
+                    ),
+                )
+            } else if below {
+                (
+                    Status::Pass,
+                    None,
+                    format!(
+                        "pass: fewer than expected, but not below {}",
+                        e.representation_warn
+                    ),
+                )
+            } else {
+                (
+                    Status::Pass,
+                    None,
+                    "pass: the expected share is within or below the interval".into(),
+                )
+            };
+            let ci = g.ci.map_or(String::new(), |(lo, hi)| {
+                format!(", interval {}–{}", fmt(lo), fmt(hi))
+            });
+            let mut t = thresholds(c.alpha);
+            t.warn_below = Some(e.representation_warn);
+            t.fail_below = Some(e.representation_fail);
+            out.push(c.finding(Draft {
+                check: "representation",
+                measure: DataMeasure::Representation,
+                attribute: r.attribute.clone(),
+                group: Some(g.group.clone()),
+                title: format!("Representation: {} = {}", r.attribute, g.group),
+                value: Some(ratio),
+                ci: g.ratio_ci,
+                p: r.goodness_of_fit.as_ref().map(|t| t.p_value),
+                thresholds: t,
+                status,
+                breached,
+                statement: format!(
+                    "{} = {} is {} of the rows ({} of {}{ci}) against an expected {}: ratio {}; {rule}",
+                    r.attribute, g.group, fmt(g.share), g.count, x.rows, fmt(exp), fmt(ratio)
+                ),
+            }));
+        }
+    }
+}
+
+fn label_bias(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
+    for o in x.outcomes.iter().filter(|o| o.role == "label") {
+        for (attr, groups) in &o.attributes {
+            let Some(reference) = groups.iter().find(|g| g.is_reference) else {
+                continue;
+            };
+            for g in groups.iter().filter(|g| !g.is_reference) {
+                let Some(ratio) = g.ratio else { continue };
+                let sig = g.p_value.is_some_and(|p| p < c.alpha);
+                let (status, breached, rule) = if ratio < e.label_ratio_warn && sig {
+                    (Status::Warn, Some(format!("ratio below {}", e.label_ratio_warn)),
+                     format!("warn: below {} and significant: a model trained on these labels learns the gap", e.label_ratio_warn))
+                } else if ratio < e.label_ratio_warn {
+                    (
+                        Status::Pass,
+                        None,
+                        format!(
+                            "pass: below {} but the test does not reject equal rates",
+                            e.label_ratio_warn
+                        ),
+                    )
+                } else {
+                    (
+                        Status::Pass,
+                        None,
+                        format!("pass: not below {}", e.label_ratio_warn),
+                    )
+                };
+                let mut t = thresholds(c.alpha);
+                t.warn_below = Some(e.label_ratio_warn);
+                out.push(c.finding(Draft {
+                    check: "label-bias",
+                    measure: DataMeasure::LabelBaseRate,
+                    attribute: attr.clone(),
+                    group: Some(g.group.clone()),
+                    title: format!("Label base rate: {attr} = {}", g.group),
+                    value: Some(ratio),
+                    ci: None,
+                    p: g.p_value,
+                    thresholds: t,
+                    status,
+                    breached,
+                    statement: format!(
+                        "The label '{}' is favourable for {} of {attr} = {} ({} of {}) against {} for {} (ratio {}, {}); {rule}",
+                        o.column,
+                        fmt(g.rate.unwrap_or(0.0)),
+                        g.group,
+                        g.favourable,
+                        g.n,
+                        fmt(reference.rate.unwrap_or(0.0)),
+                        reference.group,
+                        fmt(ratio),
+                        p_text(g.p_value)
+                    ),
+                }));
+            }
+        }
+    }
+}
+
+fn gap_finding(
+    c: &Ctx,
+    e: &ExamineSpec,
+    column: &str,
+    attr: &str,
+    gap: &Gap,
+    what: (&'static str, DataMeasure, &str),
+) -> Finding {
+    let sig = gap.p_value.is_some_and(|p| p < c.alpha);
+    let (status, breached, rule) = if gap.value >= e.missing_gap_fail && sig {
+        (
+            Status::Fail,
+            Some(format!("gap at or above {}", e.missing_gap_fail)),
+            format!(
+                "fail: a gap of at least {} that the test finds significant",
+                e.missing_gap_fail
+            ),
+        )
+    } else if gap.value >= e.missing_gap_warn && sig {
+        (
+            Status::Warn,
+            Some(format!("gap at or above {}", e.missing_gap_warn)),
+            format!(
+                "warn: a gap of at least {} that the test finds significant",
+                e.missing_gap_warn
+            ),
+        )
+    } else if gap.value >= e.missing_gap_warn {
+        (
+            Status::Pass,
+            None,
+            "pass: the test does not find the gap significant".into(),
+        )
+    } else {
+        (
+            Status::Pass,
+            None,
+            format!("pass: below {}", e.missing_gap_warn),
+        )
+    };
+    let share = |(x, n): (u64, u64)| x as f64 / n.max(1) as f64;
+    let mut t = thresholds(c.alpha);
+    t.warn_above = Some(e.missing_gap_warn);
+    t.fail_above = Some(e.missing_gap_fail);
+    c.finding(Draft {
+        check: what.0,
+        measure: what.1,
+        attribute: attr.to_string(),
+        group: Some(column.to_string()),
+        title: format!("{}: {column} by {attr}", what.2),
+        value: Some(gap.value),
+        ci: None,
+        p: gap.p_value,
+        thresholds: t,
+        status,
+        breached,
+        statement: format!(
+            "Column '{column}' is {} for {} of {attr} = {} ({} of {}) and {} of {attr} = {} ({} of {}): gap {} ({}); {rule}",
+            what.2.to_lowercase(),
+            fmt(share(gap.counts[0])),
+            gap.high,
+            gap.counts[0].0,
+            gap.counts[0].1,
+            fmt(share(gap.counts[1])),
+            gap.low,
+            gap.counts[1].0,
+            gap.counts[1].1,
+            fmt(gap.value),
+            p_text(gap.p_value)
+        ),
+    })
+}
+
+fn quality(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
+    for q in &x.quality {
+        if let Some(g) = &q.missing_gap {
+            out.push(gap_finding(
+                c,
+                e,
+                &q.column,
+                &q.attribute,
+                g,
+                ("missing-data", DataMeasure::MissingGap, "Missing"),
+            ));
+        }
+        if let Some(g) = &q.out_of_range_gap {
+            out.push(gap_finding(
+                c,
+                e,
+                &q.column,
+                &q.attribute,
+                g,
+                ("out-of-range", DataMeasure::OutOfRangeGap, "Out of range"),
+            ));
+        }
+    }
+}
+
+fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
+    for p in &x.proxies {
+        let Some(a) = &p.association else { continue };
+        let v = a.cramers_v_corrected;
+        let auc = p.max_auc.as_ref().map_or(String::new(), |(g, v)| {
+            format!(", AUC up to {} for {g}", fmt(*v))
+        });
+        let (status, breached, rule) = if v >= e.proxy_threshold {
+            (Status::Warn, Some(format!("V at or above {}", e.proxy_threshold)),
+             format!("warn: at or above {}: review whether the column stands in for {} (association is not causation)", e.proxy_threshold, p.attribute))
+        } else {
+            (
+                Status::Pass,
+                None,
+                format!("pass: below {}", e.proxy_threshold),
+            )
+        };
+        let mut t = thresholds(c.alpha);
+        t.warn_above = Some(e.proxy_threshold);
+        t.require_significance = false;
+        out.push(c.finding(Draft {
+            check: "proxy",
+            measure: DataMeasure::Proxy,
+            attribute: p.attribute.clone(),
+            group: Some(p.column.clone()),
+            title: format!("Proxy screening: {} for {}", p.column, p.attribute),
+            value: Some(v),
+            ci: None,
+            p: Some(a.p_value),
+            thresholds: t,
+            status,
+            breached,
+            statement: format!(
+                "Column '{}' ranks {} of the screened columns for {}: bias-corrected Cramér's V {} (plain {}; chi-square {:.1}, df {}, {}){auc}; {rule}",
+                p.column, p.rank, p.attribute, fmt(v), fmt(a.cramers_v), a.chi2, a.df, p_text(Some(a.p_value))
+            ),
+        }));
+    }
+}
+
+fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
+    let Some(d) = &x.drift else { return };
+    let changed = !d.schema_changes.is_empty();
+    out.push(c.finding(Draft {
+        check: "schema-drift",
+        measure: DataMeasure::SchemaChange,
+        attribute: "(data set)".into(),
+        group: None,
+        title: "Schema against the previous examination".into(),
+        value: Some(d.schema_changes.len() as f64),
+        ci: None,
+        p: None,
+        thresholds: thresholds(c.alpha),
+        status: if changed { Status::Warn } else { Status::Pass },
+        breached: changed.then(|| "schema changed".into()),
+        statement: if changed {
+            format!(
+                "Against run {} ({}): {}; warn: a changed schema needs review before the data is used",
+                d.previous_run,
+                d.previous_date,
+                d.schema_changes.join("; ")
+            )
+        } else {
+            format!(
+                "Same columns, types and category sets as run {} ({}); pass",
+                d.previous_run, d.previous_date
+            )
+        },
+    }));
+    for p in &d.psi {
+        let (status, breached, rule) = if p.psi >= e.psi_fail {
+            (
+                Status::Fail,
+                Some(format!("PSI at or above {}", e.psi_fail)),
+                format!("fail: at or above {}", e.psi_fail),
+            )
+        } else if p.psi >= e.psi_warn {
+            (
+                Status::Warn,
+                Some(format!("PSI at or above {}", e.psi_warn)),
+                format!("warn: at or above {}", e.psi_warn),
+            )
+        } else {
+            (Status::Pass, None, format!("pass: below {}", e.psi_warn))
+        };
+        let (check, measure) = if p.what == "attribute mix" {
+            ("mix-drift", DataMeasure::MixPsi)
+        } else {
+            ("outcome-drift", DataMeasure::OutcomePsi)
+        };
+        let mut t = thresholds(c.alpha);
+        t.warn_above = Some(e.psi_warn);
+        t.fail_above = Some(e.psi_fail);
+        t.require_significance = false;
+        let whom = p
+            .group
+            .as_ref()
+            .map_or(p.attribute.clone(), |g| format!("{} = {g}", p.attribute));
+        let detail = if p.group.is_some() {
+            format!(
+                "favourable rate {} → {}",
+                fmt(p.before[0].1),
+                fmt(p.after[0].1)
+            )
+        } else {
+            p.before
+                .iter()
+                .zip(&p.after)
+                .map(|((g, b), (_, a))| format!("{g} {} → {}", fmt(*b), fmt(*a)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(
+            c.finding(Draft {
+                check,
+                measure,
+                attribute: p.attribute.clone(),
+                group: p
+                    .group
+                    .clone()
+                    .map(|g| format!("{} {g}", p.what))
+                    .or(Some(p.what.clone())),
+                title: format!("Drift of the {}: {whom}", p.what),
+                value: Some(p.psi),
+                ci: None,
+                p: None,
+                thresholds: t,
+                status,
+                breached,
+                statement: format!(
+                    "PSI of the {} for {whom} since run {} ({}) is {} ({}; {detail}); {rule}",
+                    p.what,
+                    d.previous_run,
+                    d.previous_date,
+                    fmt(p.psi),
+                    p.band
+                ),
+            }),
+        );
+    }
+}
+
+/// The findings of an examination of data set `dataset`.
+pub fn findings(
+    x: &DataExamination,
+    e: &ExamineSpec,
+    dataset: &str,
+    model: &ModelInfo,
+    cycle: &str,
+    alpha: f64,
+) -> Vec<Finding> {
+    let c = Ctx {
+        dataset,
+        model,
+        cycle,
+        alpha,
+    };
+    let mut out = vec![];
+    representation(x, e, &c, &mut out);
+    label_bias(x, e, &c, &mut out);
+    quality(x, e, &c, &mut out);
+    proxies(x, e, &c, &mut out);
+    drift(x, e, &c, &mut out);
+    out
+}

@@ -1,0 +1,575 @@
+//! `fairaudit data`: the data examination against fixtures/data-reference.json
+//! (scripts/data-reference/gen.py: pandas, SciPy, scikit-learn) and planted
+//! truth (a noisy copy of race must rank first among proxies, an independent
+//! column last; planted missingness must be found by group).
+
+use serde_json::Value;
+
+use crate::{assert_close, fairaudit, fixture};
+
+fn reference() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("data-reference.json")).unwrap()).unwrap()
+}
+
+/// Runs `fairaudit data ARGS --format json --fail-on never` and parses it.
+fn data_json(args: &[&str]) -> Value {
+    let o = fairaudit()
+        .arg("data")
+        .args(args)
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn proxy<'a>(r: &'a Value, column: &str, attr: &str) -> &'a Value {
+    r["data_examination"]["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["column"] == column && p["attribute"] == attr)
+        .unwrap_or_else(|| panic!("no proxy screen of {column} for {attr}"))
+}
+
+fn planted() -> Value {
+    data_json(&[
+        "fixtures/proxy_planted.csv",
+        "--attr",
+        "race",
+        "--attr",
+        "sex",
+        "--columns",
+        "zip3,income,tenure,channel,y_true,y_pred",
+        "--population",
+        "fixtures/population_shares.csv",
+    ])
+}
+
+#[test]
+fn proxy_screening_ranks_the_planted_proxy_first_and_agrees_with_scipy() {
+    let r = planted();
+    let want = &reference()["proxy"];
+    // Categorical columns: the same table, so the same numbers.
+    for c in ["zip3", "channel"] {
+        let w = &want["columns"][c];
+        let p = proxy(&r, c, "race");
+        let a = &p["association"];
+        assert_close!(
+            a["chi2"].as_f64().unwrap(),
+            w["chi2"].as_f64().unwrap(),
+            1e-7,
+            "{c} chi2"
+        );
+        assert_eq!(a["df"], w["df"], "{c} df");
+        assert_close!(
+            a["cramers_v"].as_f64().unwrap(),
+            w["cramers_v"].as_f64().unwrap(),
+            1e-12,
+            "{c} V"
+        );
+        assert_close!(
+            a["cramers_v_corrected"].as_f64().unwrap(),
+            w["cramers_v_bias_corrected"].as_f64().unwrap(),
+            1e-12,
+            "{c} bias-corrected V"
+        );
+        assert_close!(
+            a["p_value"].as_f64().unwrap(),
+            w["p"].as_f64().unwrap(),
+            1e-12,
+            "{c} p"
+        );
+        for (g, v) in w["auc"]["per_group"].as_object().unwrap() {
+            let got = p["auc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x[0] == *g)
+                .unwrap()[1]
+                .as_f64()
+                .unwrap();
+            assert_close!(got, v.as_f64().unwrap(), 1e-12, "{c} AUC of {g}");
+        }
+        assert_close!(
+            p["weighted_auc"].as_f64().unwrap(),
+            w["auc"]["weighted_mean"].as_f64().unwrap(),
+            1e-12,
+            "{c} weighted AUC"
+        );
+        assert_eq!(p["max_auc"][0], w["auc"]["max_group"], "{c} max AUC group");
+    }
+    // zip3's levels keep their text ("021").
+    assert_eq!(proxy(&r, "zip3", "race")["levels"][0], "021");
+    // Numeric columns are banded at sketch-bucket edges within 0.02% of the
+    // exact deciles (docs/data-examination.md): agreement to 2e-3.
+    for c in ["income", "tenure"] {
+        let w = &want["columns"][c];
+        let p = proxy(&r, c, "race");
+        assert_eq!(p["levels"].as_array().unwrap().len(), 10, "{c}: ten bands");
+        let a = &p["association"];
+        assert_close!(
+            a["cramers_v"].as_f64().unwrap(),
+            w["cramers_v"].as_f64().unwrap(),
+            2e-3,
+            "{c} V"
+        );
+        assert_close!(
+            a["cramers_v_corrected"].as_f64().unwrap(),
+            w["cramers_v_bias_corrected"].as_f64().unwrap(),
+            2e-3,
+            "{c} bias-corrected V"
+        );
+        assert_close!(
+            p["max_auc"][1].as_f64().unwrap(),
+            w["auc"]["max"].as_f64().unwrap(),
+            2e-3,
+            "{c} max AUC"
+        );
+    }
+    // The ranking: the planted proxy first, the independent column last.
+    let ranked: Vec<&str> = r["data_examination"]["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["attribute"] == "race")
+        .map(|p| p["column"].as_str().unwrap())
+        .collect();
+    let want_rank: Vec<&str> = want["ranking_by_cramers_v"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ranked, want_rank);
+    assert_eq!(ranked.first(), Some(&"zip3"));
+    assert_eq!(ranked.last(), Some(&"channel"));
+    // Only zip3 is a proxy finding; the outcome columns are not screened.
+    let flagged: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "proxy" && f["status"] == "warn")
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0]["group"], "zip3");
+    assert!(flagged[0]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "EU AI Act Art. 10(2)(g)"));
+    let not: Vec<&str> = r["data_examination"]["not_screened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(not, ["y_true", "y_pred"]);
+}
+
+#[test]
+fn representation_against_the_population_agrees_with_scipy() {
+    let r = planted();
+    let want = &reference()["representation"]["attributes"];
+    for rep in r["data_examination"]["representation"].as_array().unwrap() {
+        let attr = rep["attribute"].as_str().unwrap();
+        let w = &want[attr];
+        for g in rep["groups"].as_array().unwrap() {
+            let name = g["group"].as_str().unwrap();
+            assert_eq!(g["count"], w["observed_counts"][name], "{attr}={name}");
+            assert_close!(
+                g["share"].as_f64().unwrap(),
+                w["observed_shares"][name].as_f64().unwrap(),
+                1e-15,
+                "share {name}"
+            );
+            assert_close!(
+                g["ratio"].as_f64().unwrap(),
+                w["ratio_observed_to_expected"][name].as_f64().unwrap(),
+                1e-12,
+                "ratio {name}"
+            );
+            for k in 0..2 {
+                assert_close!(
+                    g["ci"][k].as_f64().unwrap(),
+                    w["wilson_95"][name][k].as_f64().unwrap(),
+                    1e-12,
+                    "Wilson {name}"
+                );
+            }
+        }
+        let t = &rep["goodness_of_fit"];
+        assert_close!(
+            t["statistic"].as_f64().unwrap(),
+            w["chisquare"]["statistic"].as_f64().unwrap(),
+            1e-9,
+            "{attr} chi-square"
+        );
+        let (p, wp) = (
+            t["p_value"].as_f64().unwrap(),
+            w["chisquare"]["p"].as_f64().unwrap(),
+        );
+        assert!(
+            (p - wp).abs() <= 1e-9 * wp.max(1e-300) + 1e-15,
+            "{attr} p {p} vs {wp}"
+        );
+        assert_eq!(t["df"], w["chisquare"]["df"]);
+    }
+    // black is under-represented (interval below 0.22, ratio 0.894 < 0.9): warn.
+    let f: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "representation" && f["status"] != "pass")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0]["group"].as_str(), f[0]["status"].as_str()),
+        (Some("black"), Some("warn"))
+    );
+    assert!(f[0]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "EU AI Act Art. 10(3)"));
+}
+
+#[test]
+fn shares_that_do_not_sum_to_one_are_refused() {
+    let o = fairaudit()
+        .args([
+            "data",
+            "fixtures/proxy_planted.csv",
+            "--attr",
+            "race",
+            "--attr",
+            "sex",
+        ])
+        .args([
+            "--population",
+            "fixtures/population_bad.csv",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(o.stdout.is_empty());
+    assert!(
+        err.contains("population_bad.csv") && err.contains("race") && err.contains("0.9"),
+        "{err}"
+    );
+    assert!(!err.contains("sex ("), "sex sums to 1: {err}");
+}
+
+#[test]
+fn missing_values_by_group_agree_with_pandas() {
+    let want = &reference()["missingness"];
+    for (case, attr) in [("planted", "group"), ("hmda_extract", "race")] {
+        let w = &want[case];
+        let r = data_json(&[w["file"].as_str().unwrap(), "--attr", attr]);
+        for q in r["data_examination"]["quality"].as_array().unwrap() {
+            let c = q["column"].as_str().unwrap();
+            let wc = &w["columns"][c];
+            for g in q["groups"].as_array().unwrap() {
+                let name = g["group"].as_str().unwrap();
+                let wg = &wc["per_group"][name];
+                let missing = g["missing"].as_u64().unwrap() + g["empty"].as_u64().unwrap();
+                assert_eq!(
+                    missing,
+                    wg["isna"].as_u64().unwrap(),
+                    "{case} {c} {name} isna"
+                );
+                assert_eq!(g["empty"], wg["empty"], "{case} {c} {name} empty");
+                assert_eq!(g["n"], wg["n"], "{case} {c} {name} rows");
+                assert_close!(
+                    g["missing_share"].as_f64().unwrap(),
+                    wg["isna_share"].as_f64().unwrap(),
+                    1e-15,
+                    "{c} {name}"
+                );
+            }
+            let gap = &q["missing_gap"];
+            assert_close!(
+                gap["value"].as_f64().unwrap(),
+                wc["isna_gap"].as_f64().unwrap(),
+                1e-15,
+                "{case} {c} gap"
+            );
+            if wc["isna_gap"].as_f64().unwrap() > 0.0 {
+                assert_eq!(
+                    [&gap["high"], &gap["low"]],
+                    [&wc["isna_gap_groups"][0], &wc["isna_gap_groups"][1]],
+                    "{c}"
+                );
+            }
+        }
+    }
+    // Planted: income missing 20% in b vs 5% in a fails; region (8% in b only)
+    // warns; employment (15% in c vs 2%) fails; dti (10% everywhere) and the
+    // sentinels pandas keeps as values (notes) pass.
+    let r = data_json(&["fixtures/missing_planted.csv", "--attr", "group"]);
+    let status = |c: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "missing-data" && f["group"] == c)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("income"), "fail");
+    assert_eq!(status("employment"), "fail");
+    assert_eq!(status("region"), "warn");
+    assert_eq!(status("dti"), "pass");
+    assert_eq!(status("notes"), "pass");
+}
+
+#[test]
+fn psi_agrees_with_the_reference_cases() {
+    for case in reference()["psi"]["cases"].as_array().unwrap() {
+        let cats: Vec<&str> = case["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let e: Vec<f64> = cats
+            .iter()
+            .map(|c| case["expected_shares"][c].as_f64().unwrap())
+            .collect();
+        let a: Vec<f64> = cats
+            .iter()
+            .map(|c| case["actual_shares"][c].as_f64().unwrap())
+            .collect();
+        assert_close!(
+            fairaudit::stats::association::psi(&e, &a),
+            case["psi"].as_f64().unwrap(),
+            1e-12,
+            "{}",
+            case["name"]
+        );
+    }
+}
+
+/// Writes a CSV of race × y_true rows with the given counts and favourable counts.
+fn write_mix(path: &std::path::Path, counts: &Value, rates: &Value, extra_column: bool) {
+    let mut s = String::from(if extra_column {
+        "race,y_true,note\n"
+    } else {
+        "race,y_true\n"
+    });
+    for (g, n) in counts.as_object().unwrap() {
+        let n = n.as_u64().unwrap();
+        let fav = rates[g]["favourable_after"]
+            .as_u64()
+            .or(rates[g]["favourable_before"].as_u64())
+            .unwrap_or(0);
+        for i in 0..n {
+            let y = u64::from(i < fav);
+            if extra_column {
+                s.push_str(&format!("{g},{y},x\n"));
+            } else {
+                s.push_str(&format!("{g},{y}\n"));
+            }
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+#[test]
+fn drift_against_the_recorded_examination() {
+    let case = &reference()["psi"]["cases"][1];
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before.csv"), dir.path().join("after.csv"));
+    let store = dir.path().join("h.db");
+    // Before: previous counts with the previous favourable counts.
+    let mut prev_rates = serde_json::Map::new();
+    for (g, r) in case["outcome_rates"].as_object().unwrap() {
+        prev_rates.insert(
+            g.clone(),
+            serde_json::json!({"favourable_before": r["favourable_before"]}),
+        );
+    }
+    write_mix(
+        &before,
+        &case["previous_counts"],
+        &Value::Object(prev_rates),
+        false,
+    );
+    write_mix(
+        &after,
+        &case["current_counts"],
+        &case["outcome_rates"],
+        true,
+    );
+    let run = |file: &std::path::Path| {
+        let o = fairaudit()
+            .args([
+                "data",
+                file.to_str().unwrap(),
+                "--attr",
+                "race",
+                "--dataset",
+                "applicants",
+            ])
+            .args([
+                "--record",
+                "--store",
+                store.to_str().unwrap(),
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let first = run(&before);
+    assert!(first["data_examination"]["drift"].is_null());
+    let second = run(&after);
+    let d = &second["data_examination"]["drift"];
+    assert_eq!(d["previous_run"], first["run_id"]);
+    assert_eq!(d["schema_changes"][0], "column 'note' added (str)");
+    let mix = d["psi"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["what"] == "attribute mix")
+        .unwrap();
+    assert_close!(
+        mix["psi"].as_f64().unwrap(),
+        case["psi"].as_f64().unwrap(),
+        1e-12,
+        "mix PSI"
+    );
+    assert_eq!(mix["band"], case["band"]);
+    // Per group outcome rates: PSI of (favourable, adverse), docs/data-examination.md.
+    for (g, w) in case["outcome_rates"].as_object().unwrap() {
+        let p = d["psi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["what"] == "label rate" && p["group"] == *g)
+            .unwrap();
+        let (b, a) = (
+            w["rate_before"].as_f64().unwrap(),
+            w["rate_after"].as_f64().unwrap(),
+        );
+        let want = (a - b) * (a / b).ln() + ((1.0 - a) - (1.0 - b)) * ((1.0 - a) / (1.0 - b)).ln();
+        assert_close!(
+            p["psi"].as_f64().unwrap(),
+            want,
+            1e-12,
+            "label-rate PSI of {g}"
+        );
+    }
+    let statuses: Vec<(&str, &str)> = second["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| ["schema-drift", "mix-drift"].contains(&f["check"].as_str().unwrap()))
+        .map(|f| (f["check"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert!(statuses.contains(&("schema-drift", "warn")), "{statuses:?}");
+    assert!(
+        statuses.contains(&("mix-drift", "fail")),
+        "major shift: {statuses:?}"
+    );
+    // The examination is in the history under data:applicants, and its
+    // evidence pack carries its findings.
+    let pack = dir.path().join("pack");
+    let o = fairaudit()
+        .args([
+            "evidence",
+            second["run_id"].as_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .args(["--out", pack.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tags = std::fs::read_to_string(pack.join("risk-tags.csv")).unwrap();
+    assert!(tags.contains("Drift of the attribute mix: race"), "{tags}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(pack.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["run"]["model_id"], "data:applicants");
+}
+
+#[test]
+fn html_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("d.html");
+    let o = fairaudit()
+        .args([
+            "data",
+            "fixtures/missing_planted.csv",
+            "--attr",
+            "group",
+            "--format",
+            "table",
+        ])
+        .args(["--out-html", html.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // income's missing gap fails: the gate fails (exit 1), reports are written.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<h2>Proxy screening</h2>") && page.contains("Missing values by group"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Missing values"));
+    // A missing attribute or a bad range is exit 2 with one clear line.
+    for (args, needle) in [
+        (vec!["--attr", "nope"], "no column 'nope'"),
+        (vec!["--attr", "group", "--range", "dti"], "--range 'dti'"),
+        (vec!["--attr", "group", "--range", "region=0..1"], "numeric"),
+    ] {
+        let o = fairaudit()
+            .args(["data", "fixtures/missing_planted.csv"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"));
+    }
+}
+
+#[test]
+fn out_of_range_values_by_group() {
+    let (_d, p) = crate::temp_file(
+        "r.csv",
+        &("g,dti\n".to_string()
+            + &"a,0.5\n".repeat(200)
+            + &"b,0.5\n".repeat(150)
+            + &"b,1.5\n".repeat(50)),
+    );
+    let r = data_json(&[p.to_str().unwrap(), "--attr", "g", "--range", "dti=0..1"]);
+    let q = &r["data_examination"]["quality"][0];
+    assert_eq!(q["groups"][1]["out_of_range"], 50);
+    assert_close!(
+        q["out_of_range_gap"]["value"].as_f64().unwrap(),
+        0.25,
+        1e-15,
+        "gap"
+    );
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "out-of-range")
+        .unwrap();
+    assert_eq!(f["status"], "fail");
+}
