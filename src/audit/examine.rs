@@ -375,6 +375,7 @@ fn outcome_counts(
 ) -> BTreeMap<String, (u64, u64)> {
     let mut m: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for ((k, l), lc) in &c.cells {
+        let k = &c.keys[*k as usize];
         let v = match l {
             Level::Text(t) => map.get(t).copied(),
             _ => None,
@@ -481,7 +482,7 @@ fn gap(groups: &[GroupQuality], share: impl Fn(&GroupQuality) -> (u64, f64)) -> 
 fn quality(c: &ColumnCounts, attr: &str, a: usize, has_range: bool) -> ColumnQuality {
     let mut per: BTreeMap<String, [u64; 5]> = BTreeMap::new();
     for ((k, l), lc) in &c.cells {
-        let e = per.entry(k[a].clone()).or_default();
+        let e = per.entry(c.keys[*k as usize][a].clone()).or_default();
         e[0] += lc.n;
         match l {
             Level::Missing => e[1] += lc.n,
@@ -601,7 +602,9 @@ fn contingency(
                 .map(|(_, l)| l.clone())
                 .unwrap_or_default(),
         };
-        let Some(j) = gi(&k[a]) else { continue };
+        let Some(j) = gi(&c.keys[*k as usize][a]) else {
+            continue;
+        };
         let r = rows.entry(label.clone()).or_insert_with(|| {
             order.push(label);
             vec![0; groups.len()]
@@ -648,7 +651,7 @@ fn value_levels(c: &ColumnCounts, max: usize) -> Option<Vec<(i32, String)>> {
             .into_iter()
             .map(|b| {
                 let label = c.labels.get(&b).cloned().flatten().unwrap_or_else(|| {
-                    let v = fine_upper(b) / crate::counts::examine::FINE_GAMMA.sqrt();
+                    let v = crate::counts::examine::fine_mid(b);
                     format!("{}", format!("{v:.3e}").parse::<f64>().unwrap_or(v))
                 });
                 (b, label)

@@ -6,35 +6,52 @@
 
 use std::collections::BTreeMap;
 
-/// The relative width of a numeric bucket: values are grouped in buckets
-/// whose edges are successive powers of this ratio (±0.01% around a value).
-pub const FINE_GAMMA: f64 = 1.0002;
-/// Keeps the indices of values down to 10⁻⁹ positive.
-const FINE_OFFSET: i32 = 110_000;
-/// Values closer to 0 share bucket 0.
-const ZERO: f64 = 1e-9;
+/// Mantissa bits a numeric bucket keeps: values share a bucket when their
+/// sign, exponent and leading 12 mantissa bits agree, so a bucket spans at
+/// most 2⁻¹² ≈ 0.024% of its values (a log-linear sketch, as HDR histograms;
+/// one shift per value, no logarithm).
+pub const FINE_BITS: u32 = 12;
+const SHIFT: u32 = 52 - FINE_BITS;
 
-/// The fine bucket of a finite value: sign(x)·(⌈ln|x| / ln γ⌉ + offset).
+/// The fine bucket of a finite value: ordered as the values.
 pub fn fine_bucket(x: f64) -> i32 {
-    if x.abs() < ZERO {
+    if x == 0.0 {
         return 0;
     }
-    let i = (x.abs().ln() / FINE_GAMMA.ln()).ceil() as i32 + FINE_OFFSET;
+    // 11 exponent + 12 mantissa bits: at most 2²³, fits an i32.
+    let k = ((x.abs().to_bits() >> SHIFT) as i32) + 1;
     if x < 0.0 {
-        -i
+        -k
     } else {
-        i
+        k
     }
 }
 
-/// The upper edge of a bucket: every value in it is ≤ this (and above the
-/// previous bucket's edge).
+/// The largest value of a bucket: every value in it is ≤ this, every value
+/// of the next bucket above it.
 pub fn fine_upper(b: i32) -> f64 {
     match b.cmp(&0) {
-        std::cmp::Ordering::Equal => ZERO,
-        std::cmp::Ordering::Greater => FINE_GAMMA.powi(b - FINE_OFFSET),
-        // Negative: values in (−γ^i, −γ^(i−1)]; the edge nearer zero.
-        std::cmp::Ordering::Less => -FINE_GAMMA.powi(-b - FINE_OFFSET - 1),
+        std::cmp::Ordering::Equal => 0.0,
+        std::cmp::Ordering::Greater => f64::from_bits((((b as u64) - 1 + 1) << SHIFT) - 1),
+        // Negative: the value of smallest magnitude in it.
+        std::cmp::Ordering::Less => -f64::from_bits(((-b) as u64 - 1) << SHIFT),
+    }
+}
+
+/// The value in the middle of a bucket (for names of levels).
+pub fn fine_mid(b: i32) -> f64 {
+    match b.cmp(&0) {
+        std::cmp::Ordering::Equal => 0.0,
+        _ => {
+            let lo = f64::from_bits(((b.unsigned_abs() as u64) - 1) << SHIFT);
+            let hi = f64::from_bits((b.unsigned_abs() as u64) << SHIFT);
+            let m = (lo + hi) / 2.0;
+            if b < 0 {
+                -m
+            } else {
+                m
+            }
+        }
     }
 }
 
@@ -71,8 +88,11 @@ pub struct ColumnCounts {
     pub dtype: String,
     /// Whether its values are numbers (banded by quantiles in screening).
     pub numeric: bool,
-    /// Rows per attribute key (one value per protected attribute) and level.
-    pub cells: BTreeMap<(Vec<String>, Level), LevelCount>,
+    /// The attribute keys (one value per protected attribute) the cells
+    /// index, shared by the columns of a file.
+    pub keys: std::sync::Arc<Vec<Vec<String>>>,
+    /// Rows per attribute key (an index into `keys`) and level.
+    pub cells: BTreeMap<(u32, Level), LevelCount>,
     /// The text of a numeric bucket's values when they are all one text
     /// (CSV), else `None`.
     pub labels: BTreeMap<i32, Option<String>>,
@@ -140,8 +160,22 @@ impl DataCounts {
             for (b, t) in theirs.labels {
                 merge_label(&mut mine.labels, b, t);
             }
-            for (k, c) in theirs.cells {
-                let e = mine.cells.entry(k).or_default();
+            // Their key ids in our key table.
+            let mut table: Vec<Vec<String>> = (*mine.keys).clone();
+            let ids: Vec<u32> = theirs
+                .keys
+                .iter()
+                .map(|k| match table.iter().position(|x| x == k) {
+                    Some(i) => i as u32,
+                    None => {
+                        table.push(k.clone());
+                        (table.len() - 1) as u32
+                    }
+                })
+                .collect();
+            mine.keys = std::sync::Arc::new(table);
+            for ((k, l), c) in theirs.cells {
+                let e = mine.cells.entry((ids[k as usize], l)).or_default();
                 e.n += c.n;
                 e.out_of_range += c.out_of_range;
             }
@@ -166,14 +200,20 @@ mod tests {
     #[test]
     fn buckets_hold_their_values_below_the_upper_edge() {
         for x in [
-            1e-6, 0.53, 1.0, 11.751, 50_000.0, 120_538.0, -3.5, -1.0, 1e12,
+            1e-6, 0.53, 1.0, 11.751, 50_000.0, 120_538.0, -3.5, -1.0, 1e12, 5e-324,
         ] {
             let b = fine_bucket(x);
-            assert!(x <= fine_upper(b) * (1.0 + 1e-12), "{x} ≤ upper of {b}");
-            assert!(x > fine_upper(b - 1) * (1.0 + 1e-12) || b <= 0, "{x}");
-            assert!((fine_upper(b) - x).abs() <= x.abs() * (FINE_GAMMA - 1.0) + 1e-9);
+            assert!(x <= fine_upper(b), "{x} ≤ upper of {b}");
+            assert!(x > fine_upper(b - 1), "{x} above the bucket below");
+            // The relative width holds for normal numbers (not subnormals).
+            if x.is_normal() {
+                assert!((fine_upper(b) - x).abs() <= x.abs() * 2f64.powi(-12), "{x}");
+                assert!((fine_mid(b) - x).abs() <= x.abs() * 2f64.powi(-12), "{x}");
+            }
         }
         assert!(fine_bucket(2.0) > fine_bucket(1.9999));
         assert!(fine_bucket(-2.0) < fine_bucket(-1.0));
+        assert!(fine_bucket(-1e-300) < fine_bucket(0.0) && fine_bucket(0.0) < fine_bucket(1e-300));
+        assert_eq!(fine_bucket(-0.0), 0);
     }
 }

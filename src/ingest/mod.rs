@@ -19,6 +19,7 @@ mod names;
 pub mod scan;
 pub mod sql;
 pub mod table;
+pub mod tally;
 pub mod warehouse;
 
 use std::path::{Path, PathBuf};

@@ -573,3 +573,57 @@ fn out_of_range_values_by_group() {
         .unwrap();
     assert_eq!(f["status"], "fail");
 }
+
+#[test]
+fn parquet_and_split_files_give_the_same_examination() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = |files: &[&str]| {
+        let mut a: Vec<String> = files.iter().map(|s| s.to_string()).collect();
+        a.extend(
+            [
+                "--attr",
+                "race",
+                "--attr",
+                "sex",
+                "--columns",
+                "zip3,income,tenure,channel",
+            ]
+            .map(String::from),
+        );
+        let v: Vec<&str> = a.iter().map(String::as_str).collect();
+        data_json(&v)["data_examination"].clone()
+    };
+    let whole = args(&["fixtures/proxy_planted.csv"]);
+    // Parquet: typed columns (zip3 becomes an integer: same table, other labels).
+    let pq = dir.path().join("p.parquet");
+    fairaudit::ingest::convert(&fixture("proxy_planted.csv"), &pq).unwrap();
+    let p = args(&[pq.to_str().unwrap()]);
+    assert_eq!(
+        whole["representation"].to_string(),
+        p["representation"].to_string()
+    );
+    assert_eq!(whole["quality"].to_string(), p["quality"].to_string());
+    for (a, b) in whole["proxies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(p["proxies"].as_array().unwrap())
+    {
+        assert_eq!(a["column"], b["column"]);
+        assert_eq!(a["table"], b["table"], "{}", a["column"]);
+        assert_eq!(a["association"], b["association"], "{}", a["column"]);
+    }
+    // Two halves (rows in another order of first appearance) merge to the whole.
+    let text = std::fs::read_to_string(fixture("proxy_planted.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (x, y) = rows.split_at(rows.len() / 3);
+    let (f1, f2) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    std::fs::write(&f1, format!("{header}\n{}\n", y.join("\n"))).unwrap();
+    std::fs::write(&f2, format!("{header}\n{}\n", x.join("\n"))).unwrap();
+    let split = args(&[f1.to_str().unwrap(), f2.to_str().unwrap()]);
+    for k in ["representation", "quality", "proxies", "outcomes"] {
+        assert_eq!(whole[k].to_string(), split[k].to_string(), "{k}");
+    }
+}

@@ -1,0 +1,515 @@
+//! The data examination's counter: polars streams the file in batches to a
+//! callback that tallies every examined column at once into dense tables of
+//! (attribute key × level) counts — one read, no per-column group-by.
+//! Within a batch the columns are counted in parallel (rayon); a row's key
+//! is computed once for all columns. Row hashes (for duplicate rows) are
+//! kept, 8 bytes per row, and sorted at the end.
+
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::counts::examine::{fine_bucket, merge_label, ColumnCounts, Level, LevelCount};
+use crate::counts::MISSING;
+use crate::spec::examine::Range;
+
+use super::examine::PANDAS_NA;
+
+const SEED: u64 = 0x6661_6972_6175_6469;
+
+/// Hash maps of the tally: foldhash, seeded the same in every run.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+fn map<K, V>() -> HashMap<K, V> {
+    HashMap::with_hasher(foldhash::fast::FixedState::with_seed(SEED))
+}
+
+fn hasher() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(SEED)
+}
+
+/// Folds a value's 64 bits into a row hash (splitmix64's finalizer after
+/// the xor, so that equal rows and only they give equal hashes, up to
+/// 64-bit collisions).
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    let mut z = (h ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Level ids fixed for every column.
+const L_MISSING: u32 = 0;
+const L_EMPTY: u32 = 1;
+const L_INVALID: u32 = 2;
+
+/// How a column's values are read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// Text values of a typed file (Parquet, IPC, NDJSON strings, booleans).
+    Text,
+    /// Text read from CSV: pandas' NA literals are missing.
+    CsvText,
+    /// Numbers given as text (CSV): parsed, NA literals missing, "" empty.
+    NumberText,
+    /// A numeric column (Parquet, IPC, NDJSON): null and NaN are missing.
+    Number,
+}
+
+/// The tally of one examined column.
+struct ColumnTally {
+    name: String,
+    kind: Kind,
+    range: Option<Range>,
+    /// Text value → level id (text columns).
+    text_ids: HashMap<String, u32>,
+    /// Bucket → level id (numeric columns).
+    bucket_ids: HashMap<i32, u32>,
+    /// Level id → level.
+    levels: Vec<Level>,
+    /// The text of a bucket's values when one (CSV).
+    labels: BTreeMap<i32, Option<String>>,
+    /// counts[level × kcap + key]: the keys of a level side by side.
+    counts: Vec<u64>,
+    /// Room for keys per level (a power of two; grows by re-laying).
+    kcap: usize,
+    /// Out-of-range rows per key.
+    out_of_range: Vec<u64>,
+}
+
+impl ColumnTally {
+    fn new(name: String, kind: Kind, range: Option<Range>) -> Self {
+        ColumnTally {
+            name,
+            kind,
+            range,
+            text_ids: map(),
+            bucket_ids: map(),
+            levels: vec![Level::Missing, Level::Empty, Level::Invalid],
+            labels: BTreeMap::new(),
+            counts: vec![],
+            kcap: 64,
+            out_of_range: vec![],
+        }
+    }
+
+    #[inline]
+    fn bump(&mut self, key: u32, level: u32) {
+        let (k, l) = (key as usize, level as usize);
+        if k >= self.kcap {
+            self.grow_keys(k);
+        }
+        let i = l * self.kcap + k;
+        if i >= self.counts.len() {
+            self.counts.resize((l + 1) * self.kcap, 0);
+        }
+        self.counts[i] += 1;
+    }
+
+    #[cold]
+    fn grow_keys(&mut self, k: usize) {
+        let new = (k + 1).next_power_of_two();
+        let levels = self.counts.len() / self.kcap;
+        let mut c = vec![0; levels * new];
+        for l in 0..levels {
+            c[l * new..l * new + self.kcap]
+                .copy_from_slice(&self.counts[l * self.kcap..(l + 1) * self.kcap]);
+        }
+        self.counts = c;
+        self.kcap = new;
+    }
+
+    fn text_level(&mut self, v: &str) -> u32 {
+        if let Some(&id) = self.text_ids.get(v) {
+            return id;
+        }
+        let id = self.levels.len() as u32;
+        self.levels.push(Level::Text(v.to_string()));
+        self.text_ids.insert(v.to_string(), id);
+        id
+    }
+
+    fn bucket_level(&mut self, b: i32) -> u32 {
+        if let Some(&id) = self.bucket_ids.get(&b) {
+            return id;
+        }
+        let id = self.levels.len() as u32;
+        self.levels.push(Level::Bucket(b));
+        self.bucket_ids.insert(b, id);
+        id
+    }
+
+    fn number(&mut self, key: u32, x: f64) {
+        if !x.is_finite() {
+            let l = if self.kind == Kind::Number {
+                L_MISSING
+            } else {
+                L_INVALID
+            };
+            self.bump(key, l);
+            return;
+        }
+        let b = fine_bucket(x);
+        let l = self.bucket_level(b);
+        self.bump(key, l);
+        if self.range.as_ref().is_some_and(|r| r.outside(x)) {
+            let k = key as usize;
+            if self.out_of_range.len() <= k {
+                self.out_of_range.resize(k + 1, 0);
+            }
+            self.out_of_range[k] += 1;
+        }
+    }
+
+    /// Tallies a batch's column; returns each row's value hash.
+    fn tally(&mut self, s: &Series, keys: &[u32]) -> PolarsResult<Vec<u64>> {
+        let h = hasher();
+        let mut hashes = Vec::with_capacity(keys.len());
+        match self.kind {
+            Kind::Number => {
+                let f = s.cast(&DataType::Float64)?;
+                for (v, &k) in f.f64()?.iter().zip(keys) {
+                    hashes.push(v.map_or(1, |x| x.to_bits() ^ 2));
+                    match v {
+                        None => self.bump(k, L_MISSING),
+                        Some(x) => self.number(k, x),
+                    }
+                }
+            }
+            Kind::NumberText => {
+                for (v, &k) in s.str()?.iter().zip(keys) {
+                    hashes.push(v.map_or(1, |x| h.hash_one(x)));
+                    match v {
+                        None => self.bump(k, L_MISSING),
+                        Some("") => self.bump(k, L_EMPTY),
+                        Some(t) if t.len() <= 8 && PANDAS_NA.contains(&t) => {
+                            self.bump(k, L_MISSING)
+                        }
+                        Some(t) => match t.trim().parse::<f64>() {
+                            Ok(x) => {
+                                if x.is_finite() {
+                                    let b = fine_bucket(x);
+                                    // Allocates only when a bucket's text is new or differs.
+                                    match self.labels.get(&b) {
+                                        Some(None) => {}
+                                        Some(Some(old)) if old == t => {}
+                                        _ => merge_label(&mut self.labels, b, Some(t.into())),
+                                    }
+                                }
+                                self.number(k, x)
+                            }
+                            Err(_) => self.bump(k, L_INVALID),
+                        },
+                    }
+                }
+            }
+            Kind::Text | Kind::CsvText => {
+                let csv = self.kind == Kind::CsvText;
+                let t = if s.dtype() == &DataType::String {
+                    s.clone()
+                } else {
+                    s.cast(&DataType::String)?
+                };
+                for (v, &k) in t.str()?.iter().zip(keys) {
+                    let l = match v {
+                        None => L_MISSING,
+                        Some("") => L_EMPTY,
+                        Some(t) if csv && t.len() <= 8 && PANDAS_NA.contains(&t) => L_MISSING,
+                        Some(t) => self.text_level(t),
+                    };
+                    // The level id stands for the value (NA literals are all
+                    // missing, as pandas' duplicated() treats NaN).
+                    hashes.push(l as u64);
+                    self.bump(k, l);
+                }
+            }
+        }
+        Ok(hashes)
+    }
+
+    fn finish(
+        self,
+        keys: &std::sync::Arc<Vec<Vec<String>>>,
+        numeric: bool,
+        dtype: String,
+    ) -> ColumnCounts {
+        let mut cells = BTreeMap::new();
+        for (i, &n) in self.counts.iter().enumerate() {
+            let (l, k) = (i / self.kcap, i % self.kcap);
+            {
+                if n > 0 {
+                    cells.insert(
+                        (k as u32, self.levels[l].clone()),
+                        LevelCount { n, out_of_range: 0 },
+                    );
+                }
+            }
+        }
+        // Out-of-range rows are kept per key: booked on the key's first
+        // numeric cell (only their per-group sum is read).
+        for (k, &o) in self.out_of_range.iter().enumerate() {
+            if o == 0 {
+                continue;
+            }
+            if let Some((_, c)) = cells
+                .iter_mut()
+                .find(|((kk, l), _)| *kk as usize == k && matches!(l, Level::Bucket(_)))
+            {
+                c.out_of_range += o;
+            }
+        }
+        ColumnCounts {
+            name: self.name,
+            dtype,
+            numeric,
+            keys: keys.clone(),
+            cells,
+            labels: if self.kind == Kind::NumberText {
+                self.labels
+            } else {
+                BTreeMap::new()
+            },
+        }
+    }
+}
+
+/// The attribute keys seen so far.
+struct Keys {
+    /// Per attribute: value → id.
+    values: Vec<HashMap<String, u32>>,
+    /// Per attribute: id → value.
+    names: Vec<Vec<String>>,
+    /// Packed ids → key id.
+    combos: HashMap<u128, u32>,
+    /// Key id → values.
+    keys: Vec<Vec<String>>,
+}
+
+impl Keys {
+    /// The key id of every row of a batch: each attribute's value ids in
+    /// parallel, then one lookup of their packed tuple per row.
+    fn of_batch(&mut self, cols: &[Series]) -> PolarsResult<Vec<u32>> {
+        let n = cols.first().map_or(0, |c| c.len());
+        let bits = (128 / cols.len().max(1) as u32).min(32);
+        let ids: Vec<PolarsResult<Vec<u32>>> = self
+            .values
+            .par_iter_mut()
+            .zip(self.names.par_iter_mut())
+            .zip(cols.par_iter())
+            .map(|((values, names), c)| {
+                let t = if c.dtype() == &DataType::String {
+                    c.clone()
+                } else {
+                    c.cast(&DataType::String)?
+                };
+                let mut out = Vec::with_capacity(n);
+                for v in t.str()?.iter() {
+                    let v = match v {
+                        None | Some("") => MISSING,
+                        Some(v) => v,
+                    };
+                    let id = match values.get(v) {
+                        Some(&id) => id,
+                        None => {
+                            let id = names.len() as u32;
+                            polars_ensure!((id as u128) >> bits == 0, ComputeError: "attribute '{}' has more than {} distinct values", c.name(), 1u64 << bits.min(63));
+                            names.push(v.to_string());
+                            values.insert(v.to_string(), id);
+                            id
+                        }
+                    };
+                    out.push(id);
+                }
+                Ok(out)
+            })
+            .collect();
+        let ids: Vec<Vec<u32>> = ids.into_iter().collect::<PolarsResult<_>>()?;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut p = 0u128;
+            for a in &ids {
+                p = (p << bits) | a[i] as u128;
+            }
+            let next = self.keys.len() as u32;
+            let id = *self.combos.entry(p).or_insert(next);
+            if id == next {
+                self.keys.push(
+                    ids.iter()
+                        .enumerate()
+                        .map(|(a, v)| self.names[a][v[i] as usize].clone())
+                        .collect(),
+                );
+            }
+            out.push(id);
+        }
+        Ok(out)
+    }
+}
+
+/// The state the callback fills.
+struct State {
+    keys: Keys,
+    rows_per_key: Vec<u64>,
+    columns: Vec<ColumnTally>,
+    row_hashes: Vec<u64>,
+    error: Option<PolarsError>,
+}
+
+/// What one file's tally gives.
+pub struct Tally {
+    /// Rows per attribute key.
+    pub groups: BTreeMap<Vec<String>, u64>,
+    /// The examined columns.
+    pub columns: Vec<ColumnCounts>,
+    /// Rows that repeat an earlier row in every column.
+    pub duplicate_rows: u64,
+}
+
+/// One examined column: name, how it is read, whether it is numeric, its
+/// type's name, its valid range.
+pub struct ColumnSpec {
+    /// The column.
+    pub name: String,
+    /// How its values are read.
+    pub kind: Kind,
+    /// Its type's name in the report.
+    pub dtype: String,
+    /// Its valid range.
+    pub range: Option<Range>,
+}
+
+fn count_batch(
+    st: &mut State,
+    df: DataFrame,
+    attrs: &[String],
+    all: &[String],
+) -> PolarsResult<()> {
+    let attr_cols: Vec<Series> = attrs
+        .iter()
+        .map(|a| Ok(df.column(a.as_str())?.as_materialized_series().clone()))
+        .collect::<PolarsResult<_>>()?;
+    let keys = st.keys.of_batch(&attr_cols)?;
+    for &k in &keys {
+        let k = k as usize;
+        if st.rows_per_key.len() <= k {
+            st.rows_per_key.resize(k + 1, 0);
+        }
+        st.rows_per_key[k] += 1;
+    }
+    let series: Vec<Series> = st
+        .columns
+        .iter()
+        .map(|c| Ok(df.column(c.name.as_str())?.as_materialized_series().clone()))
+        .collect::<PolarsResult<_>>()?;
+    let hashes: Vec<PolarsResult<Vec<u64>>> = st
+        .columns
+        .par_iter_mut()
+        .zip(series.par_iter())
+        .map(|(c, s)| c.tally(s, &keys))
+        .collect();
+    // Columns not examined still count for duplicates.
+    let h = hasher();
+    let mut row = vec![0x9e37_79b9_7f4a_7c15u64; keys.len()];
+    for hv in hashes {
+        for (r, v) in row.iter_mut().zip(hv?) {
+            *r = mix(*r, v);
+        }
+    }
+    for name in all
+        .iter()
+        .filter(|n| !st.columns.iter().any(|c| &c.name == *n))
+    {
+        let s = df.column(name.as_str())?.as_materialized_series();
+        if s.dtype().is_primitive_numeric() {
+            let f = s.cast(&DataType::Float64)?;
+            for (r, v) in row.iter_mut().zip(f.f64()?.iter()) {
+                *r = mix(*r, v.map_or(1, |x| x.to_bits() ^ 2));
+            }
+        } else {
+            let t = s.cast(&DataType::String)?;
+            for (r, v) in row.iter_mut().zip(t.str()?.iter()) {
+                *r = mix(*r, v.map_or(1, |x| h.hash_one(x)));
+            }
+        }
+    }
+    st.row_hashes.extend(row);
+    Ok(())
+}
+
+/// Streams `lf` (holding `all` columns) through the counter.
+pub fn tally(
+    lf: LazyFrame,
+    attrs: &[String],
+    columns: Vec<ColumnSpec>,
+    all: &[String],
+) -> PolarsResult<Tally> {
+    let state = Arc::new(Mutex::new(State {
+        keys: Keys {
+            values: (0..attrs.len()).map(|_| map()).collect(),
+            names: vec![vec![]; attrs.len()],
+            combos: map(),
+            keys: vec![],
+        },
+        rows_per_key: vec![],
+        columns: columns
+            .iter()
+            .map(|c| ColumnTally::new(c.name.clone(), c.kind, c.range.clone()))
+            .collect(),
+        row_hashes: vec![],
+        error: None,
+    }));
+    let (st2, attrs2, all2) = (state.clone(), attrs.to_vec(), all.to_vec());
+    let cb = PlanCallback::new(move |df: DataFrame| {
+        let mut st = st2.lock().expect("tally lock");
+        if st.error.is_some() {
+            return Ok(true);
+        }
+        if let Err(e) = count_batch(&mut st, df, &attrs2, &all2) {
+            st.error = Some(e);
+            return Ok(true);
+        }
+        Ok(false)
+    });
+    lf.sink_batches(cb, false, std::num::NonZeroUsize::new(1 << 16))?
+        .collect_with_engine(Engine::Streaming)?;
+    let st = Arc::try_unwrap(state)
+        .map_err(|_| polars_err!(ComputeError: "the tally is still shared"))?
+        .into_inner()
+        .expect("tally lock");
+    if let Some(e) = st.error {
+        return Err(e);
+    }
+    let mut hashes = st.row_hashes;
+    hashes.par_sort_unstable();
+    let distinct = if hashes.is_empty() {
+        0
+    } else {
+        1 + hashes.windows(2).filter(|w| w[0] != w[1]).count() as u64
+    };
+    let keys = std::sync::Arc::new(st.keys.keys);
+    let groups = st
+        .rows_per_key
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| (keys[k].clone(), *n))
+        .collect();
+    let cols = st
+        .columns
+        .into_iter()
+        .zip(columns)
+        .map(|(t, c)| {
+            let numeric = matches!(c.kind, Kind::Number | Kind::NumberText);
+            t.finish(&keys, numeric, c.dtype)
+        })
+        .collect();
+    Ok(Tally {
+        groups,
+        columns: cols,
+        duplicate_rows: hashes.len() as u64 - distinct,
+    })
+}
