@@ -38,6 +38,16 @@ fn source(path: &Path, format: InputFormat, as_text: bool) -> PolarsResult<LazyF
             .with_infer_schema_length(Some(0))
             .with_missing_is_null(false)
             .finish(),
+        // The typed read (for the types only) sees pandas' NA literals as
+        // null, so that "N/A" does not make a numeric column text.
+        (InputFormat::Csv, false) => LazyCsvReader::new(p)
+            .with_glob(false)
+            .with_has_header(true)
+            .with_infer_schema_length(Some(10_000))
+            .with_null_values(Some(NullValues::AllColumns(
+                PANDAS_NA.iter().map(|v| (*v).into()).collect(),
+            )))
+            .finish(),
         _ => super::scan::scan(path, format, &[]),
     }
 }
