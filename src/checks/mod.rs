@@ -6,6 +6,7 @@
 //! whose measures (one per group, or the attribute's summary) are judged
 //! by [`judge`] and worded by [`wording`].
 
+pub mod beyond;
 pub mod evidence;
 pub mod finding;
 pub mod judge;
@@ -80,6 +81,7 @@ impl AttributeMetric {
 enum Target {
     Group(GroupMetric),
     Attribute(AttributeMetric),
+    Beyond(crate::spec::metric::Beyond),
 }
 
 fn target(m: MetricRef) -> Target {
@@ -88,6 +90,7 @@ fn target(m: MetricRef) -> Target {
         MetricRef::Disparity(r, s) => Target::Group(GroupMetric::Disparity(r, s)),
         MetricRef::Summary(s) => Target::Attribute(AttributeMetric::Summary(s)),
         MetricRef::ScoreSummary(s) => Target::Attribute(AttributeMetric::Score(s)),
+        MetricRef::Beyond(b) => Target::Beyond(b),
     }
 }
 
@@ -467,6 +470,10 @@ pub fn evaluate(
     let mut out = vec![];
     for check in policy {
         check.validate()?;
+        if let Target::Beyond(b) = target(check.metric) {
+            out.extend(beyond::evaluate(audit, check, b, model, cycle)?);
+            continue;
+        }
         for a in attributes_of(check, audit)? {
             let site = Site::new(check, audit, a, model, cycle);
             match target(check.metric) {
@@ -481,6 +488,7 @@ pub fn evaluate(
                     out.extend(measures.into_iter().map(|m| site.finding(m)));
                 }
                 Target::Attribute(am) => out.push(site.finding(site.summary_measure(am))),
+                Target::Beyond(_) => {}
             }
         }
     }

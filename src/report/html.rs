@@ -132,7 +132,9 @@ fn charts(report: &Report) -> Vec<Value> {
                 })
             })
             .collect();
+        let extra = extra_charts(report, ai, &a.name);
         out.push(json!({
+            "extra_charts": extra,
             "anchor": format!("attr-{ai}"),
             "name": a.name,
             "reference": a.reference_name,
@@ -141,6 +143,169 @@ fn charts(report: &Report) -> Vec<Value> {
             "groups": groups,
             "summary": summary,
         }));
+    }
+    out
+}
+
+fn row(label: &str, value: Option<f64>, ci: Option<(f64, f64)>, reference: bool) -> Row {
+    Row {
+        label: label.to_string(),
+        value,
+        ci,
+        reference,
+        insufficient: false,
+        failing: false,
+    }
+}
+
+/// The charts of the analyses beyond the binary decision: the outcome mix by
+/// group, the numeric outcome's distribution, raw against adjusted odds
+/// ratios, and the human-override rates.
+fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
+    let a = &report.audit;
+    let mut out = vec![];
+    if let Some(oa) = a.outcomes.as_deref() {
+        if let Some(at) = oa.attributes.iter().find(|x| x.name == name) {
+            let rows: Vec<(String, Vec<f64>)> = at
+                .groups
+                .iter()
+                .map(|g| (g.group.clone(), g.rates.iter().map(|r| r.0).collect()))
+                .collect();
+            out.push(svg::stacked_bars(
+                &format!("a{ai}mix"),
+                &format!("Mix of outcomes by {name}"),
+                &oa.levels,
+                &rows,
+            ));
+        }
+    }
+    if let Some(na) = a.numeric.as_deref() {
+        if let Some(at) = na.attributes.iter().find(|x| x.name == name) {
+            let rows: Vec<Row> = at
+                .groups
+                .iter()
+                .map(|g| {
+                    let ci = match g.quantiles {
+                        [Some(lo), _, Some(hi)] => Some((lo, hi)),
+                        _ => None,
+                    };
+                    row(&g.group, g.quantiles[1], ci, g.is_reference)
+                })
+                .collect();
+            let lo = rows
+                .iter()
+                .filter_map(|r| r.ci.map(|c| c.0))
+                .fold(f64::INFINITY, f64::min);
+            let hi = rows
+                .iter()
+                .filter_map(|r| r.ci.map(|c| c.1))
+                .fold(f64::NEG_INFINITY, f64::max);
+            if lo.is_finite() && hi > lo {
+                let pad = 0.05 * (hi - lo);
+                out.push(svg::dot_chart(
+                    &format!("a{ai}num"),
+                    &format!("{}: median (dot) and p10–p90 (line) by {name}", na.column),
+                    &rows,
+                    (lo - pad, hi + pad),
+                    None,
+                    None,
+                ));
+            }
+        }
+    }
+    if let Some(ca) = a.controlled.as_deref() {
+        if let Some(at) = ca.attributes.iter().find(|x| x.name == name) {
+            let mut rows = vec![];
+            for g in &at.groups {
+                if let Ok((v, ci)) = &g.raw_odds_ratio {
+                    rows.push(row(&format!("{} raw", g.group), Some(*v), *ci, false));
+                }
+                if let Ok((v, ci, _)) = &g.adjusted_odds_ratio {
+                    rows.push(row(&format!("{} adjusted", g.group), Some(*v), *ci, false));
+                }
+            }
+            let hi = rows
+                .iter()
+                .filter_map(|r| r.ci.map(|c| c.1).or(r.value))
+                .fold(2.0f64, f64::max)
+                .min(6.0);
+            if !rows.is_empty() {
+                out.push(svg::dot_chart(
+                    &format!("a{ai}adj"),
+                    &format!(
+                        "Odds ratio against {}: raw and adjusted for {}",
+                        at.reference,
+                        ca.controls.join(", ")
+                    ),
+                    &rows,
+                    (0.0, hi),
+                    None,
+                    Some(1.0),
+                ));
+            }
+        }
+    }
+    if let Some(oa) = a.oversight.as_deref() {
+        if let Some(at) = oa.attributes.iter().find(|x| x.name == name) {
+            let rows: Vec<Row> = at
+                .groups
+                .iter()
+                .map(|g| {
+                    let r = &g.favourable_to_adverse;
+                    let mut x = row(&g.group, r.rate, r.ci, g.is_reference);
+                    x.failing = report.findings.iter().any(|f| {
+                        f.check == "human-oversight"
+                            && f.attribute == name
+                            && f.group.as_deref() == Some(g.group.as_str())
+                            && f.status == Status::Fail
+                    });
+                    x
+                })
+                .collect();
+            let hi = rows
+                .iter()
+                .filter_map(|r| r.ci.map(|c| c.1))
+                .fold(0.1f64, f64::max)
+                .min(1.0);
+            out.push(svg::dot_chart(
+                &format!("a{ai}ovr"),
+                &format!("Favourable recommendations overturned by people, by {name}"),
+                &rows,
+                (0.0, hi),
+                None,
+                None,
+            ));
+            let ir: Vec<Row> = at
+                .groups
+                .iter()
+                .flat_map(|g| {
+                    [
+                        row(
+                            &format!("{} model", g.group),
+                            g.impact_ratio[0],
+                            None,
+                            g.is_reference,
+                        ),
+                        row(
+                            &format!("{} final", g.group),
+                            g.impact_ratio[1],
+                            None,
+                            g.is_reference,
+                        ),
+                    ]
+                })
+                .collect();
+            out.push(svg::dot_chart(
+                &format!("a{ai}ovir"),
+                &format!(
+                    "Impact ratio by {name}: the model's recommendations and the final decisions"
+                ),
+                &ir,
+                (0.0, 1.5),
+                Some((0.8, 1.25)),
+                Some(1.0),
+            ));
+        }
     }
     out
 }

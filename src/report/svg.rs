@@ -381,6 +381,91 @@ pub fn trend_chart(
     s
 }
 
+/// Horizontal stacked bars: one bar per row, one segment per category (the
+/// shares of a row sum to 1), each segment labelled with its share when wide
+/// enough, and a legend; for the mix of outcomes by group.
+pub fn stacked_bars(
+    id: &str,
+    title: &str,
+    categories: &[String],
+    rows: &[(String, Vec<f64>)],
+) -> String {
+    const PALETTE: [&str; 7] = [
+        BLUE, ORANGE, GREEN, VERMILLION, "#CC79A7", "#56B4E9", "#F0E442",
+    ];
+    let (label_w, plot_w, top, row_h) = (190.0, 380.0, 30.0, 22.0);
+    let legend_y = top + row_h * rows.len() as f64 + 14.0;
+    let h = legend_y + 20.0;
+    let w = label_w + plot_w + 20.0;
+    let desc = rows
+        .iter()
+        .map(|(l, v)| {
+            let parts: Vec<String> = categories
+                .iter()
+                .zip(v)
+                .map(|(c, x)| format!("{c} {:.1}%", 100.0 * x))
+                .collect();
+            format!("{l}: {}", parts.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc><text x=\"0\" y=\"16\" class=\"ct\">{}</text>",
+        esc(title),
+        esc(&desc),
+        esc(title)
+    );
+    for (i, (label, shares)) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            label_w - 6.0,
+            y + 14.0,
+            esc(&truncate(label, 28))
+        );
+        let mut x = label_w;
+        for (j, v) in shares.iter().enumerate() {
+            let bw = v.clamp(0.0, 1.0) * plot_w;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{}\"/>",
+                y + 2.0,
+                row_h - 6.0,
+                PALETTE[j % PALETTE.len()]
+            );
+            if bw > 34.0 {
+                let _ = write!(
+                    s,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#fff\">{:.0}%</text>",
+                    x + 3.0,
+                    y + 14.0,
+                    100.0 * v
+                );
+            }
+            x += bw;
+        }
+    }
+    let mut x = label_w;
+    for (j, c) in categories.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            legend_y,
+            PALETTE[j % PALETTE.len()],
+            x + 13.0,
+            legend_y + 9.0,
+            esc(&truncate(c, 18))
+        );
+        x += 18.0 + 7.0 * c.chars().count().min(18) as f64;
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -306,6 +306,70 @@ pub enum MetricRef {
     /// Each group's difference (`<rate>_difference`) or ratio (`<rate>_ratio`)
     /// against the reference.
     Disparity(Rate, Scale),
+    /// A per-group measure of a numeric outcome or of the controlled analysis.
+    Beyond(Beyond),
+}
+
+/// Per-group measures beyond the binary decision: a numeric outcome's gaps
+/// (with `--value`) and the controlled analysis (with `--control`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Beyond {
+    /// Mean − the reference's mean (Welch interval and test).
+    MeanDifference,
+    /// Mean / the reference's mean (log delta-method interval, Welch test).
+    MeanRatio,
+    /// Cohen's d against the reference (Welch test).
+    StandardizedMeanDifference,
+    /// Kolmogorov–Smirnov distance to the reference's distribution.
+    KsDistance,
+    /// Odds ratio of the favourable decision adjusted for the controls.
+    AdjustedOddsRatio,
+    /// Mean difference of the numeric outcome adjusted for the controls.
+    AdjustedMeanDifference,
+}
+
+impl Beyond {
+    /// Every such measure.
+    pub const ALL: [Beyond; 6] = [
+        Beyond::MeanDifference,
+        Beyond::MeanRatio,
+        Beyond::StandardizedMeanDifference,
+        Beyond::KsDistance,
+        Beyond::AdjustedOddsRatio,
+        Beyond::AdjustedMeanDifference,
+    ];
+
+    /// Its name in checks and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Beyond::MeanDifference => "mean_difference",
+            Beyond::MeanRatio => "mean_ratio",
+            Beyond::StandardizedMeanDifference => "standardized_mean_difference",
+            Beyond::KsDistance => "ks_distance",
+            Beyond::AdjustedOddsRatio => "adjusted_odds_ratio",
+            Beyond::AdjustedMeanDifference => "adjusted_mean_difference",
+        }
+    }
+
+    /// Words for statements.
+    pub fn words(self) -> &'static str {
+        match self {
+            Beyond::MeanDifference => "mean difference",
+            Beyond::MeanRatio => "mean ratio",
+            Beyond::StandardizedMeanDifference => "standardized mean difference (Cohen's d)",
+            Beyond::KsDistance => "Kolmogorov–Smirnov distance",
+            Beyond::AdjustedOddsRatio => "adjusted odds ratio",
+            Beyond::AdjustedMeanDifference => "adjusted mean difference",
+        }
+    }
+
+    /// Whether it needs the controlled analysis (else a numeric outcome).
+    pub fn controlled(self) -> bool {
+        matches!(
+            self,
+            Beyond::AdjustedOddsRatio | Beyond::AdjustedMeanDifference
+        )
+    }
 }
 
 impl MetricRef {
@@ -320,6 +384,9 @@ impl MetricRef {
         if s == "impact_ratio" {
             return Ok(MetricRef::ImpactRatio);
         }
+        if let Some(b) = Beyond::ALL.into_iter().find(|b| b.name() == s) {
+            return Ok(MetricRef::Beyond(b));
+        }
         for (suffix, scale) in [("_difference", Scale::Difference), ("_ratio", Scale::Ratio)] {
             if let Some(rate) = s.strip_suffix(suffix).and_then(Rate::from_name) {
                 return Ok(MetricRef::Disparity(rate, scale));
@@ -327,10 +394,11 @@ impl MetricRef {
         }
         let names = |v: &mut dyn Iterator<Item = &'static str>| v.collect::<Vec<_>>().join(", ");
         Err(Error::usage(format!(
-            "unknown check metric '{s}': use a summary ({}, or with a score {}), impact_ratio, or <rate>_difference / <rate>_ratio with a rate among {}",
+            "unknown check metric '{s}': use a summary ({}, or with a score {}), impact_ratio, <rate>_difference / <rate>_ratio with a rate among {}, or with --value / --control {}",
             names(&mut Summary::ALL.iter().map(|m| m.name())),
             names(&mut ScoreSummary::ALL.iter().map(|m| m.name())),
             names(&mut Rate::ALL.iter().map(|r| r.name())),
+            names(&mut Beyond::ALL.iter().map(|b| b.name())),
         )))
     }
 
@@ -342,12 +410,16 @@ impl MetricRef {
             MetricRef::ImpactRatio => "impact_ratio".into(),
             MetricRef::Disparity(r, Scale::Ratio) => format!("{}_ratio", r.name()),
             MetricRef::Disparity(r, Scale::Difference) => format!("{}_difference", r.name()),
+            MetricRef::Beyond(b) => b.name().into(),
         }
     }
 
     /// Whether the metric has one value per group (else one per attribute).
     pub fn per_group(&self) -> bool {
-        matches!(self, MetricRef::ImpactRatio | MetricRef::Disparity(..))
+        matches!(
+            self,
+            MetricRef::ImpactRatio | MetricRef::Disparity(..) | MetricRef::Beyond(_)
+        )
     }
 
     /// Which way the metric is worse.
@@ -359,6 +431,11 @@ impl MetricRef {
                 Direction::LowerIsWorse
             }
             MetricRef::Disparity(_, Scale::Difference) => Direction::AwayFromZero,
+            MetricRef::Beyond(Beyond::MeanRatio | Beyond::AdjustedOddsRatio) => {
+                Direction::LowerIsWorse
+            }
+            MetricRef::Beyond(Beyond::KsDistance) => Direction::HigherIsWorse,
+            MetricRef::Beyond(_) => Direction::AwayFromZero,
         }
     }
 
@@ -370,6 +447,10 @@ impl MetricRef {
             MetricRef::ImpactRatio | MetricRef::Disparity(..) => {
                 "docs/metrics.md#disparities-per-group-per-rate"
             }
+            MetricRef::Beyond(b) if b.controlled() => {
+                "docs/metrics.md#controlled-disparity-with---control-col"
+            }
+            MetricRef::Beyond(_) => "docs/metrics.md#numeric-outcomes-with---value-col",
         }
     }
 

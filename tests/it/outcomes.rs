@@ -773,3 +773,171 @@ fn a_final_decision_with_other_values_is_refused() {
         "{err}"
     );
 }
+
+/// Checks on the adjusted odds ratio and on a numeric outcome's mean
+/// difference: each group judged on its own estimate, interval and test, with
+/// statuses that follow from statsmodels' values (fixtures/outcomes-reference.json).
+#[test]
+fn checks_judge_adjusted_odds_ratios_and_mean_differences() {
+    let (_d, spec) = crate::temp_file(
+        "beyond.toml",
+        r#"
+[[checks]]
+id = "adjusted-or"
+metric = "adjusted_odds_ratio"
+fail_below = 0.8
+
+[[checks]]
+id = "score-gap"
+metric = "mean_difference"
+fail_above = 0.02
+"#,
+    );
+    let mut flags = vec![
+        "--spec",
+        spec.to_str().unwrap(),
+        "--prediction",
+        "y_true",
+        "--favorable",
+        "negative",
+        "--value",
+        "score",
+    ];
+    flags.extend(CONTROLS);
+    let r = hmda(&flags);
+    let want = &reference()["controlled"]["glm_binomial_counts"]["race_adjusted_odds_ratio"];
+    let findings = r["findings"].as_array().unwrap();
+    let of = |check: &str, g: &str| {
+        findings
+            .iter()
+            .find(|f| f["check"] == check && f["group"] == g)
+            .unwrap_or_else(|| panic!("no {check} finding for {g}"))
+    };
+    for (g, w) in want.as_object().unwrap() {
+        let f = of("adjusted-or", g);
+        let or = w["odds_ratio"].as_f64().unwrap();
+        assert_close!(f["value"].as_f64().unwrap(), or, 1e-6, "adjusted OR of {g}");
+        assert_close!(
+            f["p_value"].as_f64().unwrap(),
+            w["wald_p"].as_f64().unwrap(),
+            1e-6,
+            "p of {g}"
+        );
+        // The significance rule: below 0.8 with p < 0.05, or the whole
+        // interval below 0.8, fails; below 0.8 without either warns.
+        let hi = w["wald_ci95"][1].as_f64().unwrap();
+        let p = w["wald_p"].as_f64().unwrap();
+        let want_status = if or >= 0.8 {
+            "pass"
+        } else if p < 0.05 || hi < 0.8 {
+            "fail"
+        } else {
+            "warn"
+        };
+        assert_eq!(f["status"], want_status, "{g}: {}", f["statement"]);
+        assert_eq!(f["reference"], "white");
+    }
+    // The mean difference of the score is the numeric section's, judged the same way.
+    let num = &attribute(&r, "race")["numeric"];
+    for g in num["groups"].as_array().unwrap() {
+        if g["is_reference"] == true {
+            continue;
+        }
+        let name = g["group"].as_str().unwrap();
+        let f = of("score-gap", name);
+        let d = g["mean_difference"]["value"].as_f64().unwrap();
+        assert_eq!(f["value"].as_f64().unwrap(), d);
+        let p = g["welch"]["p_value"].as_f64().unwrap();
+        let want_status = if d <= 0.02 {
+            "pass"
+        } else if p < 0.05 || g["mean_difference"]["ci"][0].as_f64().unwrap() > 0.02 {
+            "fail"
+        } else {
+            "warn"
+        };
+        assert_eq!(f["status"], want_status, "{name}: {}", f["statement"]);
+    }
+    // Without --control the check cannot run: a clear error.
+    let o = crate::fairaudit()
+        .args([
+            "audit",
+            "fixtures/hmda_2018_controls_sample.csv",
+            "--attr",
+            "race",
+        ])
+        .args([
+            "--spec",
+            spec.to_str().unwrap(),
+            "--value",
+            "score",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("adjusted_odds_ratio, which needs --control"),
+        "{err}"
+    );
+}
+
+/// The HTML report draws the sections beyond the binary decision: the mix
+/// of outcomes, the numeric outcome's distribution, raw against adjusted
+/// odds ratios, and the human-override rates.
+#[test]
+fn html_shows_outcome_mix_distribution_adjusted_and_override_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = |args: Vec<&str>| {
+        let out = dir.path().join("r.html");
+        let o = fairaudit()
+            .arg("audit")
+            .args(&args)
+            .args(["--fail-on", "never", "--format", "json", "--out-html"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(&out).unwrap()
+    };
+    let compas = fixture("compas_two_year.csv");
+    let mut a = vec![compas.to_str().unwrap()];
+    a.extend(COMPAS_LEVELS);
+    let page = html(a);
+    assert!(page.contains("Mix of outcomes by race"), "outcome mix");
+    assert!(
+        page.contains("African-American: Low"),
+        "the mix's text alternative"
+    );
+    let hmda = fixture("hmda_2018_controls_sample.csv");
+    let mut a = vec![
+        hmda.to_str().unwrap(),
+        "--attr",
+        "race",
+        "--reference",
+        "race=white",
+    ];
+    a.extend([
+        "--prediction",
+        "y_true",
+        "--favorable",
+        "negative",
+        "--value",
+        "score",
+    ]);
+    a.extend(CONTROLS);
+    let page = html(a);
+    assert!(page.contains("score: median (dot) and p10–p90 (line) by race"));
+    assert!(page.contains("Odds ratio against white: raw and adjusted for ltv_band, dti_band, income_band, loan_amount_band"));
+    let ovr = fixture("override_planted.csv");
+    let page = html(vec![
+        ovr.to_str().unwrap(),
+        "--attr",
+        "group",
+        "--final",
+        "final",
+    ]);
+    assert!(page.contains("Favourable recommendations overturned by people, by group"));
+    assert!(page.contains("the model&#39;s recommendations and the final decisions"));
+}

@@ -1,0 +1,249 @@
+//! Checks on the measures beyond the binary decision: a numeric outcome's
+//! per-group gaps (`mean_difference`, `mean_ratio`,
+//! `standardized_mean_difference`, `ks_distance`; with `--value`) and the
+//! controlled analysis (`adjusted_odds_ratio`, `adjusted_mean_difference`;
+//! with `--control`). Each group is judged against the reference on its own
+//! estimate, interval and test, under the check's decision rule (judge.rs).
+
+use crate::audit::AuditResult;
+use crate::spec::check::Check;
+use crate::spec::metric::{Beyond, MetricRef};
+use crate::spec::ModelInfo;
+use crate::{Error, Result};
+
+use super::finding::{finding_id, severity, Basis, Finding, Measured, Status, Thresholds};
+use super::judge::{judge, TestEvidence};
+use super::wording::{ci_text, fmt, p_text};
+
+/// One group's measure: (group, reference, value or why undefined, interval, test p, test name).
+type GroupValue = (
+    String,
+    String,
+    std::result::Result<f64, String>,
+    Option<(f64, f64)>,
+    Option<f64>,
+    &'static str,
+);
+
+fn values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupValue>> {
+    if b.controlled() {
+        let at = audit
+            .controlled
+            .as_deref()?
+            .attributes
+            .iter()
+            .find(|a| a.name == attribute)?;
+        let lr = "Wald";
+        Some(
+            at.groups
+                .iter()
+                .map(|g| {
+                    let e = match b {
+                        Beyond::AdjustedOddsRatio => &g.adjusted_odds_ratio,
+                        _ => &g.adjusted_mean_difference,
+                    };
+                    match e {
+                        Ok((v, ci, p)) => (
+                            g.group.clone(),
+                            at.reference.clone(),
+                            Ok(*v),
+                            *ci,
+                            Some(*p),
+                            lr,
+                        ),
+                        Err(why) => (
+                            g.group.clone(),
+                            at.reference.clone(),
+                            Err(why.clone()),
+                            None,
+                            None,
+                            lr,
+                        ),
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        let at = audit
+            .numeric
+            .as_deref()?
+            .attributes
+            .iter()
+            .find(|a| a.name == attribute)?;
+        let reference = at
+            .groups
+            .iter()
+            .find(|g| g.is_reference)
+            .map(|g| g.group.clone())
+            .unwrap_or_default();
+        Some(
+            at.groups
+                .iter()
+                .filter(|g| !g.is_reference)
+                .map(|g| {
+                    let welch = g.welch.as_ref().map(|t| t.p_value);
+                    let (v, ci, p, test): (std::result::Result<f64, String>, _, _, _) = match b {
+                        Beyond::MeanDifference => match &g.mean_difference {
+                            Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
+                            Err(w) => (Err(w.clone()), None, None, "Welch t"),
+                        },
+                        Beyond::MeanRatio => match &g.mean_ratio {
+                            Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
+                            Err(w) => (Err(w.clone()), None, None, "Welch t"),
+                        },
+                        Beyond::StandardizedMeanDifference => (
+                            g.smd.ok_or_else(|| {
+                                "a group's standard deviation is 0 or undefined".to_string()
+                            }),
+                            None,
+                            welch,
+                            "Welch t",
+                        ),
+                        _ => match &g.ks {
+                            Some(t) => {
+                                (Ok(t.statistic), None, Some(t.p_value), "Kolmogorov–Smirnov")
+                            }
+                            None => (
+                                Err("a group has no values".into()),
+                                None,
+                                None,
+                                "Kolmogorov–Smirnov",
+                            ),
+                        },
+                    };
+                    (g.group.clone(), reference.clone(), v, ci, p, test)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The findings of one check on a measure beyond the binary decision.
+pub fn evaluate(
+    audit: &AuditResult,
+    check: &Check,
+    b: Beyond,
+    model: &ModelInfo,
+    cycle: &str,
+) -> Result<Vec<Finding>> {
+    let missing = if b.controlled() {
+        audit
+            .controlled
+            .is_none()
+            .then_some("--control COL (or [analysis] controls)")
+    } else {
+        audit
+            .numeric
+            .is_none()
+            .then_some("--value COL (or [data] value)")
+    };
+    if let Some(flag) = missing {
+        return Err(Error::usage(format!(
+            "check '{}' judges {}, which needs {flag}",
+            check.id(),
+            b.name()
+        )));
+    }
+    let alpha = check.alpha.unwrap_or(audit.spec.stats.alpha);
+    let level = format!("{:.0}%", 100.0 * audit.spec.stats.ci_level);
+    let thresholds = Thresholds {
+        fail_below: check.fail_below,
+        fail_above: check.fail_above,
+        warn_below: check.warn_below,
+        warn_above: check.warn_above,
+        require_significance: check.require_significance,
+        evidence: check.rule(),
+        family: check.family,
+        alpha,
+    };
+    let mut out = vec![];
+    for a in &audit.attributes {
+        if check
+            .attributes
+            .as_ref()
+            .is_some_and(|v| !v.contains(&a.name))
+        {
+            continue;
+        }
+        let Some(groups) = values(audit, b, &a.name) else {
+            continue;
+        };
+        for (group, reference, v, ci, p, test_name) in groups {
+            let test = p.map(|p| TestEvidence {
+                p,
+                p_adjusted: p,
+                kind: test_name.into(),
+                pair: (group.clone(), reference.clone()),
+                adjustment: String::new(),
+            });
+            let (status, breached, words, backed, reason, value) = match &v {
+                Ok(v) => {
+                    let d = judge(*v, ci, test.as_ref(), check, alpha, &level);
+                    (d.status, d.breached, d.verdict, d.backed, None, Some(*v))
+                }
+                Err(why) => (
+                    Status::Undefined,
+                    None,
+                    String::new(),
+                    false,
+                    Some(why.clone()),
+                    None,
+                ),
+            };
+            let statement = match value {
+                Some(v) => format!(
+                    "The {} of {} = {group} against {reference} is {}{}{}: {words}",
+                    b.words(),
+                    a.name,
+                    fmt(v),
+                    ci_text(&level, ci),
+                    p.map_or(String::new(), |p| format!(", {test_name} {}", p_text(p))),
+                ),
+                None => format!(
+                    "The {} of {} = {group} is undefined: {}",
+                    b.words(),
+                    a.name,
+                    reason.clone().unwrap_or_default()
+                ),
+            };
+            let id = check.id();
+            out.push(Finding {
+                id: finding_id(&model.id, &id, &a.name, Some(&group)),
+                check: id,
+                title: format!(
+                    "{}: {} = {group}",
+                    check.title.clone().unwrap_or_else(|| b.words().to_string()),
+                    a.name
+                ),
+                statement,
+                metric: Measured::Metric(MetricRef::Beyond(b)),
+                attribute: a.name.clone(),
+                group: Some(group.clone()),
+                reference: Some(reference.clone()),
+                value,
+                ci: ci.map(|(x, y)| [x, y]),
+                p_value: p,
+                p_adjusted: p,
+                test: p.map(|_| test_name.to_string()),
+                pair: p.map(|_| [group.clone(), reference.clone()]),
+                significant: p.map(|p| p < alpha),
+                thresholds: thresholds.clone(),
+                breached,
+                status,
+                severity: severity(status, backed, model.risk_tier),
+                basis: Basis {
+                    group: None,
+                    reference: None,
+                    groups: vec![],
+                },
+                reason,
+                controls: vec![],
+                risks: vec![],
+                cycle: cycle.to_string(),
+                trend: None,
+                lifecycle: None,
+            });
+        }
+    }
+    Ok(out)
+}
