@@ -480,9 +480,10 @@ fn gap(groups: &[GroupQuality], share: impl Fn(&GroupQuality) -> (u64, f64)) -> 
 }
 
 fn quality(c: &ColumnCounts, attr: &str, a: usize, has_range: bool) -> ColumnQuality {
-    let mut per: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    // Per key first (no text per cell), then per group.
+    let mut by_key = vec![[0u64; 5]; c.keys.len()];
     for ((k, l), lc) in &c.cells {
-        let e = per.entry(c.keys[*k as usize][a].clone()).or_default();
+        let e = &mut by_key[*k as usize];
         e[0] += lc.n;
         match l {
             Level::Missing => e[1] += lc.n,
@@ -492,10 +493,18 @@ fn quality(c: &ColumnCounts, attr: &str, a: usize, has_range: bool) -> ColumnQua
         }
         e[4] += lc.out_of_range;
     }
+    let mut per: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
+    for (k, v) in by_key.iter().enumerate() {
+        let e = per.entry(c.keys[k][a].as_str()).or_default();
+        for i in 0..5 {
+            e[i] += v[i];
+        }
+    }
     let groups: Vec<GroupQuality> = per
         .into_iter()
+        .filter(|(_, v)| v[0] > 0)
         .map(|(g, [n, m, e, i, o])| GroupQuality {
-            group: g,
+            group: g.to_string(),
             n,
             missing: m,
             empty: e,
@@ -590,26 +599,47 @@ fn contingency(
     bands_of: &[(i32, String)],
 ) -> (Vec<String>, Vec<Vec<u64>>) {
     let mut rows: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut order: Vec<String> = vec![];
-    let gi = |g: &str| groups.iter().position(|x| x == g);
+    // Group index of each key, and the band of each bucket, computed once.
+    let key_group: Vec<Option<usize>> = c
+        .keys
+        .iter()
+        .map(|k| groups.iter().position(|x| *x == k[a]))
+        .collect();
+    let uppers: Vec<i32> = bands_of.iter().map(|(u, _)| *u).collect();
+    let mut band_counts = vec![vec![0u64; groups.len()]; bands_of.len()];
+    let mut missing: Option<Vec<u64>> = None;
     for ((k, l), lc) in &c.cells {
-        let label = match l {
-            Level::Missing | Level::Empty | Level::Invalid => crate::counts::MISSING.to_string(),
-            Level::Text(t) => t.clone(),
-            Level::Bucket(b) => bands_of
-                .iter()
-                .find(|(u, _)| b <= u)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_default(),
-        };
-        let Some(j) = gi(&c.keys[*k as usize][a]) else {
+        let Some(j) = key_group[*k as usize] else {
             continue;
         };
-        let r = rows.entry(label.clone()).or_insert_with(|| {
-            order.push(label);
-            vec![0; groups.len()]
-        });
-        r[j] += lc.n;
+        match l {
+            Level::Missing | Level::Empty | Level::Invalid => {
+                missing.get_or_insert_with(|| vec![0; groups.len()])[j] += lc.n
+            }
+            Level::Bucket(b) => {
+                let i = uppers
+                    .partition_point(|u| u < b)
+                    .min(uppers.len().saturating_sub(1));
+                band_counts[i][j] += lc.n;
+            }
+            Level::Text(t) => {
+                if let Some(r) = rows.get_mut(t) {
+                    r[j] += lc.n;
+                } else {
+                    let mut r = vec![0; groups.len()];
+                    r[j] += lc.n;
+                    rows.insert(t.clone(), r);
+                }
+            }
+        }
+    }
+    for ((_, label), counts) in bands_of.iter().zip(band_counts) {
+        if counts.iter().any(|&n| n > 0) {
+            rows.insert(label.clone(), counts);
+        }
+    }
+    if let Some(m) = missing {
+        rows.insert(crate::counts::MISSING.to_string(), m);
     }
     // Bands in value order, then (missing); text values sorted.
     let mut levels: Vec<String> = if c.numeric {

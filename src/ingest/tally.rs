@@ -60,6 +60,14 @@ pub enum Kind {
     Number,
 }
 
+/// The text of a numeric bucket's values.
+#[derive(Clone, Debug)]
+enum Label {
+    Unset,
+    One(String),
+    Many,
+}
+
 /// The tally of one examined column.
 struct ColumnTally {
     name: String,
@@ -67,15 +75,23 @@ struct ColumnTally {
     range: Option<Range>,
     /// Text value → level id (text columns).
     text_ids: HashMap<String, u32>,
-    /// Bucket → level id (numeric columns).
-    bucket_ids: HashMap<i32, u32>,
+    /// Bucket → level id (numeric columns): pages by the value's sign and
+    /// exponent (the top 12 bits), slots by its leading 12 mantissa bits;
+    /// 0 = no level yet (real levels start at 3). No hashing per value.
+    pages: Vec<Option<Box<[u32; 4096]>>>,
+    /// The level of the value 0.
+    zero_level: u32,
     /// Level id → level.
     levels: Vec<Level>,
-    /// The text of a bucket's values when one (CSV).
-    labels: BTreeMap<i32, Option<String>>,
-    /// counts[level × kcap + key]: the keys of a level side by side.
-    counts: Vec<u64>,
-    /// Room for keys per level (a power of two; grows by re-laying).
+    /// The text of a level's values (CSV numbers), by level id.
+    texts: Vec<Label>,
+    /// counts[level × kcap + key]: the keys of a level side by side, 32-bit
+    /// so that a column's table stays in cache; a counter that reaches
+    /// 2³² − 1 spills into `spilled`.
+    counts: Vec<u32>,
+    /// Spilled counts by index.
+    spilled: HashMap<usize, u64>,
+    /// Keys per level (grows by re-laying).
     kcap: usize,
     /// Out-of-range rows per key.
     out_of_range: Vec<u64>,
@@ -88,11 +104,13 @@ impl ColumnTally {
             kind,
             range,
             text_ids: map(),
-            bucket_ids: map(),
+            pages: (0..4096).map(|_| None).collect(),
+            zero_level: 0,
             levels: vec![Level::Missing, Level::Empty, Level::Invalid],
-            labels: BTreeMap::new(),
+            texts: vec![],
             counts: vec![],
-            kcap: 64,
+            spilled: map(),
+            kcap: 1,
             out_of_range: vec![],
         }
     }
@@ -107,12 +125,29 @@ impl ColumnTally {
         if i >= self.counts.len() {
             self.counts.resize((l + 1) * self.kcap, 0);
         }
-        self.counts[i] += 1;
+        let c = &mut self.counts[i];
+        if *c == u32::MAX {
+            *self.spilled.entry(i).or_default() += u32::MAX as u64;
+            *c = 0;
+        }
+        *c += 1;
+    }
+
+    /// Makes room for `n` keys (called once per batch with the keys known).
+    fn ensure_keys(&mut self, n: usize) {
+        if n > self.kcap {
+            self.grow_keys(n - 1);
+        }
     }
 
     #[cold]
     fn grow_keys(&mut self, k: usize) {
-        let new = (k + 1).next_power_of_two();
+        let new = k + 1;
+        let spilled: Vec<(usize, u64)> = self.spilled.drain().collect();
+        for (i, n) in spilled {
+            let (l, kk) = (i / self.kcap, i % self.kcap);
+            self.spilled.insert(l * new + kk, n);
+        }
         let levels = self.counts.len() / self.kcap;
         let mut c = vec![0; levels * new];
         for l in 0..levels {
@@ -133,13 +168,24 @@ impl ColumnTally {
         id
     }
 
-    fn bucket_level(&mut self, b: i32) -> u32 {
-        if let Some(&id) = self.bucket_ids.get(&b) {
-            return id;
+    #[inline]
+    fn bucket_level(&mut self, x: f64) -> u32 {
+        if x == 0.0 {
+            if self.zero_level == 0 {
+                self.zero_level = self.levels.len() as u32;
+                self.levels.push(Level::Bucket(0));
+            }
+            return self.zero_level;
+        }
+        let bits = x.to_bits();
+        let (page, slot) = ((bits >> 52) as usize, ((bits >> 40) & 0xfff) as usize);
+        let p = self.pages[page].get_or_insert_with(|| Box::new([0; 4096]));
+        if p[slot] != 0 {
+            return p[slot];
         }
         let id = self.levels.len() as u32;
-        self.levels.push(Level::Bucket(b));
-        self.bucket_ids.insert(b, id);
+        p[slot] = id;
+        self.levels.push(Level::Bucket(fine_bucket(x)));
         id
     }
 
@@ -153,8 +199,7 @@ impl ColumnTally {
             self.bump(key, l);
             return;
         }
-        let b = fine_bucket(x);
-        let l = self.bucket_level(b);
+        let l = self.bucket_level(x);
         self.bump(key, l);
         if self.range.as_ref().is_some_and(|r| r.outside(x)) {
             let k = key as usize;
@@ -190,18 +235,21 @@ impl ColumnTally {
                             self.bump(k, L_MISSING)
                         }
                         Some(t) => match t.trim().parse::<f64>() {
-                            Ok(x) => {
-                                if x.is_finite() {
-                                    let b = fine_bucket(x);
-                                    // Allocates only when a bucket's text is new or differs.
-                                    match self.labels.get(&b) {
-                                        Some(None) => {}
-                                        Some(Some(old)) if old == t => {}
-                                        _ => merge_label(&mut self.labels, b, Some(t.into())),
-                                    }
+                            Ok(x) if x.is_finite() => {
+                                let l = self.bucket_level(x) as usize;
+                                // A bucket keeps its text while all its values agree.
+                                if self.texts.len() <= l {
+                                    self.texts.resize(l + 1, Label::Unset);
+                                }
+                                match &self.texts[l] {
+                                    Label::Many => {}
+                                    Label::One(old) if old == t => {}
+                                    Label::One(_) => self.texts[l] = Label::Many,
+                                    Label::Unset => self.texts[l] = Label::One(t.into()),
                                 }
                                 self.number(k, x)
                             }
+                            Ok(x) => self.number(k, x),
                             Err(_) => self.bump(k, L_INVALID),
                         },
                     }
@@ -240,6 +288,7 @@ impl ColumnTally {
         let mut cells = BTreeMap::new();
         for (i, &n) in self.counts.iter().enumerate() {
             let (l, k) = (i / self.kcap, i % self.kcap);
+            let n = n as u64 + self.spilled.get(&i).copied().unwrap_or(0);
             {
                 if n > 0 {
                     cells.insert(
@@ -268,10 +317,18 @@ impl ColumnTally {
             numeric,
             keys: keys.clone(),
             cells,
-            labels: if self.kind == Kind::NumberText {
-                self.labels
-            } else {
-                BTreeMap::new()
+            labels: {
+                let mut labels = BTreeMap::new();
+                for (l, t) in self.texts.iter().enumerate() {
+                    if let Level::Bucket(b) = self.levels[l] {
+                        match t {
+                            Label::One(s) => merge_label(&mut labels, b, Some(s.clone())),
+                            Label::Many => merge_label(&mut labels, b, None),
+                            Label::Unset => {}
+                        }
+                    }
+                }
+                labels
             },
         }
     }
@@ -405,6 +462,10 @@ fn count_batch(
         .iter()
         .map(|c| Ok(df.column(c.name.as_str())?.as_materialized_series().clone()))
         .collect::<PolarsResult<_>>()?;
+    let nkeys = st.keys.keys.len();
+    for c in &mut st.columns {
+        c.ensure_keys(nkeys);
+    }
     let hashes: Vec<PolarsResult<Vec<u64>>> = st
         .columns
         .par_iter_mut()
