@@ -192,6 +192,9 @@ pub struct ColumnArgs {
     /// A legitimate factor (categorical column, e.g. an LTV band) to adjust group gaps for (repeatable).
     #[arg(long = "control", value_name = "COL")]
     pub controls: Vec<String>,
+    /// Cut each numeric --control into this many quantile bands (one extra read of those columns).
+    #[arg(long, value_name = "N")]
+    pub control_bins: Option<usize>,
     /// The final (human) decision beside --prediction, the model's recommendation: the human-oversight audit.
     #[arg(long = "final", value_name = "COL")]
     pub final_decision: Option<String>,

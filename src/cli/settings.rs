@@ -186,6 +186,7 @@ impl ColumnArgs {
         if !self.controls.is_empty() {
             a.controls = self.controls.clone();
         }
+        set_some(&mut a.control_bins, &self.control_bins);
         set_some(&mut a.final_decision, &self.final_decision);
         if let Some(v) = &self.value {
             a.value = Some(crate::spec::ValueSpec {

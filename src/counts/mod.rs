@@ -169,6 +169,9 @@ pub struct Counts {
     /// How many key columns at the end are controls (`--control`).
     #[serde(default)]
     pub controls: usize,
+    /// Edges of the quantile bands of numeric controls (`--control-bins`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub control_bands: BTreeMap<String, Vec<f64>>,
     /// With a final (human) decision: rows by (recommendation, final decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<OverrideCounts>,
@@ -413,6 +416,7 @@ impl Counts {
             outcomes: None,
             values: None,
             controls: 0,
+            control_bands: BTreeMap::new(),
             overrides: None,
         }
     }

@@ -24,7 +24,7 @@ pub mod warehouse;
 
 use std::path::{Path, PathBuf};
 
-use polars::prelude::LazyFrame;
+use polars::prelude::{col, DataType, Engine, LazyFrame};
 
 use crate::counts::Counts;
 use crate::spec::{AuditSpec, InputFormat};
@@ -66,9 +66,104 @@ fn merge_into(total: &mut Option<Counts>, c: Counts) -> Result<()> {
     Ok(())
 }
 
+/// The quantile band edges of each numeric control over all data files (one
+/// read of those columns): edges at the upper edges of the fine buckets
+/// holding the ranks ⌊q (n − 1)⌋, q = 1/N … (N−1)/N, equal edges merged.
+fn control_bands(
+    spec: &AuditSpec,
+    bins: usize,
+) -> Result<std::collections::BTreeMap<String, Vec<f64>>> {
+    use crate::counts::examine::{fine_bucket, fine_upper};
+    let mut out = std::collections::BTreeMap::new();
+    for c in &spec.controls {
+        let mut pooled: std::collections::BTreeMap<i32, u64> = std::collections::BTreeMap::new();
+        let mut numeric = true;
+        for path in &spec.data {
+            let format = format_of(path, spec.input_format)?;
+            let origin = Origin::file(path, format);
+            scan::check_file(path, &origin)?;
+            let schema = origin.guarded(|| scan::scan(path, format, &[])?.collect_schema())?;
+            match schema.get(c.as_str()) {
+                Some(t) if t.is_primitive_numeric() => {}
+                Some(_) => {
+                    numeric = false;
+                    break;
+                }
+                None => {
+                    return Err(Error::MissingColumn {
+                        path: path.clone(),
+                        column: c.clone(),
+                        role: "a control",
+                        available: schema
+                            .iter_names()
+                            .map(|n| n.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                }
+            }
+            let df = origin.guarded(|| {
+                scan::scan(path, format, &[])?
+                    .select([col(c.as_str()).cast(DataType::Float64).alias("x")])
+                    .collect_with_engine(Engine::Streaming)
+                    .map(|r| r.unwrap_single())
+            })?;
+            let x = df
+                .column("x")
+                .and_then(|c| c.f64().cloned())
+                .map_err(|e| origin.err(e))?;
+            for v in x.iter().flatten().filter(|v| v.is_finite()) {
+                *pooled.entry(fine_bucket(v)).or_default() += 1;
+            }
+        }
+        if !numeric {
+            continue;
+        }
+        let total: u64 = pooled.values().sum();
+        let mut edges: Vec<f64> = vec![];
+        for j in 1..bins {
+            let rank = ((j as f64 / bins as f64) * (total.saturating_sub(1)) as f64).floor() as u64;
+            let mut cum = 0;
+            for (b, n) in &pooled {
+                cum += n;
+                if cum > rank {
+                    let e = fine_upper(*b);
+                    if edges.last() != Some(&e) && Some(b) != pooled.keys().last() {
+                        edges.push(e);
+                    }
+                    break;
+                }
+            }
+        }
+        out.insert(c.clone(), edges);
+    }
+    Ok(out)
+}
+
 /// Reads every data file and counts table of the spec, its PostgreSQL source
 /// and the given in-memory frames, and merges their counts.
 pub fn read_sources(spec: &AuditSpec, frames: &[Frame]) -> Result<Counts> {
+    if let Some(bins) = spec.control_bins {
+        if bins < 2 {
+            return Err(Error::usage(format!(
+                "--control-bins {bins}: at least 2 bands"
+            )));
+        }
+        if spec.controls.is_empty() {
+            return Err(Error::usage("--control-bins needs --control COL"));
+        }
+        if !spec.counts.is_empty() || spec.postgres.is_some() || !frames.is_empty() {
+            return Err(Error::usage(
+                "--control-bins bands numeric controls of data files; with counts tables, a server or data frames, band the controls before counting",
+            ));
+        }
+        let mut banded = spec.clone();
+        banded.control_bins = None;
+        banded.control_bands = control_bands(spec, bins)?;
+        let mut c = read_sources(&banded, frames)?;
+        c.control_bands = banded.control_bands;
+        return Ok(c);
+    }
     let mut total: Option<Counts> = None;
     for path in &spec.data {
         merge_into(&mut total, read_file(path, spec)?)?;

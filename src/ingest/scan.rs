@@ -282,11 +282,40 @@ fn value_measures(spec: &AuditSpec) -> Vec<Expr> {
     out
 }
 
+/// The label of band `i` (1-based) of `n` with edges `lo`, `hi`: "b01 (-inf, 3.5]";
+/// labels sort in value order.
+pub fn band_label(i: usize, lo: Option<f64>, hi: Option<f64>) -> String {
+    let f = |x: Option<f64>, inf: &str| x.map_or(inf.to_string(), |v| format!("{v}"));
+    let close = if hi.is_some() { "]" } else { ")" };
+    format!("b{i:02} ({}, {}{close}", f(lo, "-inf"), f(hi, "inf"))
+}
+
+/// A numeric control cut at `edges` into bands (null stays null).
+fn band_expr(c: &str, edges: &[f64]) -> Expr {
+    let x = col(c).cast(DataType::Float64);
+    let null = lit(NULL).cast(DataType::String);
+    let last = band_label(edges.len() + 1, edges.last().copied(), None);
+    let mut e = lit(last);
+    for (i, edge) in edges.iter().enumerate().rev() {
+        let lo = (i > 0).then(|| edges[i - 1]);
+        e = when(x.clone().lt_eq(lit(*edge)))
+            .then(lit(band_label(i + 1, lo, Some(*edge))))
+            .otherwise(e);
+    }
+    when(x.is_null()).then(null).otherwise(e).alias(c)
+}
+
 /// The group-by keys: key columns, raw label, raw (or score-derived)
 /// prediction, and the score bin.
 fn group_keys(spec: &AuditSpec, pred: &PredSource) -> Vec<Expr> {
     let cols = &spec.columns;
-    let mut keys: Vec<Expr> = key_columns(spec).iter().map(|a| col(a.as_str())).collect();
+    let mut keys: Vec<Expr> = key_columns(spec)
+        .iter()
+        .map(|a| match spec.control_bands.get(a) {
+            Some(edges) => band_expr(a, edges),
+            None => col(a.as_str()),
+        })
+        .collect();
     keys.push(col(cols.label.as_str()).alias(K_LABEL));
     keys.push(match pred {
         PredSource::Column(p) => col(p.as_str()).alias(K_PRED),

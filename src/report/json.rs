@@ -437,6 +437,9 @@ pub fn audit_json(audit: &AuditResult) -> Json {
             }
             if let Some(c) = audit.controlled.as_ref().and_then(|c| c.attributes.iter().find(|x| x.name == a.name)) {
                 aj["controlled"] = controlled_json(c, &audit.spec.controls, st.alpha);
+                if !audit.counts.control_bands.is_empty() {
+                    aj["controlled"]["control_bands"] = json!(audit.counts.control_bands);
+                }
             }
             aj
         }).collect::<Vec<_>>(),

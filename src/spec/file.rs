@@ -58,6 +58,9 @@ struct AnalysisSection {
     /// Legitimate factors to adjust group gaps for.
     #[serde(default)]
     controls: Vec<String>,
+    /// Quantile bands of the numeric controls.
+    #[serde(default)]
+    control_bins: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,6 +263,8 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
         outcomes: f.outcomes,
         controls: f.analysis.controls,
         final_decision: d.final_decision,
+        control_bins: f.analysis.control_bins,
+        control_bands: Default::default(),
         value: d.value.map(|column| super::ValueSpec {
             column,
             truth: d.value_truth,

@@ -388,6 +388,11 @@ pub struct AuditSpec {
     /// Legitimate factors (categorical columns) the controlled analysis
     /// adjusts for (`--control`, repeatable).
     pub controls: Vec<String>,
+    /// Numeric controls are cut into this many quantile bands (`--control-bins`).
+    pub control_bins: Option<usize>,
+    /// The band edges of each banded control (computed from the data, not
+    /// set by users).
+    pub control_bands: BTreeMap<String, Vec<f64>>,
     /// The final (human) decision beside the model's recommendation
     /// (`--final`): the human-oversight audit.
     pub final_decision: Option<String>,
@@ -609,6 +614,8 @@ impl AuditSpec {
             outcomes: None,
             value: None,
             controls: vec![],
+            control_bins: None,
+            control_bands: BTreeMap::new(),
             final_decision: None,
             postgres: None,
         }

@@ -941,3 +941,109 @@ fn html_shows_outcome_mix_distribution_adjusted_and_override_charts() {
     assert!(page.contains("Favourable recommendations overturned by people, by group"));
     assert!(page.contains("the model&#39;s recommendations and the final decisions"));
 }
+
+/// `--control-bins`: a numeric control is cut at quantile edges (the upper
+/// edge of the bucket of the value at rank ⌊q (n − 1)⌋, checked here against
+/// the sorted values), and the
+/// controlled analysis equals the one on a band column made by hand at the
+/// same edges.
+#[test]
+fn control_bins_band_numeric_controls_at_quantiles() {
+    let path = fixture("hmda_2018_controls_sample.csv");
+    let base = [
+        path.to_str().unwrap(),
+        "--attr",
+        "race",
+        "--reference",
+        "race=white",
+        "--prediction",
+        "y_true",
+        "--favorable",
+        "negative",
+        "--bootstrap",
+        "0",
+    ];
+    let mut a = base.to_vec();
+    a.extend(["--control", "loan_to_value_std", "--control-bins", "5"]);
+    let r = audit_json(&a);
+    let c = &attribute(&r, "race")["controlled"];
+    let edges: Vec<f64> = c["control_bands"]["loan_to_value_std"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(edges.len(), 4);
+    // The exact quantiles (numpy "linear") from the file.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let ix = header
+        .iter()
+        .position(|h| *h == "loan_to_value_std")
+        .unwrap();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let mut x: Vec<f64> = rows.iter().map(|r| r[ix].parse().unwrap()).collect();
+    x.sort_by(f64::total_cmp);
+    for (j, e) in edges.iter().enumerate() {
+        let h = (j + 1) as f64 / 5.0 * (x.len() - 1) as f64;
+        let k = h.floor() as usize;
+        let q = x[k] + (h - h.floor()) * (x[k + 1] - x[k]);
+        // The edge closes the bucket of the value at rank ⌊h⌋: at or above
+        // it, within 0.024%, and it bands the rows as the exact quantile
+        // does but for that bucket's rows.
+        assert!(
+            *e >= x[k] && *e <= x[k] + x[k].abs() * 2.5e-4 + 1e-12,
+            "edge {j}: {e} vs x[{k}] {}",
+            x[k]
+        );
+        let below = |t: f64| x.iter().filter(|v| **v <= t).count() as i64;
+        let mates = x
+            .iter()
+            .filter(|v| (**v - x[k]).abs() <= x[k].abs() * 2.5e-4)
+            .count() as i64;
+        assert!(
+            (below(*e) - below(q)).abs() <= mates,
+            "edge {j}: {e} vs quantile {q}"
+        );
+    }
+    // The same analysis on a band column cut by hand at those edges.
+    let dir = tempfile::tempdir().unwrap();
+    let banded = dir.path().join("banded.csv");
+    let mut out = format!("{},ltv_bin\n", header.join(","));
+    for r in &rows {
+        let v: f64 = r[ix].parse().unwrap();
+        let band = edges.iter().position(|e| v <= *e).unwrap_or(edges.len());
+        out.push_str(&format!("{},k{band}\n", r.join(",")));
+    }
+    std::fs::write(&banded, out).unwrap();
+    let mut a = base.to_vec();
+    a[0] = banded.to_str().unwrap();
+    a.extend(["--control", "ltv_bin"]);
+    let by_hand = audit_json(&a);
+    let h = &attribute(&by_hand, "race")["controlled"];
+    for (g, w) in c["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(h["groups"].as_array().unwrap())
+    {
+        assert_eq!(g["group"], w["group"]);
+        let (x, y) = (
+            g["adjusted_odds_ratio"]["value"].as_f64().unwrap(),
+            w["adjusted_odds_ratio"]["value"].as_f64().unwrap(),
+        );
+        assert_close!(x, y, 1e-12, "adjusted OR of {}", g["group"]);
+    }
+    // A text control is left as it is; bins without a control is an error.
+    let o = fairaudit()
+        .arg("audit")
+        .args(base)
+        .args(["--control-bins", "4", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--control-bins needs --control"));
+}
