@@ -306,6 +306,33 @@ fn audit_files(py: Python<'_>, flags: Vec<String>) -> PyResult<Report> {
     Ok(Report { inner })
 }
 
+/// Examines data files as `fairaudit data FLAGS` does; returns the JSON report.
+#[pyfunction]
+fn examine_files(py: Python<'_>, flags: Vec<String>) -> PyResult<String> {
+    let argv = ["fairaudit", "data"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(flags);
+    let cli = Cli::try_parse_from(argv).map_err(|e| UsageError::new_err(e.render().to_string()))?;
+    let Command::Data(a) = cli.command else {
+        return Err(UsageError::new_err("not a data command"));
+    };
+    py.allow_threads(move || {
+        let s = crate::cli::settings::resolve(&crate::cli::settings::Layers {
+            spec: a.spec.spec.as_deref(),
+            files: Some(&a.files),
+            governance: Some(&a.governance),
+            ..Default::default()
+        })?;
+        let mut spec = s.spec;
+        a.examine.apply(&mut spec)?;
+        let r = engine::examine::examine(&spec, None)?;
+        let digests = crate::report::examine::digests(&r)?;
+        Ok(serde_json::to_string(&crate::report::examine::to_json(&r, &digests)).expect("JSON"))
+    })
+    .map_err(py_err)
+}
+
 /// Runs the command line; returns its exit code (errors printed once, as the binary does).
 #[pyfunction]
 fn run_cli(py: Python<'_>, args: Vec<String>) -> u8 {
@@ -355,6 +382,7 @@ fn _fairaudit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Report>()?;
     m.add_function(wrap_pyfunction!(audit_files, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(examine_files, m)?)?;
     m.add_function(wrap_pyfunction!(counts_sql, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     let py = m.py();

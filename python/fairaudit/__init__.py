@@ -31,6 +31,8 @@ __version__: str = _native.version()
 
 __all__ = [
     "audit",
+    "examine",
+    "DataExamination",
     "Auditor",
     "Counts",
     "Report",
@@ -398,6 +400,114 @@ def audit(
     a = Auditor(attrs, **kw, **options)
     a.update(data)
     return a.report()
+
+
+class DataExamination:
+    """A data examination (``fairaudit data``; docs/data-examination.md):
+    representation, label base rates, missing values, proxies, schema."""
+
+    def __init__(self, json_text: str):
+        self._d = _json.loads(json_text)
+
+    @property
+    def verdict(self) -> str:
+        """pass, warn or fail: the worst finding."""
+        return self._d["verdict"]
+
+    @property
+    def gate_failed(self) -> bool:
+        """Whether a finding reaches ``fail_on`` (the CLI would exit 1)."""
+        return self._d["gate"]["failed"]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, worst first."""
+        return [Finding._of(f) for f in self._d["findings"]]
+
+    def proxies(self, backend: str = "pandas"):
+        """Proxy screening, strongest first within each attribute."""
+        rows = []
+        for p in self._d["data_examination"]["proxies"]:
+            a = p.get("association") or {}
+            m = p.get("max_auc") or [None, None]
+            rows.append({
+                "attribute": p["attribute"], "rank": p["rank"], "column": p["column"], "kind": p["kind"],
+                "cramers_v_corrected": a.get("cramers_v_corrected"), "cramers_v": a.get("cramers_v"),
+                "p_value": a.get("p_value"), "max_auc": m[1], "max_auc_group": m[0],
+                "weighted_auc": p.get("weighted_auc"),
+            })
+        return _frame(rows, backend)
+
+    def representation(self, backend: str = "pandas"):
+        """Each group's share, and against the population when given."""
+        rows = []
+        for r in self._d["data_examination"]["representation"]:
+            for g in r["groups"]:
+                row = {"attribute": r["attribute"], "group": g["group"], "count": g["count"], "share": g["share"]}
+                ci = g.get("ci")
+                row["share_ci_low"], row["share_ci_high"] = (ci[0], ci[1]) if ci else (None, None)
+                row["expected_share"], row["ratio"] = g.get("expected_share"), g.get("ratio")
+                rows.append(row)
+        return _frame(rows, backend)
+
+    def missing(self, backend: str = "pandas"):
+        """Missing shares per column, attribute and group (pandas' isna())."""
+        rows = []
+        for q in self._d["data_examination"]["quality"]:
+            for g in q["groups"]:
+                rows.append({"column": q["column"], "attribute": q["attribute"], "group": g["group"],
+                             "n": g["n"], "missing": g["missing"], "empty": g["empty"],
+                             "invalid": g["invalid"], "missing_share": g["missing_share"],
+                             "out_of_range": g["out_of_range"]})
+        return _frame(rows, backend)
+
+    def to_dict(self) -> dict:
+        """The JSON report as a dict."""
+        return self._d
+
+    def to_json(self, indent: Optional[int] = 2) -> str:
+        """The JSON report."""
+        return _json.dumps(self._d, indent=indent)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(f.status)}</td><td>{html.escape(f.title)}</td><td>{html.escape(f.statement)}</td></tr>"
+            for f in self.findings if f.status in ("fail", "warn")
+        )
+        return (f"<p>Data examination of {html.escape(self._d['dataset']['name'])}: "
+                f"{self._d['dataset']['rows']} rows, verdict <b>{html.escape(self.verdict)}</b></p>"
+                f"<table><tr><th>status</th><th>finding</th><th>why</th></tr>{rows}</table>")
+
+    def __repr__(self) -> str:
+        return f"<DataExamination {self._d['dataset']['name']}: {self._d['dataset']['rows']} rows, verdict {self.verdict}>"
+
+
+def examine(
+    data: Union[PathLike, Sequence[PathLike]],
+    attrs: Optional[Sequence[str]] = None,
+    *,
+    label: Optional[str] = None,
+    prediction: Optional[str] = None,
+    reference: Optional[Mapping[str, str]] = None,
+    spec: Optional[PathLike] = None,
+    **options: Any,
+) -> DataExamination:
+    """Examines data files as ``fairaudit data`` does (one read per file).
+
+    ``data``: a file path or a list of them (CSV, Parquet, NDJSON, Arrow IPC;
+    write an in-memory table to Parquet first). Every other keyword is a CLI
+    flag: ``population="pop.csv"``, ``columns=["zip3", "income"]``,
+    ``range=["dti=0..1"]``, ``bands=10``, ``proxy_threshold=0.3``,
+    ``favorable="negative"``, ``text=["zip3"]``, ... Recording in the
+    history (drift) is a command-line feature.
+    """
+    paths = [data] if _is_path(data) else list(data)
+    if not paths or not all(map(_is_path, paths)):
+        raise UsageError("examine() reads files: pass a path or a list of paths")
+    kw = dict(label=label, prediction=prediction, reference=reference, spec=spec)
+    return DataExamination(_native.examine_files(_flags(attrs, paths=[os.fspath(p) for p in paths], **kw, **options)))
 
 
 from ._fairlearn import (  # noqa: E402  (needs audit() above)
