@@ -11,7 +11,8 @@
 //!   fail at `missing_gap_fail`, both only when the test of the two groups
 //!   rejects equality.
 //! - proxy (per column and attribute): warn when the bias-corrected Cramér's V
-//!   reaches `proxy_threshold` (a proxy asks for review, never fails alone).
+//!   reaches `proxy_threshold` and the chi-square test rejects independence
+//!   (a proxy asks for review, never fails alone).
 //! - schema-drift, attribute-mix drift and outcome-rate drift against the
 //!   previous recorded examination: PSI warn at `psi_warn`, fail at
 //!   `psi_fail`; a changed schema warns.
@@ -338,9 +339,11 @@ fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>
         let auc = p.max_auc.as_ref().map_or(String::new(), |(g, v)| {
             format!(", AUC up to {} for {g}", fmt(*v))
         });
-        let (status, breached, rule) = if v >= e.proxy_threshold {
+        let (status, breached, rule) = if v >= e.proxy_threshold && a.p_value < c.alpha {
             (Status::Warn, Some(format!("V at or above {}", e.proxy_threshold)),
-             format!("warn: at or above {}: review whether the column stands in for {} (association is not causation)", e.proxy_threshold, p.attribute))
+             format!("warn: at or above {} and the chi-square test rejects independence: review whether the column stands in for {} (association is not causation)", e.proxy_threshold, p.attribute))
+        } else if v >= e.proxy_threshold {
+            (Status::Pass, None, format!("pass: at or above {} but the chi-square test does not reject independence (too few rows to tell)", e.proxy_threshold))
         } else {
             (
                 Status::Pass,
@@ -350,7 +353,6 @@ fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>
         };
         let mut t = thresholds(c.alpha);
         t.warn_above = Some(e.proxy_threshold);
-        t.require_significance = false;
         out.push(c.finding(Draft {
             check: "proxy",
             measure: DataMeasure::Proxy,

@@ -627,3 +627,26 @@ fn parquet_and_split_files_give_the_same_examination() {
         assert_eq!(whole[k].to_string(), split[k].to_string(), "{k}");
     }
 }
+
+#[test]
+fn a_perfect_association_on_three_rows_is_not_a_proxy_finding() {
+    let (_d, p) = crate::temp_file("tiny.csv", "g,flag\na,true\nb,false\na,true\n");
+    let r = data_json(&[p.to_str().unwrap(), "--attr", "g"]);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "proxy")
+        .unwrap();
+    assert_close!(
+        f["value"].as_f64().unwrap(),
+        1.0,
+        1e-12,
+        "a perfect association"
+    );
+    assert_eq!(f["status"], "pass", "{}", f["statement"]);
+    assert!(f["statement"]
+        .as_str()
+        .unwrap()
+        .contains("does not reject independence"));
+}
