@@ -92,10 +92,18 @@ pub fn history_id(dataset: &str) -> String {
     format!("data:{dataset}")
 }
 
-fn previous(store: &Store, id: &str) -> Result<Option<PreviousData>> {
+/// The previous examination: what it measured, its run and its findings.
+type Previous = (
+    PreviousData,
+    crate::governance::store::RunSummary,
+    Vec<crate::governance::store::FindingRow>,
+);
+
+fn previous(store: &Store, id: &str) -> Result<Option<Previous>> {
     let Some(r) = store.last_run(id)? else {
         return Ok(None);
     };
+    let rows = store.findings(r.summary.seq)?;
     let v: Value = serde_json::from_str(&r.run.report_json).map_err(|e| {
         Error::usage(format!(
             "stored report of run {} is not JSON: {e}",
@@ -130,13 +138,17 @@ fn previous(store: &Store, id: &str) -> Result<Option<PreviousData>> {
             }
         }
     }
-    Ok(Some(PreviousData {
-        run_id: r.summary.run_id,
-        run_date: r.summary.run_date,
-        schema,
-        mix,
-        rates,
-    }))
+    Ok(Some((
+        PreviousData {
+            run_id: r.summary.run_id.clone(),
+            run_date: r.summary.run_date.clone(),
+            schema,
+            mix,
+            rates,
+        },
+        r.summary,
+        rows,
+    )))
 }
 
 /// (role, column, value → positive?).
@@ -211,7 +223,7 @@ pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
             },
             favorable: a.favorable,
         },
-        prev.as_ref(),
+        prev.as_ref().map(|p| &p.0),
     );
     let date = super::run_date(spec);
     let past = match store {
@@ -243,6 +255,21 @@ pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
     )?;
     if let Some(reg) = &register {
         crate::governance::register::waive(&mut findings, reg);
+    }
+    // Trends against the previous examination: new, persisting, resolved.
+    if let Some((_, run, rows)) = &prev {
+        crate::governance::trend::compare(
+            &mut findings,
+            rows,
+            run,
+            &[],
+            &history_id(&dataset),
+            spec.model.risk_tier,
+        );
+    } else if store.is_some() {
+        for f in &mut findings {
+            f.trend = Some(crate::checks::Trend::New);
+        }
     }
     let generated_at = Utc::now();
     let run_id = format!(

@@ -432,6 +432,16 @@ fn drift_against_the_recorded_examination() {
     };
     let first = run(&before);
     assert!(first["data_examination"]["drift"].is_null());
+    let trends = |r: &Value, check: &str| -> Vec<String> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == check)
+            .map(|f| f["trend"].as_str().unwrap_or("none").to_string())
+            .collect()
+    };
+    assert!(trends(&first, "label-bias").iter().all(|t| t == "new"));
     let second = run(&after);
     let d = &second["data_examination"]["drift"];
     assert_eq!(d["previous_run"], first["run_id"]);
@@ -481,6 +491,12 @@ fn drift_against_the_recorded_examination() {
         statuses.contains(&("mix-drift", "fail")),
         "major shift: {statuses:?}"
     );
+    // Against the first examination: the label findings persist (or change
+    // status), the drift findings are new.
+    let label = trends(&second, "label-bias");
+    assert!(!label.is_empty());
+    assert!(label.iter().any(|t| t == "persisting"), "{label:?}");
+    assert_eq!(trends(&second, "mix-drift"), ["new"]);
     // The examination is in the history under data:applicants, and its
     // evidence pack carries its findings.
     let pack = dir.path().join("pack");
