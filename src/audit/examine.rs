@@ -31,9 +31,9 @@ pub struct GroupShare {
     pub ci: Ci,
     /// The reference population's share, when given.
     pub expected_share: Option<f64>,
-    /// share / expected share.
+    /// The share among the groups the population lists, over the expected share.
     pub ratio: Option<f64>,
-    /// The Wilson interval divided by the expected share.
+    /// That share's Wilson interval divided by the expected share.
     pub ratio_ci: Ci,
 }
 
@@ -322,6 +322,17 @@ fn representation(
             }
         }
     }
+    // Against the population, shares are taken among the listed groups (a
+    // "(missing)" group the census does not list dilutes none of them), as
+    // the goodness-of-fit test does.
+    let n_listed: u64 = match pop {
+        Some(p) => counts
+            .iter()
+            .filter(|(g, _)| p.contains_key(*g))
+            .map(|(_, c)| c)
+            .sum(),
+        None => n,
+    };
     let groups: Vec<GroupShare> = names
         .iter()
         .map(|g| {
@@ -329,19 +340,24 @@ fn representation(
             let ci = stats::wilson(c as f64, n as f64, level);
             let e = pop.and_then(|p| p.get(g)).copied();
             let ratio_of = |x: f64| e.filter(|e| *e > 0.0).map(|e| x / e);
+            let listed_ci = stats::wilson(c as f64, n_listed as f64, level);
             GroupShare {
                 group: g.clone(),
                 count: c,
                 share: c as f64 / n.max(1) as f64,
                 ci,
                 expected_share: e,
-                ratio: ratio_of(c as f64 / n.max(1) as f64),
-                ratio_ci: ci.and_then(|(lo, hi)| Some((ratio_of(lo)?, ratio_of(hi)?))),
+                ratio: ratio_of(c as f64 / n_listed.max(1) as f64),
+                ratio_ci: listed_ci.and_then(|(lo, hi)| Some((ratio_of(lo)?, ratio_of(hi)?))),
             }
         })
         .collect();
     let goodness_of_fit = pop.and_then(|p| {
-        let listed: Vec<&GroupShare> = groups.iter().filter(|g| p.contains_key(&g.group)).collect();
+        // Groups expected at 0 and absent add nothing to the test.
+        let listed: Vec<&GroupShare> = groups
+            .iter()
+            .filter(|g| p.get(&g.group).is_some_and(|e| *e > 0.0 || g.count > 0))
+            .collect();
         let obs: Vec<f64> = listed.iter().map(|g| g.count as f64).collect();
         let exp: Vec<f64> = listed.iter().map(|g| p[&g.group]).collect();
         association::goodness_of_fit(&obs, &exp).map(|(statistic, df, p_value)| ChiTest {
@@ -622,6 +638,8 @@ fn contingency(
                     .min(uppers.len().saturating_sub(1));
                 band_counts[i][j] += lc.n;
             }
+            // Only in columns that are not screened (too many values).
+            Level::Overflow => continue,
             Level::Text(t) => {
                 if let Some(r) = rows.get_mut(t) {
                     r[j] += lc.n;
@@ -633,37 +651,30 @@ fn contingency(
             }
         }
     }
+    // Bands (in value order) and text values (sorted) as rows; the missing
+    // row last, apart, so that a text value "(missing)" keeps its own row.
+    let mut levels: Vec<String> = vec![];
+    let mut table: Vec<Vec<u64>> = vec![];
     for ((_, label), counts) in bands_of.iter().zip(band_counts) {
         if counts.iter().any(|&n| n > 0) {
-            rows.insert(label.clone(), counts);
+            levels.push(label.clone());
+            table.push(counts);
         }
     }
+    for (label, counts) in rows {
+        levels.push(label);
+        table.push(counts);
+    }
     if let Some(m) = missing {
-        rows.insert(crate::counts::MISSING.to_string(), m);
-    }
-    // Bands in value order, then (missing); text values sorted.
-    let mut levels: Vec<String> = if c.numeric {
-        bands_of
-            .iter()
-            .map(|(_, l)| l.clone())
-            .filter(|l| rows.contains_key(l))
-            .collect()
-    } else {
-        rows.keys()
-            .filter(|l| *l != crate::counts::MISSING)
-            .cloned()
-            .collect()
-    };
-    if rows.contains_key(crate::counts::MISSING) {
         levels.push(crate::counts::MISSING.to_string());
+        table.push(m);
     }
-    let table = levels.iter().map(|l| rows[l].clone()).collect();
     (levels, table)
 }
 
 /// The levels of a numeric column with few distinct values: one per bucket,
-/// named by the values' text when known, else the value to 4 significant
-/// digits (a bucket is ±0.01% wide).
+/// named by the values' text when known, else the bucket's middle to 6
+/// significant digits (buckets are 2⁻¹² ≈ 0.024% wide, so names differ).
 fn value_levels(c: &ColumnCounts, max: usize) -> Option<Vec<(i32, String)>> {
     let buckets: std::collections::BTreeSet<i32> = c
         .cells
@@ -681,8 +692,9 @@ fn value_levels(c: &ColumnCounts, max: usize) -> Option<Vec<(i32, String)>> {
             .into_iter()
             .map(|b| {
                 let label = c.labels.get(&b).cloned().flatten().unwrap_or_else(|| {
+                    // 6 significant digits tell buckets (2⁻¹² apart) apart.
                     let v = crate::counts::examine::fine_mid(b);
-                    format!("{}", format!("{v:.3e}").parse::<f64>().unwrap_or(v))
+                    format!("{}", format!("{v:.5e}").parse::<f64>().unwrap_or(v))
                 });
                 (b, label)
             })
@@ -789,10 +801,10 @@ fn schema(d: &DataCounts) -> SchemaInfo {
     }
 }
 
-fn band_of(psi: f64) -> &'static str {
-    if psi < 0.1 {
+fn band_of(psi: f64, e: &ExamineSpec) -> &'static str {
+    if psi < e.psi_warn {
         "stable"
-    } else if psi < 0.25 {
+    } else if psi < e.psi_fail {
         "moderate"
     } else {
         "major"
@@ -843,7 +855,7 @@ fn list(v: &[&String]) -> String {
     }
 }
 
-fn drift(x: &DataExamination, p: &PreviousData) -> Drift {
+fn drift(x: &DataExamination, p: &PreviousData, spec: &ExamineSpec) -> Drift {
     let mut psi = vec![];
     for r in &x.representation {
         let Some(before) = p.mix.get(&r.attribute) else {
@@ -877,7 +889,7 @@ fn drift(x: &DataExamination, p: &PreviousData) -> Drift {
             attribute: r.attribute.clone(),
             group: None,
             psi: v,
-            band: band_of(v),
+            band: band_of(v, spec),
             before: cats.iter().cloned().zip(e).collect(),
             after: cats.iter().cloned().zip(a).collect(),
         });
@@ -899,7 +911,7 @@ fn drift(x: &DataExamination, p: &PreviousData) -> Drift {
                     attribute: attr.clone(),
                     group: Some(g.group.clone()),
                     psi: v,
-                    band: band_of(v),
+                    band: band_of(v, spec),
                     before: vec![("favourable".into(), rb), ("adverse".into(), 1.0 - rb)],
                     after: vec![("favourable".into(), ra), ("adverse".into(), 1.0 - ra)],
                 });
@@ -983,11 +995,19 @@ pub fn examine(d: &DataCounts, s: &Settings, previous: Option<&PreviousData>) ->
             .map(|(_, l)| l)
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-        if !c.numeric && distinct > e.max_levels {
+        if d.attributes.contains(&c.name) {
+            x.not_screened.push(NotScreened {
+                column: c.name.clone(),
+                reason: "a protected attribute".into(),
+            });
+            continue;
+        }
+        let overflow = c.cells.keys().any(|(_, l)| *l == Level::Overflow);
+        if !c.numeric && (overflow || distinct > e.max_levels) {
             x.not_screened.push(NotScreened {
                 column: c.name.clone(),
                 reason: format!(
-                    "{distinct} distinct values (more than {}): an identifier or free text; band it before screening",
+                    "more than {} distinct values: an identifier or free text; band it before screening",
                     e.max_levels
                 ),
             });
@@ -1017,7 +1037,7 @@ pub fn examine(d: &DataCounts, s: &Settings, previous: Option<&PreviousData>) ->
     let pos = |a: &str| d.attributes.iter().position(|x| x == a);
     x.proxies.sort_by_key(|p| (pos(&p.attribute), p.rank));
     if let Some(p) = previous {
-        x.drift = Some(drift(&x, p));
+        x.drift = Some(drift(&x, p, e));
     }
     x
 }

@@ -45,7 +45,7 @@ pub fn fine_mid(b: i32) -> f64 {
         _ => {
             let lo = f64::from_bits(((b.unsigned_abs() as u64) - 1) << SHIFT);
             let hi = f64::from_bits((b.unsigned_abs() as u64) << SHIFT);
-            let m = (lo + hi) / 2.0;
+            let m = lo / 2.0 + hi / 2.0;
             if b < 0 {
                 -m
             } else {
@@ -68,6 +68,9 @@ pub enum Level {
     Bucket(i32),
     /// A text (or boolean) value.
     Text(String),
+    /// Text values beyond the first `max_levels` distinct ones of a column
+    /// (an identifier or free text): counted, not told apart.
+    Overflow,
 }
 
 /// Rows of one (key, level) cell, and of those outside the column's range.
@@ -162,15 +165,19 @@ impl DataCounts {
             }
             // Their key ids in our key table.
             let mut table: Vec<Vec<String>> = (*mine.keys).clone();
+            let mut index: std::collections::HashMap<Vec<String>, u32> = table
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), i as u32))
+                .collect();
             let ids: Vec<u32> = theirs
                 .keys
                 .iter()
-                .map(|k| match table.iter().position(|x| x == k) {
-                    Some(i) => i as u32,
-                    None => {
+                .map(|k| {
+                    *index.entry(k.clone()).or_insert_with(|| {
                         table.push(k.clone());
                         (table.len() - 1) as u32
-                    }
+                    })
                 })
                 .collect();
             mine.keys = std::sync::Arc::new(table);

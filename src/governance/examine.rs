@@ -42,6 +42,8 @@ fn p_text(p: Option<f64>) -> String {
 
 struct Draft {
     check: &'static str,
+    /// The test behind `p`.
+    test: &'static str,
     measure: DataMeasure,
     attribute: String,
     group: Option<String>,
@@ -84,7 +86,7 @@ impl Ctx<'_> {
             ci: d.ci.map(|(a, b)| [a, b]),
             p_value: d.p,
             p_adjusted: d.p,
-            test: d.p.map(|_| "z".into()),
+            test: d.p.map(|_| d.test.into()),
             pair: None,
             significant: d.p.map(|p| p < self.alpha),
             thresholds: d.thresholds,
@@ -112,7 +114,8 @@ fn representation(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<F
             let (Some(exp), Some(ratio)) = (g.expected_share, g.ratio) else {
                 continue;
             };
-            let below = g.ci.is_some_and(|(_, hi)| hi < exp);
+            // The ratio's interval (shares among the listed groups) below 1.
+            let below = g.ratio_ci.is_some_and(|(_, hi)| hi < 1.0);
             let (status, breached, rule) = if ratio < e.representation_fail && below {
                 (
                     Status::Fail,
@@ -155,6 +158,7 @@ fn representation(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<F
             t.fail_below = Some(e.representation_fail);
             out.push(c.finding(Draft {
                 check: "representation",
+                test: "chi-square goodness of fit",
                 measure: DataMeasure::Representation,
                 attribute: r.attribute.clone(),
                 group: Some(g.group.clone()),
@@ -206,6 +210,7 @@ fn label_bias(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Findi
                 t.warn_below = Some(e.label_ratio_warn);
                 out.push(c.finding(Draft {
                     check: "label-bias",
+                    test: "z or Fisher",
                     measure: DataMeasure::LabelBaseRate,
                     attribute: attr.clone(),
                     group: Some(g.group.clone()),
@@ -280,6 +285,7 @@ fn gap_finding(
     t.fail_above = Some(e.missing_gap_fail);
     c.finding(Draft {
         check: what.0,
+        test: "z or Fisher",
         measure: what.1,
         attribute: attr.to_string(),
         group: Some(column.to_string()),
@@ -355,6 +361,7 @@ fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>
         t.warn_above = Some(e.proxy_threshold);
         out.push(c.finding(Draft {
             check: "proxy",
+            test: "chi-square",
             measure: DataMeasure::Proxy,
             attribute: p.attribute.clone(),
             group: Some(p.column.clone()),
@@ -378,6 +385,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
     let changed = !d.schema_changes.is_empty();
     out.push(c.finding(Draft {
         check: "schema-drift",
+        test: "",
         measure: DataMeasure::SchemaChange,
         attribute: "(data set)".into(),
         group: None,
@@ -448,6 +456,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
         out.push(
             c.finding(Draft {
                 check,
+                test: "",
                 measure,
                 attribute: p.attribute.clone(),
                 group: p

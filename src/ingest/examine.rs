@@ -97,11 +97,38 @@ fn examined(
 
 /// Reads one file into the examination's counts.
 pub fn examine_file(path: &Path, spec: &AuditSpec, e: &ExamineSpec) -> Result<DataCounts> {
+    examine_with(path, spec, e, None)
+}
+
+/// Reads one file; `first`: the types of the first file of a set, which
+/// every later file is read with (types inferred from one part of a
+/// partitioned CSV — integers here, a decimal there — must not split it).
+fn examine_with(
+    path: &Path,
+    spec: &AuditSpec,
+    e: &ExamineSpec,
+    first: Option<&Schema>,
+) -> Result<DataCounts> {
     let format = super::format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     check_file(path, &origin)?;
     let attrs = &spec.attributes;
-    let typed = origin.guarded(|| source(path, format, false)?.collect_schema())?;
+    let own = origin.guarded(|| source(path, format, false)?.collect_schema())?;
+    let typed: Schema = match first {
+        Some(f) => {
+            let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
+            if names(f) != names(&own) {
+                return Err(Error::usage(format!(
+                    "the files do not share one set of columns: '{}' has {}, the first file has {}",
+                    path.display(),
+                    names(&own).join(", "),
+                    names(f).join(", ")
+                )));
+            }
+            f.clone()
+        }
+        None => (*own).clone(),
+    };
     let cols = examined(&typed, attrs, e, &origin)?;
     let schema: Vec<(String, String)> = typed
         .iter()
@@ -152,6 +179,7 @@ pub fn examine_file(path: &Path, spec: &AuditSpec, e: &ExamineSpec) -> Result<Da
             },
             dtype: dtype_name(typed.get(c.as_str()).unwrap_or(&DataType::String)),
             range: e.ranges.iter().find(|r| r.column == *c).cloned(),
+            max_levels: e.max_levels,
         })
         .collect();
     let t =
@@ -177,8 +205,15 @@ pub fn examine_file(path: &Path, spec: &AuditSpec, e: &ExamineSpec) -> Result<Da
 /// Reads every data file of the spec and merges their counts.
 pub fn examine_all(spec: &AuditSpec, e: &ExamineSpec) -> Result<DataCounts> {
     let mut total: Option<DataCounts> = None;
+    let mut first: Option<Schema> = None;
     for p in &spec.data {
-        let c = examine_file(p, spec, e)?;
+        if first.is_none() {
+            let format = super::format_of(p, spec.input_format)?;
+            let origin = Origin::file(p, format);
+            check_file(p, &origin)?;
+            first = Some((*origin.guarded(|| source(p, format, false)?.collect_schema())?).clone());
+        }
+        let c = examine_with(p, spec, e, first.as_ref())?;
         match &mut total {
             None => total = Some(c),
             Some(t) => t.merge(c)?,
@@ -228,7 +263,7 @@ pub fn read_population(path: &Path, attributes: &[String]) -> Result<(PathBuf, P
                     &rec[2]
                 ))
             })?;
-        let (a, g) = (rec[0].trim().to_string(), rec[1].to_string());
+        let (a, g) = (rec[0].trim().to_string(), rec[1].trim().to_string());
         if !attributes.contains(&a) {
             return Err(Error::BadValues {
                 path: path.to_path_buf(),

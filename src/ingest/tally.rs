@@ -42,6 +42,20 @@ fn mix(h: u64, v: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The hash of a missing value (any form) in the duplicate-row check.
+const MISSING_HASH: u64 = 1;
+
+/// The hash of a number: its bits, with -0 as 0 and NaN as missing.
+fn number_hash(x: f64) -> u64 {
+    if x.is_nan() {
+        MISSING_HASH
+    } else if x == 0.0 {
+        0x2545_f491
+    } else {
+        x.to_bits() ^ 2
+    }
+}
+
 /// Level ids fixed for every column.
 const L_MISSING: u32 = 0;
 const L_EMPTY: u32 = 1;
@@ -72,6 +86,11 @@ enum Label {
 struct ColumnTally {
     name: String,
     kind: Kind,
+    /// Distinct text values told apart; beyond them, one overflow level, so
+    /// that an identifier column cannot exhaust memory.
+    max_levels: usize,
+    /// The overflow level's id (0: none yet).
+    overflow_level: u32,
     range: Option<Range>,
     /// Text value → level id (text columns).
     text_ids: HashMap<String, u32>,
@@ -98,10 +117,12 @@ struct ColumnTally {
 }
 
 impl ColumnTally {
-    fn new(name: String, kind: Kind, range: Option<Range>) -> Self {
+    fn new(name: String, kind: Kind, range: Option<Range>, max_levels: usize) -> Self {
         ColumnTally {
             name,
             kind,
+            max_levels,
+            overflow_level: 0,
             range,
             text_ids: map(),
             pages: (0..4096).map(|_| None).collect(),
@@ -162,6 +183,13 @@ impl ColumnTally {
         if let Some(&id) = self.text_ids.get(v) {
             return id;
         }
+        if self.text_ids.len() >= self.max_levels {
+            if self.overflow_level == 0 {
+                self.overflow_level = self.levels.len() as u32;
+                self.levels.push(Level::Overflow);
+            }
+            return self.overflow_level;
+        }
         let id = self.levels.len() as u32;
         self.levels.push(Level::Text(v.to_string()));
         self.text_ids.insert(v.to_string(), id);
@@ -190,24 +218,29 @@ impl ColumnTally {
     }
 
     fn number(&mut self, key: u32, x: f64) {
+        // NaN is missing (pandas' isna); ±inf is invalid, and outside any
+        // bounded range.
         if !x.is_finite() {
-            let l = if self.kind == Kind::Number {
-                L_MISSING
-            } else {
-                L_INVALID
-            };
+            let l = if x.is_nan() { L_MISSING } else { L_INVALID };
             self.bump(key, l);
+            if x.is_infinite() && self.range.as_ref().is_some_and(|r| r.outside(x)) {
+                self.book_out_of_range(key);
+            }
             return;
         }
         let l = self.bucket_level(x);
         self.bump(key, l);
         if self.range.as_ref().is_some_and(|r| r.outside(x)) {
-            let k = key as usize;
-            if self.out_of_range.len() <= k {
-                self.out_of_range.resize(k + 1, 0);
-            }
-            self.out_of_range[k] += 1;
+            self.book_out_of_range(key);
         }
+    }
+
+    fn book_out_of_range(&mut self, key: u32) {
+        let k = key as usize;
+        if self.out_of_range.len() <= k {
+            self.out_of_range.resize(k + 1, 0);
+        }
+        self.out_of_range[k] += 1;
     }
 
     /// Tallies a batch's column; returns each row's value hash.
@@ -215,10 +248,22 @@ impl ColumnTally {
         let h = hasher();
         let mut hashes = Vec::with_capacity(keys.len());
         match self.kind {
+            Kind::Number if s.dtype().is_integer() => {
+                // Integers hash as themselves (beyond 2^53 a cast to f64
+                // would merge distinct values).
+                let n = s.cast(&DataType::Int64)?;
+                for (v, &k) in n.i64()?.iter().zip(keys) {
+                    hashes.push(v.map_or(MISSING_HASH, |x| x as u64 ^ 0x5bd1_e995));
+                    match v {
+                        None => self.bump(k, L_MISSING),
+                        Some(x) => self.number(k, x as f64),
+                    }
+                }
+            }
             Kind::Number => {
                 let f = s.cast(&DataType::Float64)?;
                 for (v, &k) in f.f64()?.iter().zip(keys) {
-                    hashes.push(v.map_or(1, |x| x.to_bits() ^ 2));
+                    hashes.push(v.map_or(MISSING_HASH, number_hash));
                     match v {
                         None => self.bump(k, L_MISSING),
                         Some(x) => self.number(k, x),
@@ -227,7 +272,16 @@ impl ColumnTally {
             }
             Kind::NumberText => {
                 for (v, &k) in s.str()?.iter().zip(keys) {
-                    hashes.push(v.map_or(1, |x| h.hash_one(x)));
+                    // As pandas compares rows: every missing form alike, numbers
+                    // by value ("1" = "1.0"), other text as text.
+                    hashes.push(match v {
+                        None | Some("") => MISSING_HASH,
+                        Some(t) if t.len() <= 8 && PANDAS_NA.contains(&t) => MISSING_HASH,
+                        Some(t) => t
+                            .trim()
+                            .parse::<f64>()
+                            .map_or_else(|_| h.hash_one(t), number_hash),
+                    });
                     match v {
                         None => self.bump(k, L_MISSING),
                         Some("") => self.bump(k, L_EMPTY),
@@ -262,16 +316,26 @@ impl ColumnTally {
                 } else {
                     s.cast(&DataType::String)?
                 };
+                // A float column read as text: NaN is missing, not "NaN".
+                let float = s.dtype().is_float();
                 for (v, &k) in t.str()?.iter().zip(keys) {
                     let l = match v {
                         None => L_MISSING,
                         Some("") => L_EMPTY,
                         Some(t) if csv && t.len() <= 8 && PANDAS_NA.contains(&t) => L_MISSING,
+                        Some("NaN") if float => L_MISSING,
                         Some(t) => self.text_level(t),
                     };
                     // The level id stands for the value (NA literals are all
-                    // missing, as pandas' duplicated() treats NaN).
-                    hashes.push(l as u64);
+                    // missing, as pandas' duplicated() treats NaN; in CSV an
+                    // empty field is NaN to pandas too); values past the
+                    // level cap hash as text.
+                    hashes.push(match (l, v) {
+                        (L_MISSING, _) => MISSING_HASH,
+                        (L_EMPTY, _) if csv => MISSING_HASH,
+                        (l, Some(t)) if l == self.overflow_level && l != 0 => h.hash_one(t),
+                        (l, _) => l as u64 ^ 0x9e37_79b9,
+                    });
                     self.bump(k, l);
                 }
             }
@@ -305,8 +369,9 @@ impl ColumnTally {
                 continue;
             }
             if let Some((_, c)) = cells
-                .iter_mut()
-                .find(|((kk, l), _)| *kk as usize == k && matches!(l, Level::Bucket(_)))
+                .range_mut((k as u32, Level::Missing)..)
+                .next()
+                .filter(|((kk, _), _)| *kk as usize == k)
             {
                 c.out_of_range += o;
             }
@@ -437,6 +502,8 @@ pub struct ColumnSpec {
     pub dtype: String,
     /// Its valid range.
     pub range: Option<Range>,
+    /// Distinct text values told apart (more are counted as one overflow level).
+    pub max_levels: usize,
 }
 
 fn count_batch(
@@ -518,7 +585,7 @@ pub fn tally(
         rows_per_key: vec![],
         columns: columns
             .iter()
-            .map(|c| ColumnTally::new(c.name.clone(), c.kind, c.range.clone()))
+            .map(|c| ColumnTally::new(c.name.clone(), c.kind, c.range.clone(), c.max_levels))
             .collect(),
         row_hashes: vec![],
         error: None,

@@ -666,3 +666,173 @@ fn a_perfect_association_on_three_rows_is_not_a_proxy_finding() {
         .unwrap()
         .contains("does not reject independence"));
 }
+
+/// Edge cases found in review: identifiers, numeric codes that differ in
+/// the fifth digit, a literal "(missing)", infinities, duplicates as pandas
+/// counts them, and shares against a population that omits "(missing)".
+#[test]
+fn edge_cases_of_levels_infinities_duplicates_and_population_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("g,id,branch,note,dti,n\n");
+    for i in 0..300 {
+        let g = ["a", "b", ""][i % 3];
+        let branch = [10001, 10013, 10025][i % 3];
+        let note = match i % 5 {
+            0 => "(missing)",
+            1 => "",
+            _ => "ok",
+        };
+        let dti = if i % 10 == 0 {
+            "inf".to_string()
+        } else {
+            format!("0.{}", i % 10)
+        };
+        csv.push_str(&format!("{g},id{i},{branch},{note},{dti},1\n"));
+    }
+    // Two more rows equal to the first as pandas reads them ("1.0" = "1").
+    csv.push_str("a,id0,10001,(missing),inf,1.0\na,id0,10001,(missing),inf,1\n");
+    let p = dir.path().join("e.csv");
+    std::fs::write(&p, &csv).unwrap();
+    let spec = dir.path().join("s.toml");
+    std::fs::write(&spec, "[examine]\nmax_levels = 50\n").unwrap();
+    let pop = dir.path().join("pop.csv");
+    std::fs::write(&pop, "attribute,group,share\ng, a ,0.5\ng,b,0.5\n").unwrap();
+    let r = data_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--range",
+        "dti=0..1",
+        "--population",
+        pop.to_str().unwrap(),
+    ]);
+    let x = &r["data_examination"];
+    // 301 rows of which 2 repeat the first: pandas' duplicated() counts 2.
+    assert_eq!(x["duplicate_rows"], 2);
+    // The identifier is not screened (more than max_levels values).
+    let not: Vec<&str> = x["not_screened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["column"].as_str().unwrap())
+        .collect();
+    assert!(not.contains(&"id"), "{not:?}");
+    // Three numeric codes: three distinct levels, every row counted.
+    let b = proxy(&r, "branch", "g");
+    let levels: Vec<&str> = b["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["10001", "10013", "10025"]);
+    let total: u64 = b["table"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 302);
+    // A literal "(missing)" keeps its own row beside the missing (empty) row.
+    let n = proxy(&r, "note", "g");
+    let nl: Vec<&str> = n["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        nl.iter().filter(|l| **l == "(missing)").count(),
+        2,
+        "{nl:?}"
+    );
+    // inf is invalid (not missing) and outside the range.
+    let q = x["quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["column"] == "dti")
+        .unwrap();
+    let missing: u64 = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["missing"].as_u64().unwrap())
+        .sum();
+    let invalid: u64 = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["invalid"].as_u64().unwrap())
+        .sum();
+    let oor: u64 = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["out_of_range"].as_u64().unwrap())
+        .sum();
+    assert_eq!((missing, invalid, oor), (0, 32, 32));
+    // Against a population of a and b only, each is half of the listed rows:
+    // ratio 1, whatever the "(missing)" group's size (the group name " a " is trimmed).
+    let rep = &x["representation"][0];
+    for g in rep["groups"].as_array().unwrap() {
+        if g["group"] == "a" || g["group"] == "b" {
+            assert_close!(
+                g["ratio"].as_f64().unwrap(),
+                1.0,
+                0.02,
+                "ratio of {}",
+                g["group"]
+            );
+        }
+    }
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "representation")
+        .all(|f| f["status"] == "pass"));
+}
+
+#[test]
+fn parts_whose_types_are_inferred_differently_still_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    std::fs::write(&a, "g,income\nx,10\ny,20\nx,30\n").unwrap();
+    std::fs::write(&b, "g,income\nx,1.5\ny,\nx,2.5\n").unwrap();
+    let both = data_json(&[a.to_str().unwrap(), b.to_str().unwrap(), "--attr", "g"]);
+    let q = &both["data_examination"]["quality"][0];
+    assert_eq!(q["column"], "income");
+    let n: u64 = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["n"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 6);
+    let missing: u64 = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["missing"].as_u64().unwrap() + g["empty"].as_u64().unwrap())
+        .sum();
+    assert_eq!(missing, 1);
+    // A part with other columns is an error naming it.
+    let c = dir.path().join("c.csv");
+    std::fs::write(&c, "g,other\nx,1\n").unwrap();
+    let o = fairaudit()
+        .args([
+            "data",
+            a.to_str().unwrap(),
+            c.to_str().unwrap(),
+            "--attr",
+            "g",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("c.csv"));
+}

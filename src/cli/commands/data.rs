@@ -40,7 +40,13 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let report = examine::examine(&spec, st.as_ref())?;
-    let digests = out::digests(&report)?;
+    // The SHA-256 of the inputs (a read of every file) when the run is kept:
+    // recorded, or written as HTML — as the audit does.
+    let digests = if o.record || o.out_html.is_some() || format == Format::Html {
+        out::digests(&report)?
+    } else {
+        vec![]
+    };
     let mut pending: Vec<(PathBuf, String)> = vec![];
     for (path, fmt) in [
         (&o.out_json, Format::Json),
