@@ -26,6 +26,37 @@ type GroupValue = (
 );
 
 fn values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupValue>> {
+    if b == Beyond::OverrideRateDifference {
+        let at = audit
+            .oversight
+            .as_deref()?
+            .attributes
+            .iter()
+            .find(|a| a.name == attribute)?;
+        let reference = at
+            .groups
+            .iter()
+            .find(|g| g.is_reference)
+            .map(|g| g.group.clone())
+            .unwrap_or_default();
+        return Some(
+            at.groups
+                .iter()
+                .filter(|g| !g.is_reference)
+                .map(|g| match &g.favourable_to_adverse.vs_reference {
+                    Some((d, ci, p)) => (g.group.clone(), reference.clone(), Ok(*d), *ci, *p, "z"),
+                    None => (
+                        g.group.clone(),
+                        reference.clone(),
+                        Err("no favourable recommendation in the group or the reference".into()),
+                        None,
+                        None,
+                        "z",
+                    ),
+                })
+                .collect(),
+        );
+    }
     if b.controlled() {
         let at = audit
             .controlled
@@ -126,7 +157,12 @@ pub fn evaluate(
     model: &ModelInfo,
     cycle: &str,
 ) -> Result<Vec<Finding>> {
-    let missing = if b.controlled() {
+    let missing = if b == Beyond::OverrideRateDifference {
+        audit
+            .oversight
+            .is_none()
+            .then_some("--final COL (or [data] final)")
+    } else if b.controlled() {
         audit
             .controlled
             .is_none()

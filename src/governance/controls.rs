@@ -305,7 +305,13 @@ pub fn builtin_for(status: Status, metric: &Measured, recorded: Recorded) -> Vec
     if matches!(metric, Measured::Change(_)) {
         v.extend(cited(When::Regression));
     }
-    if matches!(metric, Measured::Oversight) {
+    if matches!(
+        metric,
+        Measured::Oversight
+            | Measured::Metric(crate::spec::metric::MetricRef::Beyond(
+                crate::spec::metric::Beyond::OverrideRateDifference
+            ))
+    ) {
         v.extend(cited(When::Oversight));
     }
     v

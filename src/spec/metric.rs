@@ -326,17 +326,21 @@ pub enum Beyond {
     AdjustedOddsRatio,
     /// Mean difference of the numeric outcome adjusted for the controls.
     AdjustedMeanDifference,
+    /// A group's rate of favourable recommendations that people overturn,
+    /// minus the reference's (with `--final`).
+    OverrideRateDifference,
 }
 
 impl Beyond {
     /// Every such measure.
-    pub const ALL: [Beyond; 6] = [
+    pub const ALL: [Beyond; 7] = [
         Beyond::MeanDifference,
         Beyond::MeanRatio,
         Beyond::StandardizedMeanDifference,
         Beyond::KsDistance,
         Beyond::AdjustedOddsRatio,
         Beyond::AdjustedMeanDifference,
+        Beyond::OverrideRateDifference,
     ];
 
     /// Its name in checks and reports.
@@ -348,6 +352,7 @@ impl Beyond {
             Beyond::KsDistance => "ks_distance",
             Beyond::AdjustedOddsRatio => "adjusted_odds_ratio",
             Beyond::AdjustedMeanDifference => "adjusted_mean_difference",
+            Beyond::OverrideRateDifference => "override_rate_difference",
         }
     }
 
@@ -360,6 +365,9 @@ impl Beyond {
             Beyond::KsDistance => "Kolmogorov–Smirnov distance",
             Beyond::AdjustedOddsRatio => "adjusted odds ratio",
             Beyond::AdjustedMeanDifference => "adjusted mean difference",
+            Beyond::OverrideRateDifference => {
+                "override-rate difference (favourable recommendations overturned)"
+            }
         }
     }
 
@@ -446,6 +454,9 @@ impl MetricRef {
             MetricRef::ScoreSummary(m) => m.definition(),
             MetricRef::ImpactRatio | MetricRef::Disparity(..) => {
                 "docs/metrics.md#disparities-per-group-per-rate"
+            }
+            MetricRef::Beyond(Beyond::OverrideRateDifference) => {
+                "docs/data-examination.md#human-oversight-audit-audit---final-art-14"
             }
             MetricRef::Beyond(b) if b.controlled() => {
                 "docs/metrics.md#controlled-disparity-with---control-col"

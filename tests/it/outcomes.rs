@@ -1047,3 +1047,74 @@ fn control_bins_band_numeric_controls_at_quantiles() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--control-bins needs --control"));
 }
+
+/// A check on the override-rate difference (with `--final`): each group's
+/// favourable→adverse override rate against the reference's, judged on its
+/// Newcombe interval and z test, tagged with the human-oversight controls.
+#[test]
+fn checks_judge_override_rate_differences() {
+    let (_d, spec) = crate::temp_file(
+        "overrides.toml",
+        "[[checks]]\nid = \"override-gap\"\nmetric = \"override_rate_difference\"\nfail_above = 0.1\n",
+    );
+    let path = fixture("override_planted.csv");
+    let r = audit_json(&[
+        path.to_str().unwrap(),
+        "--attr",
+        "group",
+        "--reference",
+        "group=A",
+        "--final",
+        "final",
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
+    let want = &data_reference()["override"]["per_group"];
+    let of = |g: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "override-gap" && f["group"] == g)
+            .unwrap_or_else(|| panic!("no finding for {g}"))
+            .clone()
+    };
+    let (b, c) = (of("B"), of("C"));
+    let rate = |g: &str| want[g]["favourable_to_adverse"]["rate"].as_f64().unwrap();
+    assert_close!(
+        b["value"].as_f64().unwrap(),
+        rate("B") - rate("A"),
+        1e-12,
+        "B's gap"
+    );
+    assert_close!(
+        c["value"].as_f64().unwrap(),
+        rate("C") - rate("A"),
+        1e-12,
+        "C's gap"
+    );
+    // B: 0.141 with its interval above 0.1 fails; C: near 0 passes.
+    assert_eq!(b["status"], "fail", "{}", b["statement"]);
+    assert_eq!(c["status"], "pass", "{}", c["statement"]);
+    assert!(b["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "EU AI Act Art. 14"));
+    // Without --final the check cannot run.
+    let o = fairaudit()
+        .arg("audit")
+        .arg(&path)
+        .args([
+            "--attr",
+            "group",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs --final"));
+}
