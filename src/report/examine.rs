@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value as Json};
 
+use crate::audit::examine::DataExamination;
 use crate::checks::{Finding, Status};
 use crate::engine::examine::DataReport;
 use crate::governance::store::{FindingRow, NewRun, Recorded, Store};
@@ -97,27 +98,8 @@ fn opt3(x: Option<f64>) -> String {
     x.map_or("undefined".into(), f3)
 }
 
-/// The terminal table.
-pub fn table(r: &DataReport) -> String {
-    let x = &r.examination;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "fairaudit data examination: {} ({} rows, {} duplicate rows) — verdict {}",
-        r.dataset,
-        x.rows,
-        x.duplicate_rows,
-        r.verdict().name()
-    );
-    let _ = writeln!(
-        s,
-        "files: {}",
-        r.files
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+/// Each attribute's shares, against the population when given.
+fn table_representation(s: &mut String, x: &DataExamination) {
     for rep in &x.representation {
         let _ = writeln!(s, "\nRepresentation of {}", rep.attribute);
         let _ = writeln!(
@@ -147,6 +129,10 @@ pub fn table(r: &DataReport) -> String {
             );
         }
     }
+}
+
+/// Favourable rates of the label and the prediction by group.
+fn table_outcomes(s: &mut String, x: &DataExamination) {
     for o in &x.outcomes {
         for (attr, groups) in &o.attributes {
             let _ = writeln!(
@@ -167,6 +153,10 @@ pub fn table(r: &DataReport) -> String {
             }
         }
     }
+}
+
+/// The largest gap of the missing share per column and attribute.
+fn table_quality(s: &mut String, x: &DataExamination) {
     let _ = writeln!(s, "\nMissing values: largest gap between groups per column");
     for q in &x.quality {
         if let Some(g) = q.missing_gap.as_ref().filter(|g| g.value > 0.0) {
@@ -184,6 +174,10 @@ pub fn table(r: &DataReport) -> String {
             );
         }
     }
+}
+
+/// Proxy screening, strongest first, and the columns left out.
+fn table_proxies(s: &mut String, x: &DataExamination) {
     let _ = writeln!(
         s,
         "\nProxy screening (bias-corrected Cramér's V, strongest first)"
@@ -211,6 +205,10 @@ pub fn table(r: &DataReport) -> String {
     for n in &x.not_screened {
         let _ = writeln!(s, "  not screened: {}: {}", n.column, n.reason);
     }
+}
+
+/// Drift against the previous examination.
+fn table_drift(s: &mut String, x: &DataExamination) {
     if let Some(d) = &x.drift {
         let _ = writeln!(
             s,
@@ -233,6 +231,34 @@ pub fn table(r: &DataReport) -> String {
             );
         }
     }
+}
+
+/// The terminal table.
+pub fn table(r: &DataReport) -> String {
+    let x = &r.examination;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "fairaudit data examination: {} ({} rows, {} duplicate rows) — verdict {}",
+        r.dataset,
+        x.rows,
+        x.duplicate_rows,
+        r.verdict().name()
+    );
+    let _ = writeln!(
+        s,
+        "files: {}",
+        r.files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    table_representation(&mut s, x);
+    table_outcomes(&mut s, x);
+    table_quality(&mut s, x);
+    table_proxies(&mut s, x);
+    table_drift(&mut s, x);
     let breached: Vec<&Finding> = sorted(r)
         .into_iter()
         .filter(|f| f.status.breached())
@@ -310,32 +336,10 @@ fn status_class(s: Status) -> &'static str {
     }
 }
 
-/// The HTML page: representation against the population, the proxy table,
-/// missing shares, drift and every finding.
-pub fn html(r: &DataReport) -> String {
+/// Representation against the population: ratio charts and tables.
+fn html_representation(b: &mut String, r: &DataReport) {
     let x = &r.examination;
     let e = svg::esc;
-    let mut b = String::new();
-    let _ = write!(
-        b,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data examination: {}</title>\
-         <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}.fail{{color:{}}}.warn{{color:#8a5a00}}\
-         .chart text{{font-size:12px}}.ct{{font-weight:bold}}</style></head><body>",
-        e(&r.dataset),
-        svg::VERMILLION
-    );
-    let _ = write!(
-        b,
-        "<h1>Data examination: {}</h1><p>Verdict <b class=\"{}\">{}</b> · {} rows · {} duplicate rows · cycle {} · run <code>{}</code></p>",
-        e(&r.dataset),
-        status_class(r.verdict()),
-        r.verdict().name(),
-        x.rows,
-        x.duplicate_rows,
-        e(&r.cycle.id),
-        e(&r.run_id)
-    );
     b.push_str("<h2>Representation</h2>");
     for rep in &x.representation {
         let rows: Vec<svg::Row> = rep
@@ -386,6 +390,12 @@ pub fn html(r: &DataReport) -> String {
         }
         b.push_str("</table>");
     }
+}
+
+/// The proxy table and the missing-value gaps.
+fn html_screening(b: &mut String, r: &DataReport) {
+    let x = &r.examination;
+    let e = svg::esc;
     b.push_str("<h2>Proxy screening</h2><table><tr><th>rank</th><th>column</th><th>attribute</th><th>kind</th><th>V (bias-corrected)</th><th>V</th><th>p</th><th>max AUC</th></tr>");
     for p in &x.proxies {
         let a = p.association.as_ref();
@@ -422,6 +432,12 @@ pub fn html(r: &DataReport) -> String {
         }
     }
     b.push_str("</table>");
+}
+
+/// Drift against the previous examination.
+fn html_drift(b: &mut String, r: &DataReport) {
+    let x = &r.examination;
+    let e = svg::esc;
     if let Some(d) = &x.drift {
         let _ = write!(
             b,
@@ -446,6 +462,37 @@ pub fn html(r: &DataReport) -> String {
         }
         b.push_str("</ul>");
     }
+}
+
+/// The HTML page: representation against the population, the proxy table,
+/// missing shares, drift and every finding.
+pub fn html(r: &DataReport) -> String {
+    let x = &r.examination;
+    let e = svg::esc;
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Data examination: {}</title>\
+         <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}.fail{{color:{}}}.warn{{color:#8a5a00}}\
+         .chart text{{font-size:12px}}.ct{{font-weight:bold}}</style></head><body>",
+        e(&r.dataset),
+        svg::VERMILLION
+    );
+    let _ = write!(
+        b,
+        "<h1>Data examination: {}</h1><p>Verdict <b class=\"{}\">{}</b> · {} rows · {} duplicate rows · cycle {} · run <code>{}</code></p>",
+        e(&r.dataset),
+        status_class(r.verdict()),
+        r.verdict().name(),
+        x.rows,
+        x.duplicate_rows,
+        e(&r.cycle.id),
+        e(&r.run_id)
+    );
+    html_representation(&mut b, r);
+    html_screening(&mut b, r);
+    html_drift(&mut b, r);
     b.push_str("<h2>Findings</h2><table><tr><th>status</th><th>id</th><th>finding</th><th>statement</th><th>controls</th></tr>");
     for f in sorted(r) {
         let _ = write!(

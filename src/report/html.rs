@@ -158,12 +158,9 @@ fn row(label: &str, value: Option<f64>, ci: Option<(f64, f64)>, reference: bool)
     }
 }
 
-/// The charts of the analyses beyond the binary decision: the outcome mix by
-/// group, the numeric outcome's distribution, raw against adjusted odds
-/// ratios, and the human-override rates.
-fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
+/// The mix of outcomes by group.
+fn mix_chart(report: &Report, ai: usize, name: &str, out: &mut Vec<String>) {
     let a = &report.audit;
-    let mut out = vec![];
     if let Some(oa) = a.outcomes.as_deref() {
         if let Some(at) = oa.attributes.iter().find(|x| x.name == name) {
             let rows: Vec<(String, Vec<f64>)> = at
@@ -179,6 +176,11 @@ fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
             ));
         }
     }
+}
+
+/// The numeric outcome's median and p10–p90 by group.
+fn distribution_chart(report: &Report, ai: usize, name: &str, out: &mut Vec<String>) {
+    let a = &report.audit;
     if let Some(na) = a.numeric.as_deref() {
         if let Some(at) = na.attributes.iter().find(|x| x.name == name) {
             let rows: Vec<Row> = at
@@ -213,6 +215,11 @@ fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
             }
         }
     }
+}
+
+/// Raw against adjusted odds ratios.
+fn adjusted_chart(report: &Report, ai: usize, name: &str, out: &mut Vec<String>) {
+    let a = &report.audit;
     if let Some(ca) = a.controlled.as_deref() {
         if let Some(at) = ca.attributes.iter().find(|x| x.name == name) {
             let mut rows = vec![];
@@ -245,6 +252,11 @@ fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
             }
         }
     }
+}
+
+/// Human-override rates, and impact ratios of recommendations and final decisions.
+fn override_charts(report: &Report, ai: usize, name: &str, out: &mut Vec<String>) {
+    let a = &report.audit;
     if let Some(oa) = a.oversight.as_deref() {
         if let Some(at) = oa.attributes.iter().find(|x| x.name == name) {
             let rows: Vec<Row> = at
@@ -307,6 +319,17 @@ fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
             ));
         }
     }
+}
+
+/// The charts of the analyses beyond the binary decision: the outcome mix by
+/// group, the numeric outcome's distribution, raw against adjusted odds
+/// ratios, and the human-override rates.
+fn extra_charts(report: &Report, ai: usize, name: &str) -> Vec<String> {
+    let mut out = vec![];
+    mix_chart(report, ai, name, &mut out);
+    distribution_chart(report, ai, name, &mut out);
+    adjusted_chart(report, ai, name, &mut out);
+    override_charts(report, ai, name, &mut out);
     out
 }
 
