@@ -70,6 +70,45 @@ pub struct ControlledAudit {
     pub attributes: Vec<ControlledAttribute>,
 }
 
+/// Woolf's odds ratio of a 2×2 table [[a, b], [c, d]] with its interval.
+fn raw_odds_ratio(t: [f64; 4], z: f64) -> Estimate {
+    if t.contains(&0.0) {
+        return Err("a cell of the 2×2 table is empty: the raw odds ratio is 0 or infinite".into());
+    }
+    let lor = (t[0] / t[1]).ln() - (t[2] / t[3]).ln();
+    let se = t.iter().map(|v| 1.0 / v).sum::<f64>().sqrt();
+    Ok((
+        lor.exp(),
+        Some(((lor - z * se).exp(), (lor + z * se).exp())),
+    ))
+}
+
+/// The adjusted odds ratio exp(β) of a group's term with its Wald interval
+/// and test, or why there is none.
+fn adjusted_odds_ratio(
+    b: f64,
+    var: f64,
+    separated: bool,
+    z: f64,
+) -> Result<(f64, Ci, f64), String> {
+    if separated {
+        Err(
+            "every row of the group has the same decision (separation): no finite odds ratio"
+                .into(),
+        )
+    } else if b.is_nan() || var.is_nan() {
+        Err("the group's term was left out as collinear".into())
+    } else if b.abs() > 20.0 {
+        Err(format!(
+            "the coefficient {b:.1} is implausibly large (quasi-separation)"
+        ))
+    } else {
+        let se = var.sqrt();
+        let p = 2.0 * statrs::distribution::Normal::standard().sf((b / se).abs());
+        Ok((b.exp(), Some(((b - z * se).exp(), (b + z * se).exp())), p))
+    }
+}
+
 /// The design: intercept, group dummies, control dummies; one row per cell.
 struct Design {
     x: Array2<f64>,
@@ -204,29 +243,9 @@ fn attribute(
         .enumerate()
         .map(|(gi, g)| {
             let (gf, gn) = raw.get(g).copied().unwrap_or((0.0, 0.0));
-            let cells4 = [gf, gn - gf, rf, rn - rf];
-            let raw_or = if cells4.contains(&0.0) {
-                Err("a cell of the 2×2 table is empty: the raw odds ratio is 0 or infinite".to_string())
-            } else {
-                let lor = (cells4[0] / cells4[1]).ln() - (cells4[2] / cells4[3]).ln();
-                let se = cells4.iter().map(|v| 1.0 / v).sum::<f64>().sqrt();
-                Ok((lor.exp(), Some(((lor - z * se).exp(), (lor + z * se).exp()))))
-            };
+            let raw_or = raw_odds_ratio([gf, gn - gf, rf, rn - rf], z);
             let j = 1 + gi;
-            let b = fit.beta[j];
-            let var = fit.cov[[j, j]];
-            let separated = gf == 0.0 || gf == gn;
-            let adj = if separated {
-                Err("every row of the group has the same decision (separation): no finite odds ratio".to_string())
-            } else if b.is_nan() || var.is_nan() {
-                Err("the group's term was left out as collinear".to_string())
-            } else if b.abs() > 20.0 {
-                Err(format!("the coefficient {b:.1} is implausibly large (quasi-separation)"))
-            } else {
-                let se = var.sqrt();
-                let p = 2.0 * statrs::distribution::Normal::standard().sf((b / se).abs());
-                Ok((b.exp(), Some(((b - z * se).exp(), (b + z * se).exp())), p))
-            };
+            let adj = adjusted_odds_ratio(fit.beta[j], fit.cov[[j, j]], gf == 0.0 || gf == gn, z);
             let share_explained = match (&raw_or, &adj) {
                 (Ok((r, _)), Ok((a, _, _))) if r.ln().abs() > 1e-12 => Some(1.0 - a.ln() / r.ln()),
                 _ => None,

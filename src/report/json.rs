@@ -426,21 +426,7 @@ pub fn audit_json(audit: &AuditResult) -> Json {
                     Err(why) => json!({"statistic": null, "undefined": why}),
                 },
             });
-            if let Some(o) = &audit.outcomes {
-                aj["outcomes"] = outcome_attribute_json(o, ai, st.alpha);
-            }
-            if let Some(n) = &audit.numeric {
-                aj["numeric"] = numeric_attribute_json(&n.attributes[ai]);
-            }
-            if let Some(o) = &audit.oversight {
-                aj["oversight"] = oversight_json(&o.attributes[ai], &o.column, st.alpha);
-            }
-            if let Some(c) = audit.controlled.as_ref().and_then(|c| c.attributes.iter().find(|x| x.name == a.name)) {
-                aj["controlled"] = controlled_json(c, &audit.spec.controls, st.alpha);
-                if !audit.counts.control_bands.is_empty() {
-                    aj["controlled"]["control_bands"] = json!(audit.counts.control_bands);
-                }
-            }
+            beyond_json(audit, ai, &a.name, &mut aj);
             aj
         }).collect::<Vec<_>>(),
     });
@@ -454,6 +440,31 @@ pub fn audit_json(audit: &AuditResult) -> Json {
         }
     }
     out
+}
+
+/// An attribute's sections beyond the binary decision: outcome levels, the
+/// numeric outcome, the human-oversight audit, the controlled analysis.
+fn beyond_json(audit: &AuditResult, ai: usize, name: &str, aj: &mut Json) {
+    let alpha = audit.spec.stats.alpha;
+    if let Some(o) = &audit.outcomes {
+        aj["outcomes"] = outcome_attribute_json(o, ai, alpha);
+    }
+    if let Some(n) = &audit.numeric {
+        aj["numeric"] = numeric_attribute_json(&n.attributes[ai]);
+    }
+    if let Some(o) = &audit.oversight {
+        aj["oversight"] = oversight_json(&o.attributes[ai], &o.column, alpha);
+    }
+    let controlled = audit
+        .controlled
+        .as_ref()
+        .and_then(|c| c.attributes.iter().find(|x| x.name == name));
+    if let Some(c) = controlled {
+        aj["controlled"] = controlled_json(c, &audit.spec.controls, alpha);
+        if !audit.counts.control_bands.is_empty() {
+            aj["controlled"]["control_bands"] = json!(audit.counts.control_bands);
+        }
+    }
 }
 
 fn num_est(e: &crate::audit::numeric::Est) -> Json {
