@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ingest::sql::Dialect;
 use crate::report::Format;
-use crate::spec::{FailOn, Favorable, InputFormat, RiskTier};
+use crate::spec::{FailOn, Favorable, InputFormat, Reader, RiskTier};
 use crate::stats::{CiMethod, PAdjust};
 
 /// fairaudit's command line.
@@ -126,6 +126,14 @@ pub struct InputArgs {
     /// Input format, when the extension does not tell.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+    /// How data files are read: `auto` counts Parquet files on their
+    /// dictionary codes when it can (see --verbose), `general` always uses
+    /// polars' group-by. Both give the same report.
+    #[arg(long, value_enum, value_name = "READER", default_value = "auto")]
+    pub reader: Reader,
+    /// Say on stderr how each data file was read.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Data files only (the `counts` command).

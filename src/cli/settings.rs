@@ -155,6 +155,7 @@ impl InputArgs {
             (None, _) => {}
         }
         set_some(&mut a.input_format, &self.input_format);
+        a.reader = self.reader;
         Ok(())
     }
 }

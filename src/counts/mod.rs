@@ -175,6 +175,20 @@ pub struct Counts {
     /// With a final (human) decision: rows by (recommendation, final decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<OverrideCounts>,
+    /// How each input was read (for `--verbose`).
+    #[serde(skip)]
+    pub reads: Reads,
+}
+
+/// How each input was read: (input, reader). Not part of what the counts
+/// mean: any two are equal, so counts read by different paths compare equal.
+#[derive(Clone, Debug, Default)]
+pub struct Reads(pub Vec<(String, String)>);
+
+impl PartialEq for Reads {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Rows of one cell by the model's recommendation and the final decision,
@@ -418,6 +432,7 @@ impl Counts {
             controls: 0,
             control_bands: BTreeMap::new(),
             overrides: None,
+            reads: Reads::default(),
         }
     }
 
@@ -478,6 +493,7 @@ impl Counts {
                 "cannot merge weighted counts with unweighted counts",
             ));
         }
+        self.reads.0.extend(other.reads.0.iter().cloned());
         match (&mut self.overrides, &other.overrides) {
             (Some(a), Some(b)) if a.column == b.column => {
                 for (k, c) in &b.cells {

@@ -14,6 +14,7 @@
 
 pub mod binarize;
 pub mod cells;
+pub mod codes;
 pub mod examine;
 mod names;
 pub mod scan;
@@ -230,18 +231,26 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     let format = format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     scan::check_file(path, &origin)?;
-    let (agg, pred, sketch) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
+    let parquet = (format == InputFormat::Parquet).then_some(path);
+    let a = scan::aggregate(&origin, spec, format == InputFormat::Csv, parquet, &|s| {
         scan::scan(path, format, s)
     })?;
-    cells::counts_from_groups(&origin, spec, &pred, agg, sketch)
+    let mut c = cells::counts_from_groups(&origin, spec, &a.pred, a.groups, a.sketch)?;
+    c.reads
+        .0
+        .push((path.display().to_string(), a.plan.to_string()));
+    Ok(c)
 }
 
 /// Reads an in-memory frame into counts, with the same query and checks as a
 /// file. The report names it, with the SHA-256 of its counts.
 pub fn read_frame(f: &Frame, spec: &AuditSpec) -> Result<Counts> {
     let origin = Origin::frame(&f.name);
-    let (agg, pred, sketch) = scan::aggregate(&origin, spec, false, &|_| Ok(f.frame.clone()))?;
-    let mut c = cells::counts_from_groups(&origin, spec, &pred, agg, sketch)?;
+    let a = scan::aggregate(&origin, spec, false, None, &|_| Ok(f.frame.clone()))?;
+    let mut c = cells::counts_from_groups(&origin, spec, &a.pred, a.groups, a.sketch)?;
+    c.reads
+        .0
+        .push((format!("data frame '{}'", f.name), a.plan.to_string()));
     let digest = c.digest();
     c.fetched.push((format!("data frame '{}'", f.name), digest));
     Ok(c)

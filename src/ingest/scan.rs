@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::spec::{AuditSpec, InputFormat, DEFAULT_PREDICTION};
+use crate::spec::{AuditSpec, InputFormat, Reader, DEFAULT_PREDICTION};
 use crate::{Error, Result};
 
+use super::codes::{self, Plan};
 use super::key_columns;
 use super::names::*;
 
@@ -422,19 +423,51 @@ fn sketch_plan(spec: &AuditSpec, pred: &PredSource, lf: LazyFrame) -> Option<Laz
     )
 }
 
+/// The result of the one scan: the group-by, where the prediction came
+/// from, the numeric outcome's sketch, and how the rows were counted.
+pub struct Aggregate {
+    /// One row per distinct key, with counts and sums.
+    pub groups: DataFrame,
+    /// Where the prediction came from.
+    pub pred: PredSource,
+    /// With a numeric outcome: its sketch by attribute cell.
+    pub sketch: Option<DataFrame>,
+    /// How the rows were counted.
+    pub plan: Plan,
+}
+
 /// The one scan of a lazy frame: the group-by over key columns × raw label ×
 /// raw prediction (× score bin), with counts, weight sums and value checks —
 /// and with a numeric outcome its sketch, a second group-by the streaming
 /// engine feeds from the same scan. `source` builds the frame, given the
-/// columns to read as text.
+/// columns to read as text. A Parquet file (`parquet`) whose group-by is only
+/// row counts is counted on its dictionary codes instead ([`super::codes`]).
 pub fn aggregate(
     origin: &Origin,
     spec: &AuditSpec,
     text_keys: bool,
+    parquet: Option<&Path>,
     source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>,
-) -> Result<(DataFrame, PredSource, Option<DataFrame>)> {
+) -> Result<Aggregate> {
     let schema = origin.guarded(|| source(&[])?.collect_schema())?;
     let pred = plan_columns(&schema, spec, origin)?;
+    let why = match (parquet, spec.reader) {
+        (_, Reader::General) => "--reader general".to_string(),
+        (None, _) => format!("{} input", origin.format),
+        (Some(path), Reader::Auto) => {
+            match codes::plan(spec, &pred, &schema).and_then(|keys| codes::aggregate(path, &keys)) {
+                Ok((groups, row_groups)) => {
+                    return Ok(Aggregate {
+                        groups,
+                        pred,
+                        sketch: None,
+                        plan: Plan::Codes { row_groups },
+                    })
+                }
+                Err(why) => why,
+            }
+        }
+    };
     let keys = group_keys(spec, &pred);
     let mut aggs = vec![len().alias(A_N)];
     if let Some(w) = &spec.columns.weight {
@@ -466,5 +499,10 @@ pub fn aggregate(
             }
         }
     })?;
-    Ok((agg, pred, sketch))
+    Ok(Aggregate {
+        groups: agg,
+        pred,
+        sketch,
+        plan: Plan::General(why),
+    })
 }

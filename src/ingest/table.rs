@@ -43,9 +43,11 @@ pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
     let format = format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     scan::check_file(path, &origin)?;
-    let (mut df, pred, _) = scan::aggregate(&origin, spec, format == InputFormat::Csv, &|s| {
+    let parquet = (format == InputFormat::Parquet).then_some(path);
+    let a = scan::aggregate(&origin, spec, format == InputFormat::Csv, parquet, &|s| {
         scan::scan(path, format, s)
     })?;
+    let (mut df, pred) = (a.groups, a.pred);
     let perr = |e: PolarsError| origin.err(e);
     if let PredSource::Score(..) = pred {
         // Rows without a score were excluded as missing_score: say so.

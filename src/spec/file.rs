@@ -237,6 +237,7 @@ pub fn parse(path: &Path, text: &str) -> Result<(Spec, RunOptions)> {
     let audit = AuditSpec {
         data: d.paths.iter().map(|p| resolve(&base, p)).collect(),
         counts: d.counts.iter().map(|p| resolve(&base, p)).collect(),
+        reader: super::Reader::Auto,
         input_format: d
             .format
             .as_deref()

@@ -351,6 +351,19 @@ impl Default for ModelInfo {
     }
 }
 
+/// How data files are read: which path counts the rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Reader {
+    /// Parquet files whose group-by is only row counts over text, integer
+    /// or boolean columns are counted on their dictionary codes; the rest
+    /// through polars' streaming group-by.
+    #[default]
+    Auto,
+    /// polars' streaming group-by for every file (same report, slower).
+    General,
+}
+
 /// Everything the engine needs to audit one or more files.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -361,6 +374,9 @@ pub struct AuditSpec {
     pub counts: Vec<PathBuf>,
     /// The format, when extensions do not tell.
     pub input_format: Option<InputFormat>,
+    /// How data files are read (`--reader`); not part of the audit's meaning.
+    #[serde(skip)]
+    pub reader: Reader,
     /// Column names.
     pub columns: Columns,
     /// Protected attributes.
@@ -602,6 +618,7 @@ impl AuditSpec {
             data,
             counts: vec![],
             input_format: None,
+            reader: Reader::Auto,
             columns: Columns::default(),
             attributes,
             intersect: false,

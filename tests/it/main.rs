@@ -19,6 +19,7 @@ mod history;
 mod outcomes;
 mod peers;
 mod pipelines;
+mod readers;
 mod score;
 mod snapshots;
 mod stats;

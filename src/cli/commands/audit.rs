@@ -76,6 +76,11 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let mut report = engine::run_with_history(&spec, store.as_ref().or(read_store.as_ref()))?;
+    if a.input.verbose {
+        for (input, how) in &report.audit.counts.reads.0 {
+            eprintln!("fairaudit: read {input}: {how}");
+        }
+    }
     if out.require_approved_spec && report.spec_approval.status != engine::ApprovalStatus::Approved
     {
         return Err(crate::Error::usage(format!(

@@ -1,0 +1,636 @@
+//! The dictionary-code scan of Parquet files: the audit's group-by without
+//! strings and without a hash per row.
+//!
+//! Parquet stores low-cardinality columns dictionary-encoded. The reader
+//! (arrow-rs `parquet`, asked for dictionary arrays) hands over each row
+//! group's dictionary indices; every key column becomes a small code per row
+//! (the index; an integer's offset from the batch minimum; a boolean), the
+//! codes combine into one cell index, and rows are counted into a dense array
+//! by that index, one row group per task (rayon), one batch in memory per
+//! task. Only the few distinct cells of a batch are turned back into values.
+//!
+//! It computes the same group-by result as the general path
+//! ([`super::scan::aggregate`]) and runs when that result is only row counts:
+//! keys of text, integer or boolean columns, and no weight, score, numeric
+//! outcome or banded control. Otherwise, or when the file is not readable
+//! this way, the general path runs; [`Plan`] says which and why.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
+use arrow_schema::{DataType as ArrowType, Field as ArrowField, Schema as ArrowSchema};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::ProjectionMask;
+use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
+use rayon::prelude::*;
+
+use crate::spec::AuditSpec;
+
+use super::key_columns;
+use super::names::{A_N, K_FINAL, K_LABEL, K_PRED};
+use super::scan::PredSource;
+
+/// Rows per batch: the cell index of a batch stays in cache.
+const BATCH: usize = 65_536;
+/// Cell indexes up to this are counted in a dense array; above it a batch's
+/// indexes are sorted and counted in runs.
+const DENSE: u32 = 1 << 16;
+/// An integer column whose batch spans at most this many values is coded by
+/// offset; a wider one through a hash map.
+const SPAN: i64 = 1024;
+/// More distinct cells than this in a row group: leave it to the general
+/// path (which reports too-fine attributes).
+const MAX_CELLS: usize = 4 * super::MAX_CELLS;
+
+/// How a file is read, for `--verbose`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Dictionary codes counted into a dense array.
+    Codes {
+        /// Row groups read.
+        row_groups: usize,
+    },
+    /// polars' streaming group-by, and why.
+    General(String),
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Plan::Codes { row_groups } => write!(
+                f,
+                "dictionary codes counted in a dense array ({row_groups} row group{})",
+                if *row_groups == 1 { "" } else { "s" }
+            ),
+            Plan::General(why) => write!(f, "polars' streaming group-by ({why})"),
+        }
+    }
+}
+
+/// What a key column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Int,
+    Bool,
+}
+
+/// A key column of the group-by: read from `source`, named `name` in the
+/// result, of polars type `dtype`.
+#[derive(Clone, Debug)]
+pub struct KeyCol {
+    source: String,
+    name: String,
+    dtype: DataType,
+    kind: Kind,
+}
+
+/// One key value. Integers of every width are held as i64 (u64 bit for bit).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Text(Box<str>),
+}
+
+/// The key columns, when the group-by is only row counts over columns of
+/// text, integers or booleans; else why not.
+pub fn plan(spec: &AuditSpec, pred: &PredSource, schema: &Schema) -> Result<Vec<KeyCol>, String> {
+    if spec.columns.weight.is_some() {
+        return Err("a weight column is summed".into());
+    }
+    if spec.columns.score.is_some() {
+        return Err("a score column is summed".into());
+    }
+    if spec.value.is_some() {
+        return Err("a numeric outcome is summed".into());
+    }
+    if !spec.control_bands.is_empty() {
+        return Err("controls are banded".into());
+    }
+    let PredSource::Column(p) = pred else {
+        return Err("the prediction comes from a score".into());
+    };
+    let mut cols: Vec<(String, String)> = key_columns(spec)
+        .into_iter()
+        .map(|k| (k.clone(), k))
+        .collect();
+    cols.push((spec.columns.label.clone(), K_LABEL.into()));
+    cols.push((p.clone(), K_PRED.into()));
+    if let Some(f) = &spec.final_decision {
+        cols.push((f.clone(), K_FINAL.into()));
+    }
+    cols.into_iter()
+        .map(|(source, name)| {
+            let dtype = schema
+                .get(source.as_str())
+                .cloned()
+                .ok_or_else(|| format!("no column '{source}'"))?;
+            let kind = match &dtype {
+                DataType::String => Kind::Text,
+                DataType::Boolean => Kind::Bool,
+                t if t.is_integer() => Kind::Int,
+                t => return Err(format!("column '{source}' is of type {t}")),
+            };
+            Ok(KeyCol {
+                source,
+                name,
+                dtype,
+                kind,
+            })
+        })
+        .collect()
+}
+
+/// The group-by result of a Parquet file (key columns and row counts, as the
+/// general path gives it) and the number of row groups; `Err` says why the
+/// general path must read it instead.
+pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, usize), String> {
+    let text = |e: parquet::errors::ParquetError| e.to_string();
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    let inferred = ArrowReaderMetadata::load(&file, opts).map_err(text)?;
+    // Text keys are asked for as dictionaries: the reader then passes on
+    // the file's dictionary indices instead of decoding strings.
+    let fields: Vec<ArrowField> = inferred
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let is_text_key = keys
+                .iter()
+                .any(|k| k.kind == Kind::Text && k.source == *f.name());
+            let textual = matches!(
+                f.data_type(),
+                ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View
+            );
+            let mut f = f.as_ref().clone();
+            if is_text_key && textual {
+                f = f.with_data_type(ArrowType::Dictionary(
+                    Box::new(ArrowType::Int32),
+                    Box::new(ArrowType::Utf8),
+                ));
+            }
+            f
+        })
+        .collect();
+    let schema = Arc::new(ArrowSchema::new(fields));
+    let meta = ArrowReaderMetadata::try_new(
+        inferred.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(schema.clone()),
+    )
+    .map_err(text)?;
+    let mut roots: Vec<usize> = vec![];
+    let mut at: Vec<usize> = vec![];
+    for k in keys {
+        let i = schema
+            .index_of(&k.source)
+            .map_err(|_| format!("no column '{}'", k.source))?;
+        check_type(k, schema.field(i).data_type())?;
+        if !roots.contains(&i) {
+            roots.push(i);
+        }
+        at.push(i);
+    }
+    // The reader's batches hold the projected columns in file order.
+    let mut sorted = roots.clone();
+    sorted.sort_unstable();
+    let at: Vec<usize> = at
+        .iter()
+        .map(|i| sorted.binary_search(i).expect("projected"))
+        .collect();
+    let mask = ProjectionMask::roots(meta.parquet_schema(), sorted);
+    let groups = meta.metadata().num_row_groups();
+    let parts: Vec<Result<HashMap<Vec<Key>, u64>, String>> = (0..groups)
+        .into_par_iter()
+        .map(|rg| count_row_group(path, &meta, &mask, rg, &at))
+        .collect();
+    let mut total: HashMap<Vec<Key>, u64> = HashMap::new();
+    for p in parts {
+        for (k, n) in p? {
+            *total.entry(k).or_default() += n;
+        }
+        if total.len() > MAX_CELLS {
+            return Err(format!("more than {MAX_CELLS} cells"));
+        }
+    }
+    let expected = meta.metadata().file_metadata().num_rows();
+    let rows: u64 = total.values().sum();
+    if i64::try_from(rows).ok() != Some(expected) {
+        return Err(format!("read {rows} rows of {expected}"));
+    }
+    Ok((frame(keys, total)?, groups))
+}
+
+/// The arrow types each kind of key is read as.
+fn check_type(k: &KeyCol, t: &ArrowType) -> Result<(), String> {
+    let ok = match k.kind {
+        Kind::Text => matches!(t, ArrowType::Dictionary(i, v)
+            if **i == ArrowType::Int32 && **v == ArrowType::Utf8),
+        Kind::Int => t.is_integer(),
+        Kind::Bool => *t == ArrowType::Boolean,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("column '{}' is read as {t}", k.source))
+    }
+}
+
+/// Row-group ids of the values of one key column.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Key, u32>,
+    values: Vec<Key>,
+    /// The last dictionary seen and its ids: batches of a row group share
+    /// it (held, so that its address is not reused by another).
+    last: Option<(ArrayRef, Vec<u32>)>,
+}
+
+impl Interner {
+    fn id(&mut self, k: Key) -> u32 {
+        if let Some(&i) = self.ids.get(&k) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(k.clone());
+        self.ids.insert(k, i);
+        i
+    }
+}
+
+/// Counts the cells of one row group.
+fn count_row_group(
+    path: &Path,
+    meta: &ArrowReaderMetadata,
+    mask: &ProjectionMask,
+    rg: usize,
+    at: &[usize],
+) -> Result<HashMap<Vec<Key>, u64>, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+        .with_projection(mask.clone())
+        .with_row_groups(vec![rg])
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut interners: Vec<Interner> = at.iter().map(|_| Interner::default()).collect();
+    let mut cells: HashMap<Vec<u32>, u64> = HashMap::new();
+    let mut idx: Vec<u32> = vec![];
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        idx.clear();
+        idx.resize(batch.num_rows(), 0);
+        let mut stride: u32 = 1;
+        let mut maps: Vec<(u32, Vec<u32>)> = Vec::with_capacity(at.len());
+        for (j, &c) in at.iter().enumerate() {
+            let ids = add_codes(batch.column(c), stride, &mut idx, &mut interners[j])?;
+            let size = u32::try_from(ids.len())
+                .ok()
+                .and_then(|n| stride.checked_mul(n))
+                .ok_or("too many cells to index")?;
+            maps.push((stride, ids));
+            stride = size;
+        }
+        for (cell, n) in count_indexes(&idx, stride) {
+            let key: Vec<u32> = maps
+                .iter()
+                .map(|(s, ids)| ids[((cell / s) % ids.len() as u32) as usize])
+                .collect();
+            *cells.entry(key).or_default() += n;
+        }
+        if cells.len() > MAX_CELLS {
+            return Err(format!("more than {MAX_CELLS} cells"));
+        }
+    }
+    Ok(cells
+        .into_iter()
+        .map(|(ids, n)| {
+            let key = ids
+                .iter()
+                .zip(&interners)
+                .map(|(&i, int)| int.values[i as usize].clone())
+                .collect();
+            (key, n)
+        })
+        .collect())
+}
+
+/// Rows per cell index (indexes below `size`).
+fn count_indexes(idx: &[u32], size: u32) -> Vec<(u32, u64)> {
+    if size <= DENSE {
+        let mut dense = vec![0u32; size as usize];
+        for &i in idx {
+            dense[i as usize] += 1;
+        }
+        return dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| (i as u32, n as u64))
+            .collect();
+    }
+    let mut s = idx.to_vec();
+    s.sort_unstable();
+    let mut out: Vec<(u32, u64)> = vec![];
+    for &i in &s {
+        match out.last_mut() {
+            Some((j, n)) if *j == i => *n += 1,
+            _ => out.push((i, 1)),
+        }
+    }
+    out
+}
+
+/// Whether `card` codes at `stride` still index within u32.
+fn fits(stride: u32, card: usize) -> Result<(), String> {
+    u32::try_from(card)
+        .ok()
+        .and_then(|c| stride.checked_mul(c))
+        .map(|_| ())
+        .ok_or_else(|| "too many cells to index".to_string())
+}
+
+/// Adds `stride ×` each row's code in `a` to `idx`, and returns the
+/// row-group id of every code (its length is the number of codes).
+fn add_codes(
+    a: &ArrayRef,
+    stride: u32,
+    idx: &mut [u32],
+    int: &mut Interner,
+) -> Result<Vec<u32>, String> {
+    match a.data_type() {
+        ArrowType::Dictionary(_, _) => dict_codes(a, stride, idx, int),
+        ArrowType::Boolean => {
+            fits(stride, 3)?;
+            let b = a.as_boolean();
+            let values = b.values();
+            for (i, x) in idx.iter_mut().enumerate() {
+                let c = if b.is_null(i) {
+                    2
+                } else {
+                    values.value(i) as u32
+                };
+                *x += c * stride;
+            }
+            Ok(vec![
+                int.id(Key::Bool(false)),
+                int.id(Key::Bool(true)),
+                int.id(Key::Null),
+            ])
+        }
+        ArrowType::Int8 => int_codes(a.as_primitive::<Int8Type>(), stride, idx, int),
+        ArrowType::Int16 => int_codes(a.as_primitive::<Int16Type>(), stride, idx, int),
+        ArrowType::Int32 => int_codes(a.as_primitive::<Int32Type>(), stride, idx, int),
+        ArrowType::Int64 => int_codes(a.as_primitive::<Int64Type>(), stride, idx, int),
+        ArrowType::UInt8 => int_codes(a.as_primitive::<UInt8Type>(), stride, idx, int),
+        ArrowType::UInt16 => int_codes(a.as_primitive::<UInt16Type>(), stride, idx, int),
+        ArrowType::UInt32 => int_codes(a.as_primitive::<UInt32Type>(), stride, idx, int),
+        ArrowType::UInt64 => int_codes(a.as_primitive::<UInt64Type>(), stride, idx, int),
+        t => Err(format!("cannot code a column of type {t}")),
+    }
+}
+
+/// A dictionary column: the code is the index, nulls the last code.
+fn dict_codes(
+    a: &ArrayRef,
+    stride: u32,
+    idx: &mut [u32],
+    int: &mut Interner,
+) -> Result<Vec<u32>, String> {
+    let d = a
+        .as_dictionary_opt::<Int32Type>()
+        .ok_or("not a dictionary of 32-bit indices")?;
+    let values = d.values();
+    let strings = values
+        .as_string_opt::<i32>()
+        .ok_or("a dictionary of other values than text")?;
+    let n = u32::try_from(strings.len()).map_err(|_| "a dictionary too large")?;
+    fits(stride, n as usize + 1)?;
+    let ids = match &int.last {
+        Some((last, ids)) if Arc::ptr_eq(last, values) => ids.clone(),
+        _ => {
+            let mut ids: Vec<u32> = (0..strings.len())
+                .map(|i| match strings.is_valid(i) {
+                    true => int.id(Key::Text(strings.value(i).into())),
+                    false => int.id(Key::Null),
+                })
+                .collect();
+            ids.push(int.id(Key::Null));
+            int.last = Some((values.clone(), ids.clone()));
+            ids
+        }
+    };
+    let keys = d.keys();
+    let raw = keys.values();
+    match keys.nulls().filter(|nb| nb.null_count() > 0) {
+        None => {
+            if raw.iter().any(|&k| k as u32 >= n) {
+                return Err("a dictionary index out of range".into());
+            }
+            for (x, &k) in idx.iter_mut().zip(raw.iter()) {
+                *x += k as u32 * stride;
+            }
+        }
+        Some(nb) => {
+            for (i, (x, &k)) in idx.iter_mut().zip(raw.iter()).enumerate() {
+                let c = if nb.is_valid(i) { k as u32 } else { n };
+                if c > n {
+                    return Err("a dictionary index out of range".into());
+                }
+                *x += c * stride;
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Integers of every width as i64 (u64 bit for bit: a bijection, so codes
+/// and keys stay distinct).
+trait Wide: Copy {
+    fn wide(self) -> i64;
+}
+
+macro_rules! wide {
+    ($($t:ty),*) => {$(
+        impl Wide for $t {
+            #[inline]
+            fn wide(self) -> i64 {
+                self as i64
+            }
+        }
+    )*};
+}
+wide!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// An integer column: the offset from the batch's smallest value when the
+/// values span little, else the order of first appearance; nulls the last code.
+fn int_codes<T>(
+    a: &PrimitiveArray<T>,
+    stride: u32,
+    idx: &mut [u32],
+    int: &mut Interner,
+) -> Result<Vec<u32>, String>
+where
+    T: ArrowPrimitiveType,
+    T::Native: Wide,
+{
+    let vals = a.values();
+    let nulls = a.nulls().filter(|n| n.null_count() > 0);
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    match nulls {
+        None => {
+            for &v in vals.iter() {
+                lo = lo.min(v.wide());
+                hi = hi.max(v.wide());
+            }
+        }
+        Some(nb) => {
+            for (i, &v) in vals.iter().enumerate() {
+                if nb.is_valid(i) {
+                    lo = lo.min(v.wide());
+                    hi = hi.max(v.wide());
+                }
+            }
+        }
+    }
+    if lo > hi {
+        // Only nulls: one code, 0, which adds nothing to the index.
+        return Ok(vec![int.id(Key::Null)]);
+    }
+    let span = (hi as i128 - lo as i128) as u64;
+    if span < SPAN as u64 {
+        fits(stride, span as usize + 2)?;
+        let null = span as u32 + 1;
+        match nulls {
+            None => {
+                for (x, &v) in idx.iter_mut().zip(vals.iter()) {
+                    *x += (v.wide().wrapping_sub(lo) as u32) * stride;
+                }
+            }
+            Some(nb) => {
+                for (i, (x, &v)) in idx.iter_mut().zip(vals.iter()).enumerate() {
+                    let c = if nb.is_valid(i) {
+                        v.wide().wrapping_sub(lo) as u32
+                    } else {
+                        null
+                    };
+                    *x += c * stride;
+                }
+            }
+        }
+        let mut ids: Vec<u32> = (0..=span as i64)
+            .map(|d| int.id(Key::Int(lo.wrapping_add(d))))
+            .collect();
+        ids.push(int.id(Key::Null));
+        return Ok(ids);
+    }
+    let mut local: HashMap<i64, u32> = HashMap::new();
+    let mut seen: Vec<i64> = vec![];
+    let mut code = |w: i64| -> u32 {
+        let next = seen.len() as u32;
+        let c = *local.entry(w).or_insert(next);
+        if c == next {
+            seen.push(w);
+        }
+        c
+    };
+    let codes: Vec<u32> = match nulls {
+        None => vals.iter().map(|v| code(v.wide())).collect(),
+        Some(nb) => vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if nb.is_valid(i) {
+                    code(v.wide())
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect(),
+    };
+    fits(stride, seen.len() + 1)?;
+    let null = seen.len() as u32;
+    for (x, &c) in idx.iter_mut().zip(&codes) {
+        *x += if c == u32::MAX { null } else { c } * stride;
+    }
+    let mut ids: Vec<u32> = seen.iter().map(|&v| int.id(Key::Int(v))).collect();
+    ids.push(int.id(Key::Null));
+    Ok(ids)
+}
+
+/// The group-by result: one row per cell, key columns of their polars types
+/// and the row count.
+fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, String> {
+    let mut cells: Vec<(Vec<Key>, u64)> = total.into_iter().collect();
+    cells.sort_unstable();
+    let height = cells.len();
+    let mut cols: Vec<Column> = vec![];
+    for (j, k) in keys.iter().enumerate() {
+        let name = k.name.as_str().into();
+        let col = match k.kind {
+            Kind::Text => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match &key[j] {
+                        Key::Text(s) => Some(s.as_ref()),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            Kind::Bool => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Bool(b) => Some(b),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<bool>>>(),
+            ),
+            Kind::Int if k.dtype == DataType::UInt64 => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Int(v) => Some(v as u64),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<u64>>>(),
+            ),
+            Kind::Int => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Int(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<i64>>>(),
+            )
+            .cast(&k.dtype)
+            .map_err(|e| e.to_string())?,
+        };
+        cols.push(col);
+    }
+    // The type of polars' `len()`, so that a counts table written from
+    // either path is the same file.
+    cols.push(
+        Column::new(
+            A_N.into(),
+            cells.iter().map(|(_, n)| *n).collect::<Vec<u64>>(),
+        )
+        .cast(&IDX_DTYPE)
+        .map_err(|e| e.to_string())?,
+    );
+    DataFrame::new(height, cols).map_err(|e| e.to_string())
+}

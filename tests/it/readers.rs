@@ -1,0 +1,240 @@
+//! The two ways of reading a Parquet file — dictionary codes counted in a
+//! dense array, and polars' streaming group-by — give the same report
+//! (issue #20). Each case also checks, through `--verbose`, that the path it
+//! means to test is the one that ran.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::fairaudit;
+
+/// The report (without run id and time) and the stderr of an audit of
+/// `file` with `flags` and `--reader reader --verbose`.
+fn read_with(file: &Path, flags: &[&str], reader: &str) -> (Value, String) {
+    let o = fairaudit()
+        .arg("audit")
+        .arg(file)
+        .args(flags)
+        .args(["--reader", reader, "--verbose", "--format", "json"])
+        .args(["--fail-on", "never", "--as-of", "2026-11-28"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = v.as_object_mut().unwrap();
+    m.remove("generated_at");
+    m.remove("run_id");
+    (v, err)
+}
+
+/// Asserts that both readers give the same report, and that `auto` took
+/// the dictionary-code path.
+fn same_both_ways(file: &Path, flags: &[&str]) {
+    let (codes, how) = read_with(file, flags, "auto");
+    assert!(
+        how.contains("dictionary codes counted in a dense array"),
+        "{}: the dictionary-code path did not run: {how}",
+        file.display()
+    );
+    let (general, how) = read_with(file, flags, "general");
+    assert!(how.contains("polars' streaming group-by"), "{how}");
+    if let Some(at) = first_difference(&codes, &general, String::new()) {
+        panic!(
+            "{} {flags:?}: the two readers differ at {at}",
+            file.display()
+        );
+    }
+}
+
+/// Where two JSON values first differ (a JSON pointer and both values).
+fn first_difference(a: &Value, b: &Value, at: String) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => {
+                        if let Some(d) = first_difference(u, v, format!("{at}/{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    _ => return Some(format!("{at}/{k}: in one report only")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, format!("{at}/{i}"))),
+        _ if a == b => None,
+        _ => {
+            let short = |v: &Value| v.to_string().chars().take(200).collect::<String>();
+            Some(format!("{at}: {} vs {}", short(a), short(b)))
+        }
+    }
+}
+
+fn to_parquet(dir: &Path, fixture: &str) -> std::path::PathBuf {
+    let dst = dir.join(fixture.replace(".csv", ".parquet"));
+    fairaudit::ingest::convert(&crate::fixture(fixture), &dst).unwrap();
+    dst
+}
+
+#[test]
+fn dictionary_codes_give_the_general_report_on_the_shared_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let compas = to_parquet(dir.path(), "compas_two_year.csv");
+    same_both_ways(&compas, &["--attr", "race", "--attr", "sex", "--intersect"]);
+    // Three outcome levels from the decile score (integer keys).
+    same_both_ways(
+        &compas,
+        &[
+            "--attr",
+            "race",
+            "--prediction",
+            "decile_score",
+            "--outcomes",
+            "Low,Medium,High",
+            "--favorable-outcome",
+            "Low",
+            "--outcome-band",
+            "Low=1:4",
+            "--outcome-band",
+            "Medium=5:7",
+            "--outcome-band",
+            "High=8:10",
+        ],
+    );
+    let german = to_parquet(dir.path(), "german_credit.csv");
+    same_both_ways(
+        &german,
+        &[
+            "--attr",
+            "sex",
+            "--attr",
+            "age_band",
+            "--attr",
+            "foreign_worker",
+            "--intersect",
+            "--bootstrap",
+            "200",
+        ],
+    );
+    let hmda = to_parquet(dir.path(), "hmda_2018_controls_sample.csv");
+    same_both_ways(
+        &hmda,
+        &[
+            "--attr",
+            "race",
+            "--attr",
+            "sex",
+            "--control",
+            "ltv_band",
+            "--control",
+            "dti_band",
+        ],
+    );
+    same_both_ways(&hmda, &["--attr", "race", "--stratify", "income_band"]);
+    let oversight = to_parquet(dir.path(), "override_planted.csv");
+    same_both_ways(&oversight, &["--attr", "group", "--final", "final"]);
+}
+
+/// A file with what the dense path must get right: text with nulls and
+/// thousands of values, integers spanning 10¹² (coded through a map), u64
+/// beyond i64, booleans with nulls, null labels, several row groups, and
+/// more cells than a dense batch array holds.
+fn awkward(rows: usize) -> DataFrame {
+    let zip: Vec<Option<String>> = (0..rows)
+        .map(|i| (i % 17 != 0).then(|| format!("z{:04}", (i * 7919) % 3000)))
+        .collect();
+    let branch: Vec<Option<i64>> = (0..rows)
+        .map(|i| (i % 23 != 0).then(|| ((i % 40) as i64) * 25_000_000_000 - 7))
+        .collect();
+    let region: Vec<u64> = (0..rows).map(|i| u64::MAX - (i % 3) as u64).collect();
+    let flag: Vec<Option<bool>> = (0..rows)
+        .map(|i| (i % 11 != 0).then_some(i % 3 == 0))
+        .collect();
+    let grade: Vec<i16> = (0..rows).map(|i| -2 + (i % 5) as i16).collect();
+    let y_true: Vec<Option<i32>> = (0..rows)
+        .map(|i| (i % 101 != 0).then_some(((i * 31) % 7 < 3) as i32))
+        .collect();
+    let y_pred: Vec<i64> = (0..rows).map(|i| ((i * 13) % 5 < 2) as i64).collect();
+    DataFrame::new(
+        rows,
+        vec![
+            Column::new("zip".into(), zip),
+            Column::new("branch".into(), branch),
+            Column::new("region".into(), region),
+            Column::new("flag".into(), flag),
+            Column::new("grade".into(), grade),
+            Column::new("y_true".into(), y_true),
+            Column::new("y_pred".into(), y_pred),
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn dictionary_codes_give_the_general_report_on_awkward_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let compressions = [
+        ("zstd", ParquetCompression::Zstd(None)),
+        ("snappy", ParquetCompression::Snappy),
+        ("plain", ParquetCompression::Uncompressed),
+        ("gzip", ParquetCompression::Gzip(None)),
+        ("lz4", ParquetCompression::Lz4Raw),
+        ("brotli", ParquetCompression::Brotli(None)),
+    ];
+    for (i, (name, compression)) in compressions.into_iter().enumerate() {
+        let path = dir.path().join(format!("awkward-{name}.parquet"));
+        let mut df = awkward(30_000 + i);
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_compression(compression)
+            .with_row_group_size(Some(7_000))
+            .finish(&mut df)
+            .unwrap();
+        same_both_ways(
+            &path,
+            &["--attr", "flag", "--attr", "grade", "--attr", "region"],
+        );
+        if i == 0 {
+            // zip × branch: over 65,536 cells per batch (sorted, not dense).
+            same_both_ways(&path, &["--attr", "zip", "--attr", "branch", "--intersect"]);
+        }
+    }
+}
+
+#[test]
+fn what_the_dense_path_cannot_count_goes_the_general_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let german = to_parquet(dir.path(), "german_credit.csv");
+    let score = ["--attr", "sex", "--score", "score", "--threshold", "0.5"];
+    let (_, how) = read_with(&german, &score, "auto");
+    assert!(
+        how.contains("polars' streaming group-by (a score column is summed)"),
+        "{how}"
+    );
+    // A float key is not a code.
+    let p = dir.path().join("float-age.parquet");
+    let mut df = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(crate::fixture("german_credit.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let age = df.column("age").unwrap().cast(&DataType::Float64).unwrap();
+    df.with_column(age).unwrap();
+    ParquetWriter::new(std::fs::File::create(&p).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let (_, how) = read_with(&p, &["--attr", "age"], "auto");
+    assert!(how.contains("(column 'age' is of type"), "{how}");
+    // Other formats are read by polars.
+    let csv = crate::fixture("german_credit.csv");
+    let (_, how) = read_with(&csv, &["--attr", "sex"], "auto");
+    assert!(how.contains("(CSV input)"), "{how}");
+}
