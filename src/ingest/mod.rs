@@ -231,8 +231,8 @@ pub fn read_file(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     let format = format_of(path, spec.input_format)?;
     let origin = Origin::file(path, format);
     scan::check_file(path, &origin)?;
-    let parquet = (format == InputFormat::Parquet).then_some(path);
-    let a = scan::aggregate(&origin, spec, format == InputFormat::Csv, parquet, &|s| {
+    let file = Some((path, format));
+    let a = scan::aggregate(&origin, spec, format == InputFormat::Csv, file, &|s| {
         scan::scan(path, format, s)
     })?;
     let mut c = cells::counts_from_groups(&origin, spec, &a.pred, a.groups, a.sketch)?;

@@ -423,6 +423,37 @@ fn sketch_plan(spec: &AuditSpec, pred: &PredSource, lf: LazyFrame) -> Option<Laz
     )
 }
 
+/// The group-by of a file counted on codes, or why it cannot be. CSV key
+/// columns are text (`text_keys`), the label and prediction as polars infers.
+fn coded(
+    spec: &AuditSpec,
+    pred: &PredSource,
+    schema: &Schema,
+    text_keys: bool,
+    file: Option<(&Path, InputFormat)>,
+) -> std::result::Result<(DataFrame, Plan), String> {
+    let Some((path, format)) = file else {
+        return Err("data frame input".into());
+    };
+    let mut read = schema.clone();
+    if text_keys {
+        for k in key_columns(spec) {
+            if let Some(t) = read.get_mut(k.as_str()) {
+                *t = DataType::String;
+            }
+        }
+    }
+    match format {
+        InputFormat::Parquet => {
+            codes::aggregate_parquet(path, &codes::plan(spec, pred, &read, false)?)
+        }
+        InputFormat::Csv => {
+            codes::aggregate_csv(path, &codes::plan(spec, pred, &read, true)?, schema)
+        }
+        f => Err(format!("{} input", f.name())),
+    }
+}
+
 /// The result of the one scan: the group-by, where the prediction came
 /// from, the numeric outcome's sketch, and how the rows were counted.
 pub struct Aggregate {
@@ -440,33 +471,30 @@ pub struct Aggregate {
 /// raw prediction (× score bin), with counts, weight sums and value checks —
 /// and with a numeric outcome its sketch, a second group-by the streaming
 /// engine feeds from the same scan. `source` builds the frame, given the
-/// columns to read as text. A Parquet file (`parquet`) whose group-by is only
-/// row counts is counted on its dictionary codes instead ([`super::codes`]).
+/// columns to read as text. A Parquet or CSV `file` whose group-by is only
+/// row counts is counted on codes instead ([`super::codes`]).
 pub fn aggregate(
     origin: &Origin,
     spec: &AuditSpec,
     text_keys: bool,
-    parquet: Option<&Path>,
+    file: Option<(&Path, InputFormat)>,
     source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>,
 ) -> Result<Aggregate> {
     let schema = origin.guarded(|| source(&[])?.collect_schema())?;
     let pred = plan_columns(&schema, spec, origin)?;
-    let why = match (parquet, spec.reader) {
-        (_, Reader::General) => "--reader general".to_string(),
-        (None, _) => format!("{} input", origin.format),
-        (Some(path), Reader::Auto) => {
-            match codes::plan(spec, &pred, &schema).and_then(|keys| codes::aggregate(path, &keys)) {
-                Ok((groups, row_groups)) => {
-                    return Ok(Aggregate {
-                        groups,
-                        pred,
-                        sketch: None,
-                        plan: Plan::Codes { row_groups },
-                    })
-                }
-                Err(why) => why,
+    let why = match spec.reader {
+        Reader::General => "--reader general".to_string(),
+        Reader::Auto => match coded(spec, &pred, &schema, text_keys, file) {
+            Ok((groups, plan)) => {
+                return Ok(Aggregate {
+                    groups,
+                    pred,
+                    sketch: None,
+                    plan,
+                })
             }
-        }
+            Err(why) => why,
+        },
     };
     let keys = group_keys(spec, &pred);
     let mut aggs = vec![len().alias(A_N)];

@@ -1,7 +1,7 @@
-//! The two ways of reading a Parquet file — dictionary codes counted in a
-//! dense array, and polars' streaming group-by — give the same report
-//! (issue #20). Each case also checks, through `--verbose`, that the path it
-//! means to test is the one that ran.
+//! The two ways of reading a file — key columns coded and counted in a dense
+//! array (Parquet dictionary codes, CSV fields), and polars' streaming
+//! group-by — give the same report (issue #20). Each case also checks,
+//! through `--verbose`, that the path it means to test is the one that ran.
 
 use std::path::Path;
 
@@ -31,12 +31,12 @@ fn read_with(file: &Path, flags: &[&str], reader: &str) -> (Value, String) {
 }
 
 /// Asserts that both readers give the same report, and that `auto` took
-/// the dictionary-code path.
+/// the coded path.
 fn same_both_ways(file: &Path, flags: &[&str]) {
     let (codes, how) = read_with(file, flags, "auto");
     assert!(
-        how.contains("dictionary codes counted in a dense array"),
-        "{}: the dictionary-code path did not run: {how}",
+        how.contains("counted in a dense array"),
+        "{}: the coded path did not run: {how}",
         file.display()
     );
     let (general, how) = read_with(file, flags, "general");
@@ -88,7 +88,17 @@ fn to_parquet(dir: &Path, fixture: &str) -> std::path::PathBuf {
 #[test]
 fn dictionary_codes_give_the_general_report_on_the_shared_data() {
     let dir = tempfile::tempdir().unwrap();
-    let compas = to_parquet(dir.path(), "compas_two_year.csv");
+    for ext in ["parquet", "csv"] {
+        shared_data_both_ways(dir.path(), ext);
+    }
+}
+
+fn shared_data_both_ways(dir: &Path, ext: &str) {
+    let to_parquet = |_: &Path, name: &str| match ext {
+        "csv" => crate::fixture(name),
+        _ => to_parquet(dir, name),
+    };
+    let compas = to_parquet(dir, "compas_two_year.csv");
     same_both_ways(&compas, &["--attr", "race", "--attr", "sex", "--intersect"]);
     // Three outcome levels from the decile score (integer keys).
     same_both_ways(
@@ -110,7 +120,7 @@ fn dictionary_codes_give_the_general_report_on_the_shared_data() {
             "High=8:10",
         ],
     );
-    let german = to_parquet(dir.path(), "german_credit.csv");
+    let german = to_parquet(dir, "german_credit.csv");
     same_both_ways(
         &german,
         &[
@@ -125,7 +135,7 @@ fn dictionary_codes_give_the_general_report_on_the_shared_data() {
             "200",
         ],
     );
-    let hmda = to_parquet(dir.path(), "hmda_2018_controls_sample.csv");
+    let hmda = to_parquet(dir, "hmda_2018_controls_sample.csv");
     same_both_ways(
         &hmda,
         &[
@@ -140,7 +150,7 @@ fn dictionary_codes_give_the_general_report_on_the_shared_data() {
         ],
     );
     same_both_ways(&hmda, &["--attr", "race", "--stratify", "income_band"]);
-    let oversight = to_parquet(dir.path(), "override_planted.csv");
+    let oversight = to_parquet(dir, "override_planted.csv");
     same_both_ways(&oversight, &["--attr", "group", "--final", "final"]);
 }
 
@@ -207,6 +217,114 @@ fn dictionary_codes_give_the_general_report_on_awkward_files() {
             same_both_ways(&path, &["--attr", "zip", "--attr", "branch", "--intersect"]);
         }
     }
+    // The same as CSV: empty fields are nulls; several byte ranges.
+    let csv = dir.path().join("awkward.csv");
+    let mut df = awkward(1_000_000);
+    CsvWriter::new(std::fs::File::create(&csv).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    assert!(
+        std::fs::metadata(&csv).unwrap().len() > 2 * (1 << 24),
+        "several ranges"
+    );
+    let (_, how) = read_with(&csv, &["--attr", "grade"], "auto");
+    assert!(!how.contains("(1 byte range)"), "{how}");
+    same_both_ways(
+        &csv,
+        &["--attr", "flag", "--attr", "grade", "--attr", "zip"],
+    );
+}
+
+#[test]
+fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let mut rows = String::new();
+    for i in 0..400 {
+        let g = ["a", "b", "", "c d"][i % 4];
+        let y = if i % 37 == 0 {
+            String::new()
+        } else {
+            ((i * 7) % 3 % 2).to_string()
+        };
+        rows.push_str(&format!("{g},{y},{}\n", (i * 5) % 2));
+    }
+    let plain = format!("g,y_true,y_pred\n{rows}");
+    // Read on codes: line ends \r\n, no final line end, float labels.
+    for (name, text) in [
+        ("plain.csv", plain.clone()),
+        ("crlf.csv", plain.replace('\n', "\r\n")),
+        ("unterminated.csv", plain.trim_end().to_string()),
+        (
+            "float.csv",
+            plain.replace(",1,", ",1.0,").replace(",0,", ",0.0,"),
+        ),
+    ] {
+        same_both_ways(&write(name, &text), &["--attr", "g"]);
+    }
+    // Left to polars, each with its reason; the outcome is polars' either
+    // way (the ragged line is its error, exit 2).
+    for (name, text, why) in [
+        (
+            "quoted.csv",
+            plain.replacen("a,", "\"a\",", 3),
+            Some("quoted fields"),
+        ),
+        (
+            "blank.csv",
+            format!("{plain}\n{rows}"),
+            Some("a blank line"),
+        ),
+        ("ragged.csv", plain.replacen("b,", "b,x,", 1), None),
+        (
+            "short.csv",
+            plain.replacen(",1\n", "\n", 1),
+            Some("a line with fewer fields than the header"),
+        ),
+        (
+            "bom.csv",
+            format!("\u{feff}{plain}"),
+            Some("the header is not the plain names"),
+        ),
+    ] {
+        let p = write(name, &text);
+        let run = |reader: &str| {
+            fairaudit()
+                .arg("audit")
+                .arg(&p)
+                .args(["--attr", "g", "--reader", reader, "--verbose"])
+                .args([
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "never",
+                    "--as-of",
+                    "2026-11-28",
+                ])
+                .output()
+                .unwrap()
+        };
+        let (auto, general) = (run("auto"), run("general"));
+        let err = String::from_utf8_lossy(&auto.stderr).to_string();
+        match why {
+            Some(why) => {
+                let want = format!("polars' streaming group-by ({why}");
+                assert!(err.contains(&want), "{name}: {err}");
+                let (a, _) = read_with(&p, &["--attr", "g"], "auto");
+                let (g, _) = read_with(&p, &["--attr", "g"], "general");
+                assert_eq!(a, g, "{name}");
+            }
+            None => {
+                assert_eq!(auto.status.code(), Some(2), "{name}: {err}");
+                assert_eq!(auto.stderr, general.stderr, "{name}");
+                assert!(err.contains("more fields than defined"), "{name}: {err}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -234,7 +352,8 @@ fn what_the_dense_path_cannot_count_goes_the_general_way() {
     let (_, how) = read_with(&p, &["--attr", "age"], "auto");
     assert!(how.contains("(column 'age' is of type"), "{how}");
     // Other formats are read by polars.
-    let csv = crate::fixture("german_credit.csv");
-    let (_, how) = read_with(&csv, &["--attr", "sex"], "auto");
-    assert!(how.contains("(CSV input)"), "{how}");
+    let nd = dir.path().join("g.ndjson");
+    std::fs::write(&nd, "{\"g\":\"a\",\"y_true\":1,\"y_pred\":0}\n").unwrap();
+    let (_, how) = read_with(&nd, &["--attr", "g"], "auto");
+    assert!(how.contains("(NDJSON input)"), "{how}");
 }

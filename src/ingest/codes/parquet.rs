@@ -1,19 +1,5 @@
-//! The dictionary-code scan of Parquet files: the audit's group-by without
-//! strings and without a hash per row.
-//!
-//! Parquet stores low-cardinality columns dictionary-encoded. The reader
-//! (arrow-rs `parquet`, asked for dictionary arrays) hands over each row
-//! group's dictionary indices; every key column becomes a small code per row
-//! (the index; an integer's offset from the batch minimum; a boolean), the
-//! codes combine into one cell index, and rows are counted into a dense array
-//! by that index, one row group per task (rayon), one batch in memory per
-//! task. Only the few distinct cells of a batch are turned back into values.
-//!
-//! It computes the same group-by result as the general path
-//! ([`super::scan::aggregate`]) and runs when that result is only row counts:
-//! keys of text, integer or boolean columns, and no weight, score, numeric
-//! outcome or banded control. Otherwise, or when the file is not readable
-//! this way, the general path runs; [`Plan`] says which and why.
+//! Parquet: each key column as its dictionary indices (text), offsets from
+//! the batch minimum or first-appearance codes (integers), or 0/1 (booleans).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -28,132 +14,17 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::ProjectionMask;
-use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
+use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
-use crate::spec::AuditSpec;
-
-use super::key_columns;
-use super::names::{A_N, K_FINAL, K_LABEL, K_PRED};
-use super::scan::PredSource;
-
-/// Rows per batch: the cell index of a batch stays in cache.
-const BATCH: usize = 65_536;
-/// Cell indexes up to this are counted in a dense array; above it a batch's
-/// indexes are sorted and counted in runs.
-const DENSE: u32 = 1 << 16;
-/// An integer column whose batch spans at most this many values is coded by
-/// offset; a wider one through a hash map.
-const SPAN: i64 = 1024;
-/// More distinct cells than this in a row group: leave it to the general
-/// path (which reports too-fine attributes).
-const MAX_CELLS: usize = 4 * super::MAX_CELLS;
-
-/// How a file is read, for `--verbose`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Plan {
-    /// Dictionary codes counted into a dense array.
-    Codes {
-        /// Row groups read.
-        row_groups: usize,
-    },
-    /// polars' streaming group-by, and why.
-    General(String),
-}
-
-impl std::fmt::Display for Plan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Plan::Codes { row_groups } => write!(
-                f,
-                "dictionary codes counted in a dense array ({row_groups} row group{})",
-                if *row_groups == 1 { "" } else { "s" }
-            ),
-            Plan::General(why) => write!(f, "polars' streaming group-by ({why})"),
-        }
-    }
-}
-
-/// What a key column holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Int,
-    Bool,
-}
-
-/// A key column of the group-by: read from `source`, named `name` in the
-/// result, of polars type `dtype`.
-#[derive(Clone, Debug)]
-pub struct KeyCol {
-    source: String,
-    name: String,
-    dtype: DataType,
-    kind: Kind,
-}
-
-/// One key value. Integers of every width are held as i64 (u64 bit for bit).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Key {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Text(Box<str>),
-}
-
-/// The key columns, when the group-by is only row counts over columns of
-/// text, integers or booleans; else why not.
-pub fn plan(spec: &AuditSpec, pred: &PredSource, schema: &Schema) -> Result<Vec<KeyCol>, String> {
-    if spec.columns.weight.is_some() {
-        return Err("a weight column is summed".into());
-    }
-    if spec.columns.score.is_some() {
-        return Err("a score column is summed".into());
-    }
-    if spec.value.is_some() {
-        return Err("a numeric outcome is summed".into());
-    }
-    if !spec.control_bands.is_empty() {
-        return Err("controls are banded".into());
-    }
-    let PredSource::Column(p) = pred else {
-        return Err("the prediction comes from a score".into());
-    };
-    let mut cols: Vec<(String, String)> = key_columns(spec)
-        .into_iter()
-        .map(|k| (k.clone(), k))
-        .collect();
-    cols.push((spec.columns.label.clone(), K_LABEL.into()));
-    cols.push((p.clone(), K_PRED.into()));
-    if let Some(f) = &spec.final_decision {
-        cols.push((f.clone(), K_FINAL.into()));
-    }
-    cols.into_iter()
-        .map(|(source, name)| {
-            let dtype = schema
-                .get(source.as_str())
-                .cloned()
-                .ok_or_else(|| format!("no column '{source}'"))?;
-            let kind = match &dtype {
-                DataType::String => Kind::Text,
-                DataType::Boolean => Kind::Bool,
-                t if t.is_integer() => Kind::Int,
-                t => return Err(format!("column '{source}' is of type {t}")),
-            };
-            Ok(KeyCol {
-                source,
-                name,
-                dtype,
-                kind,
-            })
-        })
-        .collect()
-}
+use super::{
+    count_indexes, fits, frame, Interner, Key, KeyCol, Kind, Plan, BATCH, MAX_CELLS, SPAN,
+};
 
 /// The group-by result of a Parquet file (key columns and row counts, as the
-/// general path gives it) and the number of row groups; `Err` says why the
-/// general path must read it instead.
-pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, usize), String> {
+/// general path gives it) and how it was read; `Err` says why the general
+/// path must read it instead.
+pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, Plan), String> {
     let text = |e: parquet::errors::ParquetError| e.to_string();
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
@@ -227,7 +98,12 @@ pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, usize), Str
     if i64::try_from(rows).ok() != Some(expected) {
         return Err(format!("read {rows} rows of {expected}"));
     }
-    Ok((frame(keys, total)?, groups))
+    let plan = Plan::Codes {
+        what: "dictionary codes",
+        parts: groups,
+        unit: "row group",
+    };
+    Ok((frame(keys, total)?, plan))
 }
 
 /// The arrow types each kind of key is read as.
@@ -237,33 +113,12 @@ fn check_type(k: &KeyCol, t: &ArrowType) -> Result<(), String> {
             if **i == ArrowType::Int32 && **v == ArrowType::Utf8),
         Kind::Int => t.is_integer(),
         Kind::Bool => *t == ArrowType::Boolean,
+        Kind::Float => false,
     };
     if ok {
         Ok(())
     } else {
         Err(format!("column '{}' is read as {t}", k.source))
-    }
-}
-
-/// Row-group ids of the values of one key column.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Key, u32>,
-    values: Vec<Key>,
-    /// The last dictionary seen and its ids: batches of a row group share
-    /// it (held, so that its address is not reused by another).
-    last: Option<(ArrayRef, Vec<u32>)>,
-}
-
-impl Interner {
-    fn id(&mut self, k: Key) -> u32 {
-        if let Some(&i) = self.ids.get(&k) {
-            return i;
-        }
-        let i = self.values.len() as u32;
-        self.values.push(k.clone());
-        self.ids.insert(k, i);
-        i
     }
 }
 
@@ -322,41 +177,6 @@ fn count_row_group(
             (key, n)
         })
         .collect())
-}
-
-/// Rows per cell index (indexes below `size`).
-fn count_indexes(idx: &[u32], size: u32) -> Vec<(u32, u64)> {
-    if size <= DENSE {
-        let mut dense = vec![0u32; size as usize];
-        for &i in idx {
-            dense[i as usize] += 1;
-        }
-        return dense
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(i, &n)| (i as u32, n as u64))
-            .collect();
-    }
-    let mut s = idx.to_vec();
-    s.sort_unstable();
-    let mut out: Vec<(u32, u64)> = vec![];
-    for &i in &s {
-        match out.last_mut() {
-            Some((j, n)) if *j == i => *n += 1,
-            _ => out.push((i, 1)),
-        }
-    }
-    out
-}
-
-/// Whether `card` codes at `stride` still index within u32.
-fn fits(stride: u32, card: usize) -> Result<(), String> {
-    u32::try_from(card)
-        .ok()
-        .and_then(|c| stride.checked_mul(c))
-        .map(|_| ())
-        .ok_or_else(|| "too many cells to index".to_string())
 }
 
 /// Adds `stride ×` each row's code in `a` to `idx`, and returns the
@@ -565,72 +385,4 @@ where
     let mut ids: Vec<u32> = seen.iter().map(|&v| int.id(Key::Int(v))).collect();
     ids.push(int.id(Key::Null));
     Ok(ids)
-}
-
-/// The group-by result: one row per cell, key columns of their polars types
-/// and the row count.
-fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, String> {
-    let mut cells: Vec<(Vec<Key>, u64)> = total.into_iter().collect();
-    cells.sort_unstable();
-    let height = cells.len();
-    let mut cols: Vec<Column> = vec![];
-    for (j, k) in keys.iter().enumerate() {
-        let name = k.name.as_str().into();
-        let col = match k.kind {
-            Kind::Text => Column::new(
-                name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match &key[j] {
-                        Key::Text(s) => Some(s.as_ref()),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<&str>>>(),
-            ),
-            Kind::Bool => Column::new(
-                name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
-                        Key::Bool(b) => Some(b),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<bool>>>(),
-            ),
-            Kind::Int if k.dtype == DataType::UInt64 => Column::new(
-                name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
-                        Key::Int(v) => Some(v as u64),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<u64>>>(),
-            ),
-            Kind::Int => Column::new(
-                name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
-                        Key::Int(v) => Some(v),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<i64>>>(),
-            )
-            .cast(&k.dtype)
-            .map_err(|e| e.to_string())?,
-        };
-        cols.push(col);
-    }
-    // The type of polars' `len()`, so that a counts table written from
-    // either path is the same file.
-    cols.push(
-        Column::new(
-            A_N.into(),
-            cells.iter().map(|(_, n)| *n).collect::<Vec<u64>>(),
-        )
-        .cast(&IDX_DTYPE)
-        .map_err(|e| e.to_string())?,
-    );
-    DataFrame::new(height, cols).map_err(|e| e.to_string())
 }

@@ -1,0 +1,286 @@
+//! The audit's group-by without polars: key columns coded as small integers
+//! per row and counted into a dense array by the combined cell code.
+//!
+//! Parquet ([`parquet`]): the reader (arrow-rs `parquet`, asked for
+//! dictionary arrays) hands over each row group's dictionary indices, so text
+//! is never decoded; one row group per task. CSV ([`csv`]): files without
+//! quotes are split into byte ranges at line ends, one range per task, and
+//! each field of a key column is coded through a small map of the bytes it
+//! holds. Either way the codes of a batch of rows combine into one cell index,
+//! rows are counted into a dense array by that index (or sorted, when the
+//! cells are many), and only the few distinct cells of a batch are turned
+//! back into values. Rayon runs the tasks; one batch per task is in memory.
+//!
+//! The result is the general path's group-by result
+//! ([`super::scan::aggregate`]), and it runs when that result is only row
+//! counts: keys of text, integer or boolean columns, and no weight, score,
+//! numeric outcome or banded control. Otherwise, or when the file is not
+//! readable this way, the general path runs; [`Plan`] says which and why.
+
+mod csv;
+mod parquet;
+
+use std::collections::HashMap;
+
+use arrow_array::ArrayRef;
+use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
+
+use crate::spec::AuditSpec;
+
+use super::key_columns;
+use super::names::{A_N, K_FINAL, K_LABEL, K_PRED};
+use super::scan::PredSource;
+
+pub use self::csv::aggregate as aggregate_csv;
+pub use self::parquet::aggregate as aggregate_parquet;
+
+/// Rows per batch: the cell index of a batch stays in cache.
+const BATCH: usize = 65_536;
+/// Cell indexes up to this are counted in a dense array; above it a batch's
+/// indexes are sorted and counted in runs.
+const DENSE: u32 = 1 << 16;
+/// An integer column whose batch spans at most this many values is coded by
+/// offset; a wider one through a hash map.
+const SPAN: i64 = 1024;
+/// More distinct cells than this in a row group: leave it to the general
+/// path (which reports too-fine attributes).
+const MAX_CELLS: usize = 4 * super::MAX_CELLS;
+
+/// How a file is read, for `--verbose`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Key columns coded and counted in a dense array, in `parts` tasks.
+    Codes {
+        /// What was coded: "dictionary codes", "CSV fields".
+        what: &'static str,
+        /// Tasks the file was split into.
+        parts: usize,
+        /// What a task reads: "row group", "byte range".
+        unit: &'static str,
+    },
+    /// polars' streaming group-by, and why.
+    General(String),
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Plan::Codes { what, parts, unit } => write!(
+                f,
+                "{what} counted in a dense array ({parts} {unit}{})",
+                if *parts == 1 { "" } else { "s" }
+            ),
+            Plan::General(why) => write!(f, "polars' streaming group-by ({why})"),
+        }
+    }
+}
+
+/// What a key column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Int,
+    Bool,
+    /// Only from CSV, where values stay text until cast.
+    Float,
+}
+
+/// A key column of the group-by: read from `source`, named `name` in the
+/// result, of polars type `dtype`.
+#[derive(Clone, Debug)]
+pub struct KeyCol {
+    source: String,
+    name: String,
+    dtype: DataType,
+    kind: Kind,
+}
+
+/// One key value. Integers of every width are held as i64 (u64 bit for bit).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Text(Box<str>),
+}
+
+/// The key columns, when the group-by is only row counts over columns of
+/// text, integers or booleans (or `floats`); else why not.
+pub fn plan(
+    spec: &AuditSpec,
+    pred: &PredSource,
+    schema: &Schema,
+    floats: bool,
+) -> Result<Vec<KeyCol>, String> {
+    if spec.columns.weight.is_some() {
+        return Err("a weight column is summed".into());
+    }
+    if spec.columns.score.is_some() {
+        return Err("a score column is summed".into());
+    }
+    if spec.value.is_some() {
+        return Err("a numeric outcome is summed".into());
+    }
+    if !spec.control_bands.is_empty() {
+        return Err("controls are banded".into());
+    }
+    let PredSource::Column(p) = pred else {
+        return Err("the prediction comes from a score".into());
+    };
+    let mut cols: Vec<(String, String)> = key_columns(spec)
+        .into_iter()
+        .map(|k| (k.clone(), k))
+        .collect();
+    cols.push((spec.columns.label.clone(), K_LABEL.into()));
+    cols.push((p.clone(), K_PRED.into()));
+    if let Some(f) = &spec.final_decision {
+        cols.push((f.clone(), K_FINAL.into()));
+    }
+    cols.into_iter()
+        .map(|(source, name)| {
+            let dtype = schema
+                .get(source.as_str())
+                .cloned()
+                .ok_or_else(|| format!("no column '{source}'"))?;
+            let kind = match &dtype {
+                DataType::String => Kind::Text,
+                DataType::Boolean => Kind::Bool,
+                t if t.is_integer() => Kind::Int,
+                t if floats && t.is_float() => Kind::Float,
+                t => return Err(format!("column '{source}' is of type {t}")),
+            };
+            Ok(KeyCol {
+                source,
+                name,
+                dtype,
+                kind,
+            })
+        })
+        .collect()
+}
+
+/// Row-group ids of the values of one key column.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Key, u32>,
+    values: Vec<Key>,
+    /// The last dictionary seen and its ids: batches of a row group share
+    /// it (held, so that its address is not reused by another).
+    last: Option<(ArrayRef, Vec<u32>)>,
+}
+
+impl Interner {
+    fn id(&mut self, k: Key) -> u32 {
+        if let Some(&i) = self.ids.get(&k) {
+            return i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(k.clone());
+        self.ids.insert(k, i);
+        i
+    }
+}
+
+/// Rows per cell index (indexes below `size`).
+fn count_indexes(idx: &[u32], size: u32) -> Vec<(u32, u64)> {
+    if size <= DENSE {
+        let mut dense = vec![0u32; size as usize];
+        for &i in idx {
+            dense[i as usize] += 1;
+        }
+        return dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| (i as u32, n as u64))
+            .collect();
+    }
+    let mut s = idx.to_vec();
+    s.sort_unstable();
+    let mut out: Vec<(u32, u64)> = vec![];
+    for &i in &s {
+        match out.last_mut() {
+            Some((j, n)) if *j == i => *n += 1,
+            _ => out.push((i, 1)),
+        }
+    }
+    out
+}
+
+/// Whether `card` codes at `stride` still index within u32.
+fn fits(stride: u32, card: usize) -> Result<(), String> {
+    u32::try_from(card)
+        .ok()
+        .and_then(|c| stride.checked_mul(c))
+        .map(|_| ())
+        .ok_or_else(|| "too many cells to index".to_string())
+}
+
+/// The group-by result: one row per cell, key columns of their polars types
+/// and the row count.
+fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, String> {
+    let mut cells: Vec<(Vec<Key>, u64)> = total.into_iter().collect();
+    cells.sort_unstable();
+    let height = cells.len();
+    let mut cols: Vec<Column> = vec![];
+    for (j, k) in keys.iter().enumerate() {
+        let name = k.name.as_str().into();
+        let col = match k.kind {
+            Kind::Text => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match &key[j] {
+                        Key::Text(s) => Some(s.as_ref()),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            Kind::Bool => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Bool(b) => Some(b),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<bool>>>(),
+            ),
+            Kind::Float => return Err("floats are not coded from Parquet".into()),
+            Kind::Int if k.dtype == DataType::UInt64 => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Int(v) => Some(v as u64),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<u64>>>(),
+            ),
+            Kind::Int => Column::new(
+                name,
+                cells
+                    .iter()
+                    .map(|(key, _)| match key[j] {
+                        Key::Int(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<i64>>>(),
+            )
+            .cast(&k.dtype)
+            .map_err(|e| e.to_string())?,
+        };
+        cols.push(col);
+    }
+    // The type of polars' `len()`, so that a counts table written from
+    // either path is the same file.
+    cols.push(
+        Column::new(
+            A_N.into(),
+            cells.iter().map(|(_, n)| *n).collect::<Vec<u64>>(),
+        )
+        .cast(&IDX_DTYPE)
+        .map_err(|e| e.to_string())?,
+    );
+    DataFrame::new(height, cols).map_err(|e| e.to_string())
+}
