@@ -6,7 +6,10 @@
 //! every check of label, prediction, score and weight values happens on it
 //! afterwards ([`cells`]): no per-row work in Rust, and no second pass over
 //! the file. The same result comes from a counts table ([`table`]) or a
-//! warehouse engine running the query of [`sql`] ([`warehouse`]).
+//! warehouse engine running the query of [`sql`] ([`warehouse`]); and, for
+//! Parquet and quote-free CSV files whose group-by is only row counts, from
+//! coding the key columns and counting them into a dense array ([`codes`]),
+//! which skips polars' hashing of string keys.
 //!
 //! Local files are best read with polars' streamed reader (environment
 //! variable `POLARS_FORCE_ASYNC=1`, which the `fairaudit` binary sets): with a

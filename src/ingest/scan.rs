@@ -484,7 +484,13 @@ pub fn aggregate(
     let pred = plan_columns(&schema, spec, origin)?;
     let why = match spec.reader {
         Reader::General => "--reader general".to_string(),
-        Reader::Auto => match coded(spec, &pred, &schema, text_keys, file) {
+        // A panic in the coded reader (a corrupt file) leaves the file to
+        // polars, whose error names the problem.
+        Reader::Auto => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            coded(spec, &pred, &schema, text_keys, file)
+        }))
+        .unwrap_or_else(|_| Err("the coded reader failed".into()))
+        {
             Ok((groups, plan)) => {
                 return Ok(Aggregate {
                     groups,

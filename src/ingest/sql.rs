@@ -59,6 +59,19 @@ impl Dialect {
         )
     }
 
+    fn is_finite(self, expr: &str) -> String {
+        match self {
+            Dialect::Spark => {
+                format!("(NOT isnan({expr}) AND ABS({expr}) < CAST('Infinity' AS DOUBLE))")
+            }
+            Dialect::Postgres => format!(
+                "({expr} <> 'NaN'::double precision AND ABS({expr}) < 'Infinity'::double precision)"
+            ),
+            Dialect::Trino => format!("is_finite({expr})"),
+            Dialect::Duckdb => format!("isfinite({expr})"),
+        }
+    }
+
     fn is_nan(self, expr: &str) -> String {
         match self {
             Dialect::Spark => format!("isnan({expr})"),
@@ -85,11 +98,6 @@ pub fn counts_query(
     spec: &AuditSpec,
     filter: Option<&str>,
 ) -> Result<String> {
-    if spec.value.is_some() {
-        return Err(Error::usage(
-            "the counts query does not carry numeric outcomes (--value) yet; audit the data itself",
-        ));
-    }
     if spec.attributes.is_empty() {
         return Err(Error::usage(
             "no protected attribute given: pass --attr COLUMN",
@@ -177,6 +185,10 @@ pub fn counts_query(
     if from_score {
         measures.push(format!("'score' AS {}", q("prediction_source")));
     }
+    let value = spec.value.as_ref().map(|v| value_measures(d, spec, v));
+    if let Some(v) = &value {
+        measures.extend(v.cells.iter().cloned());
+    }
     let select: Vec<String> = keys
         .iter()
         .map(|(e, a)| format!("  {e} AS {a}"))
@@ -201,7 +213,166 @@ pub fn counts_query(
     // Group by position: every engine here accepts it, and it keeps the long
     // expressions written once.
     sql.push_str(&format!("\nGROUP BY {}", group.join(", ")));
+    if let Some(v) = value {
+        sql.push_str(&sketch_rows(
+            d, table, spec, filter, &keys, &measures, &v, &score,
+        ));
+    }
     Ok(sql)
+}
+
+/// The numeric outcome's part of the query: sums per cell, and the sketch.
+struct ValueSql {
+    /// Measures of the cell rows (`… AS alias`).
+    cells: Vec<String>,
+    /// A finite value: the rows of the sketch.
+    valid: String,
+    /// The weight of a row (1 unweighted).
+    weight: String,
+    /// The sketch bucket (`counts::sketch::bucket`).
+    bucket: String,
+}
+
+/// The sums of a numeric outcome (and its error against a true value) over
+/// the rows of a cell, as local ingest: weighted sums of x and x² over rows
+/// with a finite value; NaN and infinities counted as invalid.
+fn value_measures(d: Dialect, spec: &AuditSpec, v: &crate::spec::ValueSpec) -> ValueSql {
+    let q = |n: &str| d.ident(n);
+    let x = d.double(&q(&v.column));
+    let w = match &spec.columns.weight {
+        Some(w) => d.double(&q(w)),
+        None => d.double("1"),
+    };
+    let zero = d.double("0");
+    let valid = format!("({x} IS NOT NULL AND {})", d.is_finite(&x));
+    let mut cells = vec![
+        format!(
+            "SUM(CASE WHEN {valid} THEN 1 ELSE 0 END) AS {}",
+            q("value_n")
+        ),
+        format!(
+            "SUM(CASE WHEN {x} IS NOT NULL AND NOT {} THEN 1 ELSE 0 END) AS {}",
+            d.is_finite(&x),
+            q("value_invalid")
+        ),
+    ];
+    for (term, alias) in [
+        (w.clone(), "value_weight_sum"),
+        (format!("{w} * {w}"), "value_weight_sq_sum"),
+        (format!("{w} * {x}"), "value_sum"),
+        (format!("{w} * {x} * {x}"), "value_sq_sum"),
+    ] {
+        cells.push(format!(
+            "SUM(CASE WHEN {valid} THEN {term} ELSE {zero} END) AS {}",
+            q(alias)
+        ));
+    }
+    if let Some(t) = &v.truth {
+        let e = format!("({x} - {})", d.double(&q(t)));
+        let ok = format!("({e} IS NOT NULL AND {})", d.is_finite(&e));
+        cells.push(format!(
+            "SUM(CASE WHEN {ok} THEN 1 ELSE 0 END) AS {}",
+            q("error_n")
+        ));
+        for (term, alias) in [
+            (w.clone(), "error_weight_sum"),
+            (format!("{w} * ABS({e})"), "error_abs_sum"),
+            (format!("{w} * {e}"), "error_sum"),
+            (format!("{w} * {e} * {e}"), "error_sq_sum"),
+        ] {
+            cells.push(format!(
+                "SUM(CASE WHEN {ok} THEN {term} ELSE {zero} END) AS {}",
+                q(alias)
+            ));
+        }
+    }
+    // ⌈ln|x| / ln γ⌉ + OFFSET, signed; 0 near zero (counts::sketch::bucket).
+    use crate::counts::sketch::{GAMMA, OFFSET, ZERO};
+    let i = format!(
+        "(CAST(CEIL(LN(ABS({x})) / {}) AS BIGINT) + {OFFSET})",
+        d.double(&lit_f64(GAMMA.ln()))
+    );
+    let bucket = format!(
+        "CASE WHEN ABS({x}) < {} THEN 0 WHEN {x} < 0 THEN -{i} ELSE {i} END",
+        d.double(&lit_f64(ZERO))
+    );
+    cells.push(format!("CAST(NULL AS BIGINT) AS {}", q("value_bucket")));
+    ValueSql {
+        cells,
+        valid,
+        weight: w,
+        bucket,
+    }
+}
+
+/// `UNION ALL` the sketch rows: per attribute cell and bucket, the weight of
+/// the rows the audit uses (label, prediction and weight present) with a
+/// finite value; `n` = 0 and every other column empty (docs/counts-format.md).
+#[allow(clippy::too_many_arguments)]
+fn sketch_rows(
+    d: Dialect,
+    table: &str,
+    spec: &AuditSpec,
+    filter: Option<&str>,
+    keys: &[(String, String)],
+    measures: &[String],
+    v: &ValueSql,
+    score: &Option<String>,
+) -> String {
+    let q = |n: &str| d.ident(n);
+    let c = &spec.columns;
+    let nattr = spec.attributes.len();
+    let mut select: Vec<String> = vec![];
+    for (i, (e, a)) in keys.iter().enumerate() {
+        if i < nattr {
+            select.push(format!("  {e} AS {a}"));
+        } else if *a == q("score_bin") {
+            select.push(format!("  CAST(NULL AS BIGINT) AS {a}"));
+        } else {
+            select.push(format!("  {} AS {a}", d.text("NULL")));
+        }
+    }
+    // Each measure ends "AS alias"; the sketch row's value follows from
+    // the column (docs/counts-format.md).
+    let alias = |m: &str| m.rsplit(" AS ").next().unwrap_or_default().to_string();
+    for m in measures {
+        let a = alias(m);
+        let e = match a.trim_matches(['"', '`']) {
+            "n" => "0".to_string(),
+            "value_weight_sum" => format!("SUM({})", v.weight),
+            "value_bucket" => v.bucket.clone(),
+            "prediction_source" => d.text("NULL"),
+            "weight_missing" | "weight_invalid" | "score_nan" | "score_out_of_range"
+            | "score_missing" | "score_sum_e9" | "score_sq_sum_e9" | "value_n"
+            | "value_invalid" | "error_n" => "CAST(NULL AS BIGINT)".to_string(),
+            _ => d.double("NULL"),
+        };
+        select.push(format!("  {e} AS {a}"));
+    }
+    let mut used = vec![
+        format!("{} IS NOT NULL", q(&c.label)),
+        match (&c.prediction, score) {
+            (Some(p), _) => format!("{} IS NOT NULL", q(p)),
+            (None, Some(s)) => format!("{s} IS NOT NULL"),
+            (None, None) => format!("{} IS NOT NULL", q(crate::spec::DEFAULT_PREDICTION)),
+        },
+        v.valid.clone(),
+    ];
+    if let Some(w) = &c.weight {
+        used.push(format!("{} IS NOT NULL", q(w)));
+    }
+    if let Some(f) = filter {
+        used.insert(0, format!("({f})"));
+    }
+    let mut group: Vec<String> = (1..=nattr).map(|i| i.to_string()).collect();
+    group.push(select.len().to_string());
+    format!(
+        "\nUNION ALL\nSELECT\n{}\nFROM {}\nWHERE {}\nGROUP BY {}",
+        select.join(",\n"),
+        d.table(table),
+        used.join(" AND "),
+        group.join(", ")
+    )
 }
 
 #[cfg(test)]

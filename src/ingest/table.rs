@@ -17,7 +17,7 @@ use super::{format_of, key_columns};
 
 /// Public names of the counts-table columns, and the internal names of the
 /// group-by they come from.
-pub const COUNTS_COLUMNS: [(&str, &str); 16] = [
+pub const COUNTS_COLUMNS: [(&str, &str); 28] = [
     ("label", K_LABEL),
     ("prediction", K_PRED),
     ("score_bin", K_BIN),
@@ -34,7 +34,47 @@ pub const COUNTS_COLUMNS: [(&str, &str); 16] = [
     ("score_min", A_SMIN),
     ("score_max", A_SMAX),
     ("score_missing", A_SNULL),
+    ("value_n", A_VN),
+    ("value_invalid", A_VBAD),
+    ("value_weight_sum", A_VW),
+    ("value_weight_sq_sum", A_VW2),
+    ("value_sum", A_VS),
+    ("value_sq_sum", A_VS2),
+    ("error_n", A_EN),
+    ("error_weight_sum", A_EW),
+    ("error_abs_sum", A_EA),
+    ("error_sum", A_ES),
+    ("error_sq_sum", A_ES2),
+    ("value_bucket", K_VBIN),
 ];
+
+/// The numeric outcome's sketch as rows of the counts table: the attribute
+/// keys, `value_bucket` and its weight in `value_weight_sum`, `n` = 0 and
+/// every other column empty; the cell rows get an empty `value_bucket`.
+fn with_sketch_rows(df: DataFrame, sketch: DataFrame, origin: &Origin) -> Result<DataFrame> {
+    let perr = |e: PolarsError| origin.err(e);
+    let h = sketch.height();
+    let mut main = df;
+    let vbin = Column::full_null(K_VBIN.into(), main.height(), &DataType::Int32);
+    main.with_column(vbin).map_err(perr)?;
+    let mut cols: Vec<Column> = vec![];
+    for c in main.columns() {
+        let name = c.name().as_str();
+        let col = if name == A_N {
+            Column::new(A_N.into(), vec![0u64; h]).cast(c.dtype())
+        } else {
+            match sketch.column(name) {
+                Ok(s) => s.cast(c.dtype()),
+                Err(_) => Ok(Column::full_null(c.name().clone(), h, c.dtype())),
+            }
+        }
+        .map_err(perr)?;
+        cols.push(col);
+    }
+    let rows = DataFrame::new(h, cols).map_err(perr)?;
+    main.vstack_mut(&rows).map_err(perr)?;
+    Ok(main)
+}
 
 /// The counts table of one data file, in the public format: one row per
 /// (key columns, raw label, raw prediction, score bin). When the prediction
@@ -48,6 +88,9 @@ pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
         scan::scan(path, format, s)
     })?;
     let (mut df, pred) = (a.groups, a.pred);
+    if let Some(sketch) = a.sketch {
+        df = with_sketch_rows(df, sketch, &origin)?;
+    }
     let perr = |e: PolarsError| origin.err(e);
     if let PredSource::Score(..) = pred {
         // Rows without a score were excluded as missing_score: say so.
@@ -72,11 +115,6 @@ pub fn counts_table(path: &Path, spec: &AuditSpec) -> Result<DataFrame> {
 /// Writes the counts table of every data file of `spec` to `out`, whole or
 /// not at all (a temporary file, then a rename). Returns the rows written.
 pub fn write_counts_table(spec: &AuditSpec, out: &Path) -> Result<usize> {
-    if spec.value.is_some() {
-        return Err(Error::usage(
-            "the counts table does not carry numeric outcomes (--value) yet; audit the data itself",
-        ));
-    }
     let mut frames = vec![];
     for p in &spec.data {
         frames.push(counts_table(p, spec)?);
@@ -258,6 +296,10 @@ pub fn read_counts(path: &Path, spec: &AuditSpec) -> Result<Counts> {
         check_score_bins(&df, path, &origin, spec.score_bins)?;
     }
     default_checks(&mut df, &origin)?;
+    let sketch = match &spec.value {
+        Some(_) => Some(split_sketch(&mut df, path, &origin, &spec)?),
+        None => None,
+    };
     let from_score = df
         .column("prediction_source")
         .ok()
@@ -268,7 +310,50 @@ pub fn read_counts(path: &Path, spec: &AuditSpec) -> Result<Counts> {
     } else {
         PredSource::Column("prediction".into())
     };
-    counts_from_groups(&origin, &spec, &pred, df, None)
+    counts_from_groups(&origin, &spec, &pred, df, sketch)
+}
+
+/// With a numeric outcome: takes the sketch rows (those with a
+/// `value_bucket`) out of `df` and returns them; the value columns must be there.
+fn split_sketch(
+    df: &mut DataFrame,
+    path: &Path,
+    origin: &Origin,
+    spec: &AuditSpec,
+) -> Result<DataFrame> {
+    let perr = |e: PolarsError| origin.err(e);
+    let has = |c: &str| df.get_column_index(c).is_some();
+    fn public(c: &str) -> &str {
+        COUNTS_COLUMNS
+            .iter()
+            .find(|(_, i)| *i == c)
+            .map_or(c, |(p, _)| p)
+    }
+    let mut need = vec![A_VN, A_VW, A_VW2, A_VS, A_VS2, K_VBIN];
+    if spec.value.as_ref().is_some_and(|v| v.truth.is_some()) {
+        need.extend([A_EN, A_EW, A_EA, A_ES, A_ES2]);
+    }
+    if let Some(c) = need.iter().find(|c| !has(c)) {
+        return Err(Error::MissingColumn {
+            path: path.to_path_buf(),
+            column: public(c).to_string(),
+            role: "counts-table column (with --value)",
+            available: df
+                .get_column_names()
+                .iter()
+                .map(|n| public(n.as_str()).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if !has(A_VBAD) {
+        let z = Column::new(A_VBAD.into(), vec![0u64; df.height()]);
+        df.with_column(z).map_err(perr)?;
+    }
+    let bucket = df.column(K_VBIN).map_err(perr)?.is_not_null();
+    let sketch = df.filter(&bucket).map_err(perr)?;
+    *df = df.filter(&!bucket).map_err(perr)?;
+    Ok(sketch)
 }
 
 /// Reads `src` whole and writes it to `dst` in the format of `dst`'s extension

@@ -686,11 +686,6 @@ impl AuditSpec {
         if let Some(o) = &self.outcomes {
             o.validate()?;
         }
-        if self.value.is_some() && (!self.counts.is_empty() || self.postgres.is_some()) {
-            return Err(Error::usage(
-                "--value (a numeric outcome) needs the data itself: counts tables and --postgres do not carry numeric outcomes yet",
-            ));
-        }
         for (i, c) in self.controls.iter().enumerate() {
             if self.attributes.contains(c) || self.stratify.as_ref() == Some(c) {
                 return Err(Error::usage(format!(

@@ -86,6 +86,42 @@ pub fn audit_normalized(source: &[&str], flags: &[&str]) -> Value {
     v
 }
 
+/// Where two JSON values first differ (a JSON pointer and both values), with
+/// numbers equal when within `rel` of the larger magnitude (at least 1).
+pub fn json_difference(a: &Value, b: &Value, rel: f64, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => {
+                        if let Some(d) = json_difference(u, v, rel, &format!("{at}/{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    _ => return Some(format!("{at}/{k}: in one only")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| json_difference(u, v, rel, &format!("{at}/{i}"))),
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let scale = x.abs().max(y.abs()).max(1.0);
+            ((x - y).abs() > rel * scale).then(|| format!("{at}: {x} vs {y}"))
+        }
+        _ if a == b => None,
+        _ => {
+            let short = |v: &Value| v.to_string().chars().take(200).collect::<String>();
+            Some(format!("{at}: {} vs {}", short(a), short(b)))
+        }
+    }
+}
+
 /// Asserts two floats agree within `tol`, naming what is compared.
 #[macro_export]
 macro_rules! assert_close {

@@ -640,36 +640,123 @@ fn collinear_and_separated_controls_get_a_message_not_a_crash() {
     );
 }
 
-#[test]
-fn numeric_outcomes_are_refused_where_they_cannot_go_yet() {
-    let path = fixture("hmda_2018_controls_sample.csv");
+/// A numeric outcome with its error, a control and two attributes.
+const NUMERIC: [&str; 10] = [
+    "--attr",
+    "race",
+    "--attr",
+    "sex",
+    "--value",
+    "loan_amount_pred",
+    "--value-truth",
+    "loan_amount_std",
+    "--control",
+    "ltv_band",
+];
+
+fn counts_of(data: &[&std::path::Path], out: &std::path::Path) {
     let o = fairaudit()
-        .args([
-            "sql",
-            "--dialect",
-            "duckdb",
-            "--table",
-            "t",
-            "--attr",
-            "race",
-            "--value",
-            "score",
-        ])
+        .arg("counts")
+        .args(data)
+        .args(NUMERIC)
+        .arg("--out")
+        .arg(out)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("does not carry numeric outcomes"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn numeric_outcomes_travel_through_the_counts_table() {
+    let path = fixture("hmda_2018_controls_sample.csv");
+    let whole = audit_normalized(&[path.to_str().unwrap()], &NUMERIC);
     let dir = tempfile::tempdir().unwrap();
+    // Sums of a numeric outcome add in another order: equal to 1e-12.
+    let same = |counts: &[&std::path::Path], what: &str| {
+        let mut src = vec![];
+        for c in counts {
+            src.extend(["--counts", c.to_str().unwrap()]);
+        }
+        let r = audit_normalized(&src, &NUMERIC);
+        assert!(
+            r["attributes"][0]["numeric"].is_object(),
+            "{what}: no numeric section"
+        );
+        if let Some(d) = crate::json_difference(&whole, &r, 1e-12, "") {
+            panic!("{what}: the audit of the counts differs from the file's at {d}");
+        }
+    };
+    for ext in ["csv", "parquet"] {
+        let c = dir.path().join(format!("c.{ext}"));
+        counts_of(&[&path], &c);
+        same(&[&c], ext);
+    }
+    // Two partitions counted apart: their sketches and sums add up.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (head, rows) = text.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    let (a, b) = rows.split_at(rows.len() / 3);
+    let mut parts = vec![];
+    for (name, part) in [("a", a), ("b", b)] {
+        let p = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&p, format!("{head}\n{}\n", part.join("\n"))).unwrap();
+        let c = dir.path().join(format!("{name}-counts.csv"));
+        counts_of(&[&p], &c);
+        parts.push(c);
+    }
+    same(&[&parts[0], &parts[1]], "two partitions");
+    // Counts written without the numeric outcome cannot be audited with it.
+    let plain = dir.path().join("plain.csv");
     let o = fairaudit()
         .arg("counts")
         .arg(&path)
-        .args(["--attr", "race", "--value", "score", "--out"])
-        .arg(dir.path().join("c.csv"))
+        .args([
+            "--attr",
+            "race",
+            "--attr",
+            "sex",
+            "--control",
+            "ltv_band",
+            "--out",
+        ])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let o = fairaudit()
+        .arg("audit")
+        .arg("--counts")
+        .arg(&plain)
+        .args(NUMERIC)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("does not carry numeric outcomes"));
-    assert!(!dir.path().join("c.csv").exists());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("value_n") && err.contains("with --value") && err.contains("plain.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_counts_query_carries_numeric_outcomes() {
+    let o = fairaudit()
+        .args(["sql", "--dialect", "duckdb", "--table", "t"])
+        .args(NUMERIC)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let q = String::from_utf8_lossy(&o.stdout);
+    for part in [
+        "AS \"value_n\"",
+        "AS \"value_sq_sum\"",
+        "AS \"error_abs_sum\"",
+        "UNION ALL",
+        "LN(ABS(",
+        "AS \"value_bucket\"",
+    ] {
+        assert!(q.contains(part), "{part} not in {q}");
+    }
 }
 
 fn data_reference() -> Value {

@@ -41,41 +41,11 @@ fn same_both_ways(file: &Path, flags: &[&str]) {
     );
     let (general, how) = read_with(file, flags, "general");
     assert!(how.contains("polars' streaming group-by"), "{how}");
-    if let Some(at) = first_difference(&codes, &general, String::new()) {
+    if let Some(at) = crate::json_difference(&codes, &general, 0.0, "") {
         panic!(
             "{} {flags:?}: the two readers differ at {at}",
             file.display()
         );
-    }
-}
-
-/// Where two JSON values first differ (a JSON pointer and both values).
-fn first_difference(a: &Value, b: &Value, at: String) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => {
-                        if let Some(d) = first_difference(u, v, format!("{at}/{k}")) {
-                            return Some(d);
-                        }
-                    }
-                    _ => return Some(format!("{at}/{k}: in one report only")),
-                }
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (u, v))| first_difference(u, v, format!("{at}/{i}"))),
-        _ if a == b => None,
-        _ => {
-            let short = |v: &Value| v.to_string().chars().take(200).collect::<String>();
-            Some(format!("{at}: {} vs {}", short(a), short(b)))
-        }
     }
 }
 
