@@ -431,7 +431,7 @@ fn coded(
     schema: &Schema,
     text_keys: bool,
     file: Option<(&Path, InputFormat)>,
-) -> std::result::Result<(DataFrame, Plan), String> {
+) -> std::result::Result<(DataFrame, Option<DataFrame>, Plan), String> {
     let Some((path, format)) = file else {
         return Err("data frame input".into());
     };
@@ -444,11 +444,15 @@ fn coded(
         }
     }
     match format {
-        InputFormat::Parquet => {
-            codes::aggregate_parquet(path, &codes::plan(spec, pred, &read, false)?)
-        }
+        InputFormat::Parquet => codes::aggregate_parquet(
+            path,
+            &codes::plan(spec, pred, &read, false)?,
+            spec.value.as_ref(),
+            spec.attributes.len(),
+        ),
         InputFormat::Csv => {
             codes::aggregate_csv(path, &codes::plan(spec, pred, &read, true)?, schema)
+                .map(|(df, plan)| (df, None, plan))
         }
         f => Err(format!("{} input", f.name())),
     }
@@ -491,11 +495,11 @@ pub fn aggregate(
         }))
         .unwrap_or_else(|_| Err("the coded reader failed".into()))
         {
-            Ok((groups, plan)) => {
+            Ok((groups, sketch, plan)) => {
                 return Ok(Aggregate {
                     groups,
                     pred,
-                    sketch: None,
+                    sketch,
                     plan,
                 })
             }

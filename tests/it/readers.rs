@@ -33,6 +33,12 @@ fn read_with(file: &Path, flags: &[&str], reader: &str) -> (Value, String) {
 /// Asserts that both readers give the same report, and that `auto` took
 /// the coded path.
 fn same_both_ways(file: &Path, flags: &[&str]) {
+    same_within(file, flags, 0.0)
+}
+
+/// The same, numbers within `rel` (sums of a numeric outcome, added in
+/// another order).
+fn same_within(file: &Path, flags: &[&str], rel: f64) {
     let (codes, how) = read_with(file, flags, "auto");
     assert!(
         how.contains("counted in a dense array"),
@@ -41,7 +47,7 @@ fn same_both_ways(file: &Path, flags: &[&str]) {
     );
     let (general, how) = read_with(file, flags, "general");
     assert!(how.contains("polars' streaming group-by"), "{how}");
-    if let Some(at) = crate::json_difference(&codes, &general, 0.0, "") {
+    if let Some(at) = crate::json_difference(&codes, &general, rel, "") {
         panic!(
             "{} {flags:?}: the two readers differ at {at}",
             file.display()
@@ -120,6 +126,27 @@ fn shared_data_both_ways(dir: &Path, ext: &str) {
         ],
     );
     same_both_ways(&hmda, &["--attr", "race", "--stratify", "income_band"]);
+    if ext == "parquet" {
+        // A numeric outcome with its error: sums and sketch in the same pass.
+        let numeric = [
+            "--attr",
+            "race",
+            "--attr",
+            "sex",
+            "--value",
+            "loan_amount_pred",
+            "--value-truth",
+            "loan_amount_std",
+            "--control",
+            "ltv_band",
+        ];
+        same_within(&hmda, &numeric, 1e-12);
+        let (r, _) = read_with(&hmda, &numeric, "auto");
+        assert!(
+            r["attributes"][0]["numeric"].is_object(),
+            "no numeric section"
+        );
+    }
     let oversight = to_parquet(dir, "override_planted.csv");
     same_both_ways(&oversight, &["--attr", "group", "--final", "final"]);
 }

@@ -19,7 +19,7 @@ use foldhash::fast::RandomState;
 use polars::prelude::{col, Column, DataFrame, DataType, Expr, IntoLazy, Schema, IDX_DTYPE};
 use rayon::prelude::*;
 
-use super::{count_indexes, fits, KeyCol, Plan, BATCH, MAX_CELLS};
+use super::{count_indexes, fits, KeyCol, Map, Plan, BATCH, MAX_CELLS};
 use crate::ingest::names::A_N;
 
 /// Bytes read per call.
@@ -58,7 +58,7 @@ impl Coder {
 
 /// The cells of one byte range, keyed by the codes of its coders.
 struct RangeCells {
-    cells: HashMap<Vec<u32>, u64>,
+    cells: Map<Vec<u32>, u64>,
     coders: Vec<Coder>,
 }
 
@@ -104,7 +104,7 @@ pub fn aggregate(
         .map(|&(start, end)| count_range(path, start, end, body, &slots, keys.len()))
         .collect();
     let ranges: Vec<RangeCells> = ranges.into_iter().collect::<Result<_, _>>()?;
-    let mut total: HashMap<Vec<Option<&[u8]>>, u64> = HashMap::new();
+    let mut total: Map<Vec<Option<&[u8]>>, u64> = Map::default();
     for r in &ranges {
         for (ids, n) in &r.cells {
             let key = ids
@@ -171,7 +171,7 @@ fn count_range(
     let mut batch = Batch {
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
-        cells: HashMap::new(),
+        cells: Map::default(),
     };
     let mut eof = false;
     while !eof {
@@ -224,7 +224,7 @@ fn count_range(
 struct Batch {
     codes: Vec<Vec<u32>>,
     coders: Vec<Coder>,
-    cells: HashMap<Vec<u32>, u64>,
+    cells: Map<Vec<u32>, u64>,
 }
 
 impl Batch {
@@ -292,7 +292,7 @@ impl Batch {
 /// The group-by result: key columns as text, cast strictly to the type
 /// polars reads them as, and the row count. Texts that cast to one value
 /// ("1" and "01", "1.0" and "1") are one group, as polars groups them.
-fn frame(keys: &[KeyCol], total: HashMap<Vec<Option<&[u8]>>, u64>) -> Result<DataFrame, String> {
+fn frame(keys: &[KeyCol], total: Map<Vec<Option<&[u8]>>, u64>) -> Result<DataFrame, String> {
     let text = |e: polars::prelude::PolarsError| e.to_string();
     let cells: Vec<(Vec<Option<&[u8]>>, u64)> = total.into_iter().collect();
     let height = cells.len();

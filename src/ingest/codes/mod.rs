@@ -19,8 +19,12 @@
 
 mod csv;
 mod parquet;
+mod values;
 
 use std::collections::HashMap;
+
+/// The maps of cells and codes: keys are short and trusted, so a fast hash.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 use arrow_array::ArrayRef;
 use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
@@ -28,11 +32,12 @@ use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
 use crate::spec::AuditSpec;
 
 use super::key_columns;
-use super::names::{A_N, K_FINAL, K_LABEL, K_PRED};
+use super::names::*;
 use super::scan::PredSource;
 
 pub use self::csv::aggregate as aggregate_csv;
 pub use self::parquet::aggregate as aggregate_parquet;
+use self::values::Sums;
 
 /// Rows per batch: the cell index of a batch stays in cache.
 const BATCH: usize = 65_536;
@@ -118,8 +123,8 @@ pub fn plan(
     if spec.columns.score.is_some() {
         return Err("a score column is summed".into());
     }
-    if spec.value.is_some() {
-        return Err("a numeric outcome is summed".into());
+    if spec.value.is_some() && floats {
+        return Err("a numeric outcome is summed (CSV)".into());
     }
     if !spec.control_bands.is_empty() {
         return Err("controls are banded".into());
@@ -162,7 +167,7 @@ pub fn plan(
 /// Row-group ids of the values of one key column.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<Key, u32>,
+    ids: Map<Key, u32>,
     values: Vec<Key>,
     /// The last dictionary seen and its ids: batches of a row group share
     /// it (held, so that its address is not reused by another).
@@ -216,21 +221,16 @@ fn fits(stride: u32, card: usize) -> Result<(), String> {
         .ok_or_else(|| "too many cells to index".to_string())
 }
 
-/// The group-by result: one row per cell, key columns of their polars types
-/// and the row count.
-fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, String> {
-    let mut cells: Vec<(Vec<Key>, u64)> = total.into_iter().collect();
-    cells.sort_unstable();
-    let height = cells.len();
+/// The columns of `keys` holding the values of `rows`, in their polars types.
+fn key_frame(keys: &[KeyCol], rows: &[&[Key]]) -> Result<Vec<Column>, String> {
     let mut cols: Vec<Column> = vec![];
     for (j, k) in keys.iter().enumerate() {
         let name = k.name.as_str().into();
         let col = match k.kind {
             Kind::Text => Column::new(
                 name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match &key[j] {
+                rows.iter()
+                    .map(|key| match &key[j] {
                         Key::Text(s) => Some(s.as_ref()),
                         _ => None,
                     })
@@ -238,9 +238,8 @@ fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, St
             ),
             Kind::Bool => Column::new(
                 name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
+                rows.iter()
+                    .map(|key| match key[j] {
                         Key::Bool(b) => Some(b),
                         _ => None,
                     })
@@ -249,9 +248,8 @@ fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, St
             Kind::Float => return Err("floats are not coded from Parquet".into()),
             Kind::Int if k.dtype == DataType::UInt64 => Column::new(
                 name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
+                rows.iter()
+                    .map(|key| match key[j] {
                         Key::Int(v) => Some(v as u64),
                         _ => None,
                     })
@@ -259,9 +257,8 @@ fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, St
             ),
             Kind::Int => Column::new(
                 name,
-                cells
-                    .iter()
-                    .map(|(key, _)| match key[j] {
+                rows.iter()
+                    .map(|key| match key[j] {
                         Key::Int(v) => Some(v),
                         _ => None,
                     })
@@ -272,15 +269,80 @@ fn frame(keys: &[KeyCol], total: HashMap<Vec<Key>, u64>) -> Result<DataFrame, St
         };
         cols.push(col);
     }
+    Ok(cols)
+}
+
+/// The group-by result: one row per cell, key columns of their polars types,
+/// the row count, and with a numeric outcome (`truth`: with its error) the
+/// sums the general path computes.
+fn frame(
+    keys: &[KeyCol],
+    total: Map<Vec<Key>, (u64, Sums)>,
+    value: Option<bool>,
+) -> Result<DataFrame, String> {
+    let mut cells: Vec<(Vec<Key>, (u64, Sums))> = total.into_iter().collect();
+    cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let height = cells.len();
+    let rows: Vec<&[Key]> = cells.iter().map(|(k, _)| k.as_slice()).collect();
+    let mut cols = key_frame(keys, &rows)?;
     // The type of polars' `len()`, so that a counts table written from
     // either path is the same file.
     cols.push(
         Column::new(
             A_N.into(),
-            cells.iter().map(|(_, n)| *n).collect::<Vec<u64>>(),
+            cells.iter().map(|(_, (n, _))| *n).collect::<Vec<u64>>(),
         )
         .cast(&IDX_DTYPE)
         .map_err(|e| e.to_string())?,
     );
+    if let Some(truth) = value {
+        let u = |name: &str, f: &dyn Fn(&Sums) -> u64| {
+            Column::new(
+                name.into(),
+                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<u64>>(),
+            )
+        };
+        let x = |name: &str, f: &dyn Fn(&Sums) -> f64| {
+            Column::new(
+                name.into(),
+                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<f64>>(),
+            )
+        };
+        cols.extend([
+            u(A_VN, &|s| s.vn),
+            u(A_VBAD, &|s| s.vbad),
+            x(A_VW, &|s| s.vn as f64),
+            x(A_VW2, &|s| s.vn as f64),
+            x(A_VS, &|s| s.vs),
+            x(A_VS2, &|s| s.vs2),
+        ]);
+        if truth {
+            cols.extend([
+                u(A_EN, &|s| s.en),
+                x(A_EW, &|s| s.en as f64),
+                x(A_EA, &|s| s.ea),
+                x(A_ES, &|s| s.es),
+                x(A_ES2, &|s| s.es2),
+            ]);
+        }
+    }
     DataFrame::new(height, cols).map_err(|e| e.to_string())
+}
+
+/// The numeric outcome's sketch as the general path gives it: attribute key
+/// columns, the bucket and the rows in it.
+fn sketch_frame(attrs: &[KeyCol], sketch: Map<(Vec<Key>, i32), u64>) -> Result<DataFrame, String> {
+    let mut cells: Vec<((Vec<Key>, i32), u64)> = sketch.into_iter().collect();
+    cells.sort_unstable();
+    let rows: Vec<&[Key]> = cells.iter().map(|((k, _), _)| k.as_slice()).collect();
+    let mut cols = key_frame(attrs, &rows)?;
+    cols.push(Column::new(
+        K_VBIN.into(),
+        cells.iter().map(|((_, b), _)| *b).collect::<Vec<i32>>(),
+    ));
+    cols.push(Column::new(
+        A_VW.into(),
+        cells.iter().map(|(_, n)| *n as f64).collect::<Vec<f64>>(),
+    ));
+    DataFrame::new(cells.len(), cols).map_err(|e| e.to_string())
 }

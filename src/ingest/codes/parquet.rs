@@ -1,7 +1,6 @@
 //! Parquet: each key column as its dictionary indices (text), offsets from
 //! the batch minimum or first-appearance codes (integers), or 0/1 (booleans).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,14 +16,40 @@ use parquet::arrow::ProjectionMask;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
+use super::values::{self, Sums};
 use super::{
-    count_indexes, fits, frame, Interner, Key, KeyCol, Kind, Plan, BATCH, MAX_CELLS, SPAN,
+    count_indexes, fits, frame, sketch_frame, Interner, Key, KeyCol, Kind, Map, Plan, BATCH, DENSE,
+    MAX_CELLS, SPAN,
 };
+use crate::ingest::names::{K_LABEL, K_PRED};
+use crate::spec::ValueSpec;
 
-/// The group-by result of a Parquet file (key columns and row counts, as the
-/// general path gives it) and how it was read; `Err` says why the general
-/// path must read it instead.
-pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, Plan), String> {
+/// Cells of a row group (rows and numeric sums) and its sketch.
+type Parts = (Map<Vec<Key>, (u64, Sums)>, Map<(Vec<Key>, i32), u64>);
+
+/// Where the batch columns of a row group are.
+struct Layout {
+    /// Each key's column.
+    keys: Vec<usize>,
+    /// The numeric outcome's column and its truth's.
+    value: Option<(usize, Option<usize>)>,
+    /// The first `attrs` keys are the protected attributes.
+    attrs: usize,
+    /// The label's and the prediction's key index.
+    label: usize,
+    pred: usize,
+}
+
+/// The group-by result of a Parquet file (key columns and row counts, and
+/// with a numeric outcome its sums and sketch, as the general path gives
+/// them) and how it was read; `Err` says why the general path must read it
+/// instead. The first `attrs` keys are the protected attributes.
+pub fn aggregate(
+    path: &Path,
+    keys: &[KeyCol],
+    value: Option<&ValueSpec>,
+    attrs: usize,
+) -> Result<(DataFrame, Option<DataFrame>, Plan), String> {
     let text = |e: parquet::errors::ParquetError| e.to_string();
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
@@ -61,40 +86,69 @@ pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, Plan), Stri
     .map_err(text)?;
     let mut roots: Vec<usize> = vec![];
     let mut at: Vec<usize> = vec![];
-    for k in keys {
+    let mut root = |name: &str| -> Result<usize, String> {
         let i = schema
-            .index_of(&k.source)
-            .map_err(|_| format!("no column '{}'", k.source))?;
-        check_type(k, schema.field(i).data_type())?;
+            .index_of(name)
+            .map_err(|_| format!("no column '{name}'"))?;
         if !roots.contains(&i) {
             roots.push(i);
         }
+        Ok(i)
+    };
+    for k in keys {
+        let i = root(&k.source)?;
+        check_type(k, schema.field(i).data_type())?;
         at.push(i);
+    }
+    let mut numeric = vec![];
+    if let Some(v) = value {
+        for c in std::iter::once(&v.column).chain(v.truth.as_ref()) {
+            let i = root(c)?;
+            if !values::summable(schema.field(i).data_type()) {
+                return Err(format!(
+                    "column '{c}' is read as {}",
+                    schema.field(i).data_type()
+                ));
+            }
+            numeric.push(i);
+        }
     }
     // The reader's batches hold the projected columns in file order.
     let mut sorted = roots.clone();
     sorted.sort_unstable();
-    let at: Vec<usize> = at
-        .iter()
-        .map(|i| sorted.binary_search(i).expect("projected"))
-        .collect();
-    let mask = ProjectionMask::roots(meta.parquet_schema(), sorted);
+    let pos = |i: &usize| sorted.binary_search(i).expect("projected");
+    let find = |name: &str| keys.iter().position(|k| k.name == name).expect("a key");
+    let layout = Layout {
+        keys: at.iter().map(pos).collect(),
+        value: value.map(|_| (pos(&numeric[0]), numeric.get(1).map(pos))),
+        attrs,
+        label: find(K_LABEL),
+        pred: find(K_PRED),
+    };
+    let mask = ProjectionMask::roots(meta.parquet_schema(), sorted.clone());
     let groups = meta.metadata().num_row_groups();
-    let parts: Vec<Result<HashMap<Vec<Key>, u64>, String>> = (0..groups)
+    let parts: Vec<Result<Parts, String>> = (0..groups)
         .into_par_iter()
-        .map(|rg| count_row_group(path, &meta, &mask, rg, &at))
+        .map(|rg| count_row_group(path, &meta, &mask, rg, &layout))
         .collect();
-    let mut total: HashMap<Vec<Key>, u64> = HashMap::new();
+    let mut total: Map<Vec<Key>, (u64, Sums)> = Map::default();
+    let mut sketch: Map<(Vec<Key>, i32), u64> = Map::default();
     for p in parts {
-        for (k, n) in p? {
-            *total.entry(k).or_default() += n;
+        let (cells, sk) = p?;
+        for (k, (n, s)) in cells {
+            let t = total.entry(k).or_default();
+            t.0 += n;
+            t.1.add(&s);
+        }
+        for (k, n) in sk {
+            *sketch.entry(k).or_default() += n;
         }
         if total.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
         }
     }
     let expected = meta.metadata().file_metadata().num_rows();
-    let rows: u64 = total.values().sum();
+    let rows: u64 = total.values().map(|(n, _)| n).sum();
     if i64::try_from(rows).ok() != Some(expected) {
         return Err(format!("read {rows} rows of {expected}"));
     }
@@ -103,7 +157,12 @@ pub fn aggregate(path: &Path, keys: &[KeyCol]) -> Result<(DataFrame, Plan), Stri
         parts: groups,
         unit: "row group",
     };
-    Ok((frame(keys, total)?, plan))
+    let sketch = match value {
+        Some(_) => Some(sketch_frame(&keys[..attrs], sketch)?),
+        None => None,
+    };
+    let truth = value.map(|v| v.truth.is_some());
+    Ok((frame(keys, total, truth)?, sketch, plan))
 }
 
 /// The arrow types each kind of key is read as.
@@ -122,14 +181,82 @@ fn check_type(k: &KeyCol, t: &ArrowType) -> Result<(), String> {
     }
 }
 
-/// Counts the cells of one row group.
+/// The cells of a row group by row-group ids of their keys.
+#[derive(Default)]
+struct Cells {
+    cells: Map<Vec<u32>, (u64, Sums)>,
+    sketch: Map<(Vec<u32>, i32), u64>,
+}
+
+/// The row-group ids of cell index `cell` under `maps`.
+fn decode(cell: u32, maps: &[(u32, Vec<u32>)]) -> Vec<u32> {
+    maps.iter()
+        .map(|(s, ids)| ids[((cell / s) % ids.len() as u32) as usize])
+        .collect()
+}
+
+/// Counts (and sums) by cell index of batches sharing their codes.
+struct Acc {
+    maps: Vec<(u32, Vec<u32>)>,
+    n: Vec<u64>,
+    sums: Vec<Sums>,
+    sketch: values::Sketch,
+}
+
+impl Acc {
+    fn new(maps: Vec<(u32, Vec<u32>)>, size: u32) -> Self {
+        Acc {
+            maps,
+            n: vec![0; size as usize],
+            sums: vec![Sums::default(); size as usize],
+            sketch: Default::default(),
+        }
+    }
+
+    /// Adds the counted cells to `out` under their row-group ids.
+    fn flush(self, out: &mut Cells, attrs: usize) {
+        for (cell, &n) in self.n.iter().enumerate().filter(|(_, &n)| n > 0) {
+            let e = out
+                .cells
+                .entry(decode(cell as u32, &self.maps))
+                .or_default();
+            e.0 += n;
+            e.1.add(&self.sums[cell]);
+        }
+        for ((cell, b), n) in self.sketch {
+            *out.sketch
+                .entry((decode(cell, &self.maps[..attrs]), b))
+                .or_default() += n;
+        }
+    }
+}
+
+/// The rows the audit uses (label and prediction present), when some are not.
+fn used_rows(batch: &arrow_array::RecordBatch, label: usize, pred: usize) -> Option<Vec<bool>> {
+    let (l, p) = (
+        batch.column(label).logical_nulls(),
+        batch.column(pred).logical_nulls(),
+    );
+    if l.is_none() && p.is_none() {
+        return None;
+    }
+    Some(
+        (0..batch.num_rows())
+            .map(|r| {
+                l.as_ref().is_none_or(|n| n.is_valid(r)) && p.as_ref().is_none_or(|n| n.is_valid(r))
+            })
+            .collect(),
+    )
+}
+
+/// Counts the cells of one row group (and sums the numeric outcome).
 fn count_row_group(
     path: &Path,
     meta: &ArrowReaderMetadata,
     mask: &ProjectionMask,
     rg: usize,
-    at: &[usize],
-) -> Result<HashMap<Vec<Key>, u64>, String> {
+    layout: &Layout,
+) -> Result<Parts, String> {
     let file = File::open(path).map_err(|e| e.to_string())?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
         .with_projection(mask.clone())
@@ -137,8 +264,10 @@ fn count_row_group(
         .with_batch_size(BATCH)
         .build()
         .map_err(|e| e.to_string())?;
+    let at = &layout.keys;
     let mut interners: Vec<Interner> = at.iter().map(|_| Interner::default()).collect();
-    let mut cells: HashMap<Vec<u32>, u64> = HashMap::new();
+    let mut out = Cells::default();
+    let mut acc: Option<Acc> = None;
     let mut idx: Vec<u32> = vec![];
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
@@ -155,28 +284,65 @@ fn count_row_group(
             maps.push((stride, ids));
             stride = size;
         }
-        for (cell, n) in count_indexes(&idx, stride) {
-            let key: Vec<u32> = maps
-                .iter()
-                .map(|(s, ids)| ids[((cell / s) % ids.len() as u32) as usize])
-                .collect();
-            *cells.entry(key).or_default() += n;
+        if stride > DENSE {
+            if layout.value.is_some() {
+                return Err("too many cells for a numeric outcome's sums".into());
+            }
+            if let Some(a) = acc.take() {
+                a.flush(&mut out, layout.attrs);
+            }
+            for (cell, n) in count_indexes(&idx, stride) {
+                out.cells.entry(decode(cell, &maps)).or_default().0 += n;
+            }
+        } else {
+            // Batches of a row group mostly share their codes: their counts
+            // add up by cell index until the codes change.
+            if acc.as_ref().is_some_and(|a| a.maps != maps) {
+                acc.take().expect("some").flush(&mut out, layout.attrs);
+            }
+            let a = acc.get_or_insert_with(|| Acc::new(maps, stride));
+            for &i in &idx {
+                a.n[i as usize] += 1;
+            }
+            if let Some((v, t)) = layout.value {
+                let x = values::floats(batch.column(v))?;
+                let truth = t.map(|t| values::floats(batch.column(t))).transpose()?;
+                let used = used_rows(&batch, at[layout.label], at[layout.pred]);
+                let attr_size = a.maps.get(layout.attrs).map_or(stride, |(s, _)| *s);
+                values::batch(
+                    &x,
+                    truth.as_ref(),
+                    &idx,
+                    &mut a.sums,
+                    attr_size,
+                    used.as_deref(),
+                    &mut a.sketch,
+                );
+            }
         }
-        if cells.len() > MAX_CELLS {
+        if out.cells.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
         }
     }
-    Ok(cells
+    if let Some(a) = acc.take() {
+        a.flush(&mut out, layout.attrs);
+    }
+    let (cells, sketch) = (out.cells, out.sketch);
+    let values = |ids: &[u32], ints: &[Interner]| -> Vec<Key> {
+        ids.iter()
+            .zip(ints)
+            .map(|(&i, int)| int.values[i as usize].clone())
+            .collect()
+    };
+    let cells = cells
         .into_iter()
-        .map(|(ids, n)| {
-            let key = ids
-                .iter()
-                .zip(&interners)
-                .map(|(&i, int)| int.values[i as usize].clone())
-                .collect();
-            (key, n)
-        })
-        .collect())
+        .map(|(ids, c)| (values(&ids, &interners), c))
+        .collect();
+    let sketch = sketch
+        .into_iter()
+        .map(|((ids, b), n)| ((values(&ids, &interners[..layout.attrs]), b), n))
+        .collect();
+    Ok((cells, sketch))
 }
 
 /// Adds `stride ×` each row's code in `a` to `idx`, and returns the
@@ -253,11 +419,15 @@ fn dict_codes(
     let raw = keys.values();
     match keys.nulls().filter(|nb| nb.null_count() > 0) {
         None => {
-            if raw.iter().any(|&k| k as u32 >= n) {
-                return Err("a dictionary index out of range".into());
-            }
+            // One pass: add, and check the largest index afterwards (a bad
+            // index leaves the file to polars before any count is used).
+            let mut top = 0u32;
             for (x, &k) in idx.iter_mut().zip(raw.iter()) {
-                *x += k as u32 * stride;
+                top = top.max(k as u32);
+                *x = x.wrapping_add((k as u32).wrapping_mul(stride));
+            }
+            if !raw.is_empty() && top >= n {
+                return Err("a dictionary index out of range".into());
             }
         }
         Some(nb) => {
@@ -353,7 +523,7 @@ where
         ids.push(int.id(Key::Null));
         return Ok(ids);
     }
-    let mut local: HashMap<i64, u32> = HashMap::new();
+    let mut local: Map<i64, u32> = Map::default();
     let mut seen: Vec<i64> = vec![];
     let mut code = |w: i64| -> u32 {
         let next = seen.len() as u32;
