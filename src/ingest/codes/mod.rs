@@ -12,10 +12,11 @@
 //! back into values. Rayon runs the tasks; one batch per task is in memory.
 //!
 //! The result is the general path's group-by result
-//! ([`super::scan::aggregate`]), and it runs when that result is only row
-//! counts: keys of text, integer or boolean columns, and no weight, score,
-//! numeric outcome or banded control. Otherwise, or when the file is not
-//! readable this way, the general path runs; [`Plan`] says which and why.
+//! ([`super::scan::aggregate`]), and it runs when that result is row counts
+//! over keys of text, integer or boolean columns — from Parquet also with an
+//! unweighted numeric outcome's sums and sketch ([`values`]) — and no weight,
+//! score or banded control. Otherwise, or when the file is not readable this
+//! way, the general path runs; [`Plan`] says which and why.
 
 mod csv;
 mod parquet;
@@ -40,7 +41,7 @@ pub use self::parquet::aggregate as aggregate_parquet;
 use self::values::Sums;
 
 /// Rows per batch: the cell index of a batch stays in cache.
-const BATCH: usize = 65_536;
+const BATCH: usize = 16_384;
 /// Cell indexes up to this are counted in a dense array; above it a batch's
 /// indexes are sorted and counted in runs.
 const DENSE: u32 = 1 << 16;

@@ -50,12 +50,56 @@ pub fn aggregate(
     value: Option<&ValueSpec>,
     attrs: usize,
 ) -> Result<(DataFrame, Option<DataFrame>, Plan), String> {
+    let meta = metadata(path, keys)?;
+    let (layout, sorted) = layout(meta.schema(), keys, value, attrs)?;
+    let mask = ProjectionMask::roots(meta.parquet_schema(), sorted);
+    let groups = meta.metadata().num_row_groups();
+    let parts: Vec<Result<Parts, String>> = (0..groups)
+        .into_par_iter()
+        .map(|rg| count_row_group(path, &meta, &mask, rg, &layout))
+        .collect();
+    let mut total: Map<Vec<Key>, (u64, Sums)> = Map::default();
+    let mut sketch: Map<(Vec<Key>, i32), u64> = Map::default();
+    for p in parts {
+        let (cells, sk) = p?;
+        for (k, (n, s)) in cells {
+            let t = total.entry(k).or_default();
+            t.0 += n;
+            t.1.add(&s);
+        }
+        for (k, n) in sk {
+            *sketch.entry(k).or_default() += n;
+        }
+        if total.len() > MAX_CELLS {
+            return Err(format!("more than {MAX_CELLS} cells"));
+        }
+    }
+    let expected = meta.metadata().file_metadata().num_rows();
+    let rows: u64 = total.values().map(|(n, _)| n).sum();
+    if i64::try_from(rows).ok() != Some(expected) {
+        return Err(format!("read {rows} rows of {expected}"));
+    }
+    let plan = Plan::Codes {
+        what: "dictionary codes",
+        parts: groups,
+        unit: "row group",
+    };
+    let sketch = match value {
+        Some(_) => Some(sketch_frame(&keys[..attrs], sketch)?),
+        None => None,
+    };
+    let truth = value.map(|v| v.truth.is_some());
+    Ok((frame(keys, total, truth)?, sketch, plan))
+}
+
+/// The file's metadata, with text keys asked for as dictionaries: the
+/// reader then passes on the file's dictionary indices instead of decoding
+/// strings.
+fn metadata(path: &Path, keys: &[KeyCol]) -> Result<ArrowReaderMetadata, String> {
     let text = |e: parquet::errors::ParquetError| e.to_string();
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
     let inferred = ArrowReaderMetadata::load(&file, opts).map_err(text)?;
-    // Text keys are asked for as dictionaries: the reader then passes on
-    // the file's dictionary indices instead of decoding strings.
     let fields: Vec<ArrowField> = inferred
         .schema()
         .fields()
@@ -79,11 +123,21 @@ pub fn aggregate(
         })
         .collect();
     let schema = Arc::new(ArrowSchema::new(fields));
-    let meta = ArrowReaderMetadata::try_new(
+    ArrowReaderMetadata::try_new(
         inferred.metadata().clone(),
-        ArrowReaderOptions::new().with_schema(schema.clone()),
+        ArrowReaderOptions::new().with_schema(schema),
     )
-    .map_err(text)?;
+    .map_err(text)
+}
+
+/// Where each key and numeric column is in the reader's batches, and the
+/// file's columns to read (in file order, as the batches hold them).
+fn layout(
+    schema: &ArrowSchema,
+    keys: &[KeyCol],
+    value: Option<&ValueSpec>,
+    attrs: usize,
+) -> Result<(Layout, Vec<usize>), String> {
     let mut roots: Vec<usize> = vec![];
     let mut at: Vec<usize> = vec![];
     let mut root = |name: &str| -> Result<usize, String> {
@@ -125,44 +179,7 @@ pub fn aggregate(
         label: find(K_LABEL),
         pred: find(K_PRED),
     };
-    let mask = ProjectionMask::roots(meta.parquet_schema(), sorted.clone());
-    let groups = meta.metadata().num_row_groups();
-    let parts: Vec<Result<Parts, String>> = (0..groups)
-        .into_par_iter()
-        .map(|rg| count_row_group(path, &meta, &mask, rg, &layout))
-        .collect();
-    let mut total: Map<Vec<Key>, (u64, Sums)> = Map::default();
-    let mut sketch: Map<(Vec<Key>, i32), u64> = Map::default();
-    for p in parts {
-        let (cells, sk) = p?;
-        for (k, (n, s)) in cells {
-            let t = total.entry(k).or_default();
-            t.0 += n;
-            t.1.add(&s);
-        }
-        for (k, n) in sk {
-            *sketch.entry(k).or_default() += n;
-        }
-        if total.len() > MAX_CELLS {
-            return Err(format!("more than {MAX_CELLS} cells"));
-        }
-    }
-    let expected = meta.metadata().file_metadata().num_rows();
-    let rows: u64 = total.values().map(|(n, _)| n).sum();
-    if i64::try_from(rows).ok() != Some(expected) {
-        return Err(format!("read {rows} rows of {expected}"));
-    }
-    let plan = Plan::Codes {
-        what: "dictionary codes",
-        parts: groups,
-        unit: "row group",
-    };
-    let sketch = match value {
-        Some(_) => Some(sketch_frame(&keys[..attrs], sketch)?),
-        None => None,
-    };
-    let truth = value.map(|v| v.truth.is_some());
-    Ok((frame(keys, total, truth)?, sketch, plan))
+    Ok((layout, sorted))
 }
 
 /// The arrow types each kind of key is read as.

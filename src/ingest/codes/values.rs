@@ -101,6 +101,12 @@ pub fn batch(
     used: Option<&[bool]>,
     sketch: &mut Sketch,
 ) {
+    add_sums(x, truth, idx, sums);
+    add_sketch(x, idx, attr_size, used, sketch);
+}
+
+/// Adds the batch's rows to the sums of their cells.
+fn add_sums(x: &Floats, truth: Option<&Floats>, idx: &[u32], sums: &mut [Sums]) {
     let (xs, xnull) = (&x.0, &x.1);
     let valid = |r: usize| xnull.as_ref().is_none_or(|n| n.is_valid(r));
     match xnull {
@@ -147,6 +153,12 @@ pub fn batch(
             }
         }
     }
+}
+
+/// Adds the batch's used rows with a finite value to the sketch.
+fn add_sketch(x: &Floats, idx: &[u32], attr_size: u32, used: Option<&[bool]>, sketch: &mut Sketch) {
+    let (xs, xnull) = (&x.0, &x.1);
+    let valid = |r: usize| xnull.as_ref().is_none_or(|n| n.is_valid(r));
     // Buckets of the rows in the sketch (i32::MIN: not in it).
     let buckets: Vec<i32> = xs
         .iter()
