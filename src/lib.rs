@@ -51,4 +51,4 @@ pub use error::{Error, Result};
 pub use report::Format;
 pub use spec::check::Check;
 pub use spec::metric::{MetricRef, Rate, Summary};
-pub use spec::{AuditSpec, Favorable, ModelInfo, RiskTier, Spec};
+pub use spec::{AuditSpec, Favorable, ModelInfo, Reader, RiskTier, Spec};

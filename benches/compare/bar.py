@@ -41,11 +41,16 @@ print(len(rows))
 """
 
 
-def timed(cmd, env):
-    """Runs a command under /usr/bin/time; returns (wall s, cpu s, peak MB)."""
+def timed(cmd, env, timeout=None):
+    """Runs a command under /usr/bin/time; returns (wall s, cpu s, peak MB),
+    or None when it runs past `timeout` seconds."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
         full = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", t.name] + cmd
-        r = subprocess.run(full, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            r = subprocess.run(full, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
         if r.returncode not in (0, 1):
             sys.exit(f"{cmd[0]} failed: {r.stderr.decode()[-2000:]}")
         wall, user, sys_, kb = t.read().split()[-4:]
@@ -72,6 +77,10 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--peer-python", help="a Python with the peers (benches/compare/requirements.txt)")
+    ap.add_argument("--peers", nargs="*", default=[], help="aequitas aif360 fairlearn")
+    ap.add_argument("--peer-timeout", type=int, default=900,
+                    help="a peer run past this many seconds is reported as not finished")
     a = ap.parse_args()
     env = dict(os.environ)
     if a.threads:
@@ -86,12 +95,28 @@ def main():
                               "--format", "json", "--fail-on", "never"],
                 "duckdb": [a.duckdb_python, "-c", DUCK, str(f), str(a.threads)],
             }
+            # The peers compute race and sex × race (benches/compare/peer_metrics.py).
+            for p in a.peers:
+                tools[p] = [a.peer_python, str(HERE / "peer_metrics.py"), "--file", str(f),
+                            "--tool", p, "--attr", "race", "--attr2", "sex", "--ref", "race=white",
+                            "--ref", "sex=male", "--out", os.devnull]
             got = {k: [] for k in tools}
+            unfinished = set()
             for _ in range(a.runs):
                 for k, cmd in tools.items():
-                    got[k].append(timed(cmd, env))
+                    if k in unfinished:
+                        continue
+                    r = timed(cmd, env, a.peer_timeout if k in a.peers else None)
+                    if r is None:
+                        unfinished.add(k)
+                    else:
+                        got[k].append(r)
             row = {"rows": rows, "format": fmt, "runs": a.runs, "threads": a.threads or os.cpu_count()}
             for k, v in got.items():
+                if k in unfinished:
+                    row[k] = {"unfinished": f"did not finish in {a.peer_timeout} s"}
+                    print(f"{rows:>11,} {fmt:<8} {k}: did not finish in {a.peer_timeout} s", flush=True)
+                    continue
                 row[k] = {
                     "wall_s": statistics.median(x[0] for x in v),
                     "cpu_s": statistics.median(x[1] for x in v),
@@ -105,6 +130,12 @@ def main():
             print(f"{rows:>11,} {fmt:<8} fairaudit {fa['wall_s']:6.2f} s {fa['cpu_s']:6.2f} cpu "
                   f"{fa['peak_mb']:7.0f} MB | duckdb {dk['wall_s']:6.2f} s {dk['cpu_s']:6.2f} cpu "
                   f"{dk['peak_mb']:7.0f} MB | ratio {row['ratio_paired']:.2f}", flush=True)
+            for p in a.peers:
+                if p not in unfinished:
+                    q = row[p]
+                    print(f"{rows:>11,} {fmt:<8} {p:<9} {q['wall_s']:6.2f} s {q['cpu_s']:6.2f} cpu "
+                          f"{q['peak_mb']:7.0f} MB | × fairaudit {q['wall_s'] / fa['wall_s']:.0f}",
+                          flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1) + "\n")
 

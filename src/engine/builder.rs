@@ -20,8 +20,8 @@ use crate::governance::store::Store;
 use crate::ingest::Frame;
 use crate::spec::check::Check;
 use crate::spec::{
-    AuditSpec, FailOn, Favorable, InputFormat, ModelInfo, ReferenceStrategy, RiskTier, Spec,
-    StatOptions,
+    AuditSpec, FailOn, Favorable, InputFormat, ModelInfo, Reader, ReferenceStrategy, RiskTier,
+    Spec, StatOptions,
 };
 use crate::{Error, Result};
 
@@ -80,6 +80,14 @@ impl AuditBuilder {
     /// The format of the data files, when their extensions do not tell.
     pub fn input_format(mut self, f: InputFormat) -> Self {
         self.spec.audit.input_format = Some(f);
+        self
+    }
+
+    /// How data files are read: [`Reader::Auto`] (the default) counts Parquet
+    /// and quote-free CSV files on codes when it can, [`Reader::General`]
+    /// always uses polars' group-by; the report is the same.
+    pub fn reader(mut self, r: Reader) -> Self {
+        self.spec.audit.reader = r;
         self
     }
 

@@ -253,7 +253,10 @@ fn value_measures(spec: &AuditSpec) -> Vec<Expr> {
         None => lit(1.0),
     };
     let has = x.clone().is_not_null().and(x.clone().is_finite());
-    let wx = when(has.clone()).then(w.clone()).otherwise(lit(0.0));
+    // Rows without a finite value add 0, not 0·x: 0·NaN would be NaN (as the
+    // coded reader and the SQL query: CASE WHEN … ELSE 0).
+    let only = |ok: &Expr, e: Expr| when(ok.clone()).then(e).otherwise(lit(0.0));
+    let wx = only(&has, w.clone());
     let mut out = vec![
         has.clone().cast(DataType::UInt64).sum().alias(A_VN),
         x.clone()
@@ -264,20 +267,21 @@ fn value_measures(spec: &AuditSpec) -> Vec<Expr> {
             .alias(A_VBAD),
         wx.clone().sum().alias(A_VW),
         (wx.clone() * wx.clone()).sum().alias(A_VW2),
-        (wx.clone() * x.clone()).sum().alias(A_VS),
-        (wx * x.clone() * x.clone()).sum().alias(A_VS2),
+        only(&has, w.clone() * x.clone()).sum().alias(A_VS),
+        only(&has, w.clone() * x.clone() * x.clone())
+            .sum()
+            .alias(A_VS2),
     ];
     if let Some(t) = &v.truth {
         let t = col(t.as_str()).cast(DataType::Float64);
         let e = x - t.clone();
         let ok = e.clone().is_not_null().and(e.clone().is_finite());
-        let we = when(ok.clone()).then(w).otherwise(lit(0.0));
         out.extend([
-            ok.cast(DataType::UInt64).sum().alias(A_EN),
-            we.clone().sum().alias(A_EW),
-            (we.clone() * abs(e.clone())).sum().alias(A_EA),
-            (we.clone() * e.clone()).sum().alias(A_ES),
-            (we * e.clone() * e).sum().alias(A_ES2),
+            ok.clone().cast(DataType::UInt64).sum().alias(A_EN),
+            only(&ok, w.clone()).sum().alias(A_EW),
+            only(&ok, w.clone() * abs(e.clone())).sum().alias(A_EA),
+            only(&ok, w.clone() * e.clone()).sum().alias(A_ES),
+            only(&ok, w * e.clone() * e).sum().alias(A_ES2),
         ]);
     }
     out

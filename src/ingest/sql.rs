@@ -362,7 +362,8 @@ fn sketch_rows(
         used.push(format!("{} IS NOT NULL", q(w)));
     }
     if let Some(f) = filter {
-        used.insert(0, format!("({f})"));
+        // On lines of its own: a trailing `--` comment ends with its line.
+        used.insert(0, format!("(\n{f}\n)"));
     }
     let mut group: Vec<String> = (1..=nattr).map(|i| i.to_string()).collect();
     group.push(select.len().to_string());

@@ -743,6 +743,7 @@ fn the_counts_query_carries_numeric_outcomes() {
     let o = fairaudit()
         .args(["sql", "--dialect", "duckdb", "--table", "t"])
         .args(NUMERIC)
+        .args(["--where", "ts >= '2026-01-01' -- this year"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -754,6 +755,9 @@ fn the_counts_query_carries_numeric_outcomes() {
         "UNION ALL",
         "LN(ABS(",
         "AS \"value_bucket\"",
+        // The filter, comment and all, on lines of its own in both SELECTs.
+        "WHERE ts >= '2026-01-01' -- this year\nGROUP BY",
+        "WHERE (\nts >= '2026-01-01' -- this year\n) AND",
     ] {
         assert!(q.contains(part), "{part} not in {q}");
     }

@@ -233,6 +233,53 @@ fn dictionary_codes_give_the_general_report_on_awkward_files() {
 }
 
 #[test]
+fn numeric_sums_skip_rows_without_a_finite_value_on_both_paths() {
+    // A NaN and an infinite true value: those rows leave the error sums on
+    // both paths (0·NaN and 0·inf are not added).
+    let dir = tempfile::tempdir().unwrap();
+    let n = 200;
+    let g: Vec<&str> = (0..n).map(|i| ["a", "b"][i % 2]).collect();
+    let y: Vec<i32> = (0..n).map(|i| (i % 3 == 0) as i32).collect();
+    let p: Vec<i32> = (0..n).map(|i| (i % 5 < 2) as i32).collect();
+    let v: Vec<Option<f64>> = (0..n)
+        .map(|i| match i {
+            7 => None,
+            _ => Some(i as f64 / 10.0),
+        })
+        .collect();
+    let t: Vec<f64> = (0..n)
+        .map(|i| match i {
+            3 => f64::INFINITY,
+            5 => f64::NAN,
+            _ => i as f64 / 9.0,
+        })
+        .collect();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("g".into(), g),
+            Column::new("y_true".into(), y),
+            Column::new("y_pred".into(), p),
+            Column::new("v".into(), v),
+            Column::new("t".into(), t),
+        ],
+    )
+    .unwrap();
+    let path = dir.path().join("nan.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let flags = ["--attr", "g", "--value", "v", "--value-truth", "t"];
+    same_within(&path, &flags, 1e-12);
+    let (r, _) = read_with(&path, &flags, "general");
+    let groups = r["attributes"][0]["numeric"]["groups"].as_array().unwrap();
+    for grp in groups {
+        let mae = &grp["errors"]["mae"];
+        assert!(mae.as_f64().is_some_and(f64::is_finite), "{grp}");
+    }
+}
+
+#[test]
 fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
@@ -260,6 +307,8 @@ fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
             "float.csv",
             plain.replace(",1,", ",1.0,").replace(",0,", ",0.0,"),
         ),
+        // polars drops a \r ending any field, not only the line's last.
+        ("cr-field.csv", plain.replace("a,", "a\r,")),
     ] {
         same_both_ways(&write(name, &text), &["--attr", "g"]);
     }
@@ -353,4 +402,30 @@ fn what_the_dense_path_cannot_count_goes_the_general_way() {
     std::fs::write(&nd, "{\"g\":\"a\",\"y_true\":1,\"y_pred\":0}\n").unwrap();
     let (_, how) = read_with(&nd, &["--attr", "g"], "auto");
     assert!(how.contains("(NDJSON input)"), "{how}");
+}
+
+#[test]
+fn the_library_chooses_the_reader_too() {
+    use fairaudit::{Audit, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let german = to_parquet(dir.path(), "german_credit.csv");
+    let run = |r: Reader| {
+        Audit::builder()
+            .data(&german)
+            .attr("sex")
+            .attr("age_band")
+            .reader(r)
+            .run()
+            .unwrap()
+    };
+    let (auto, general) = (run(Reader::Auto), run(Reader::General));
+    let how = |rep: &fairaudit::Report| rep.audit.counts.reads.0[0].1.clone();
+    assert!(how(&auto).starts_with("dictionary codes"), "{}", how(&auto));
+    assert!(
+        how(&general).contains("--reader general"),
+        "{}",
+        how(&general)
+    );
+    assert_eq!(auto.audit.counts, general.audit.counts);
+    assert_eq!(auto.verdict(), general.verdict());
 }

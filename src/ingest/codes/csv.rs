@@ -231,8 +231,7 @@ impl Batch {
     /// Codes the key fields of one line.
     #[inline]
     fn line(&mut self, line: &[u8], slots: &[Vec<usize>]) -> Result<(), String> {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
+        if line.is_empty() || line == b"\r" {
             return Err("a blank line".into());
         }
         let mut field = 0;
@@ -241,8 +240,11 @@ impl Batch {
             let slot = slots
                 .get(field)
                 .ok_or("a line with more fields than the header")?;
+            // polars drops one trailing \r of every field it reads.
+            let f = &line[from..comma];
+            let f = f.strip_suffix(b"\r").unwrap_or(f);
             for &j in slot {
-                let c = self.coders[j].code(&line[from..comma]);
+                let c = self.coders[j].code(f);
                 self.codes[j].push(c);
             }
             field += 1;

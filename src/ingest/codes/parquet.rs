@@ -449,10 +449,14 @@ fn dict_codes(
         }
         Some(nb) => {
             for (i, (x, &k)) in idx.iter_mut().zip(raw.iter()).enumerate() {
-                let c = if nb.is_valid(i) { k as u32 } else { n };
-                if c > n {
-                    return Err("a dictionary index out of range".into());
-                }
+                let c = if nb.is_valid(i) {
+                    if k as u32 >= n {
+                        return Err("a dictionary index out of range".into());
+                    }
+                    k as u32
+                } else {
+                    n
+                };
                 *x += c * stride;
             }
         }
