@@ -1,9 +1,9 @@
 //! The audit's group-by without polars: key columns coded as small integers
 //! per row and counted into a dense array by the combined cell code.
 //!
-//! Parquet ([`parquet`]): the reader (arrow-rs `parquet`, asked for
+//! Parquet (`codes/parquet.rs`): the reader (arrow-rs `parquet`, asked for
 //! dictionary arrays) hands over each row group's dictionary indices, so text
-//! is never decoded; one row group per task. CSV ([`csv`]): files without
+//! is never decoded; one row group per task. CSV (`codes/csv.rs`): files without
 //! quotes are split into byte ranges at line ends, one range per task, and
 //! each field of a key column is coded through a small map of the bytes it
 //! holds. Either way the codes of a batch of rows combine into one cell index,
@@ -14,7 +14,7 @@
 //! The result is the general path's group-by result
 //! ([`super::scan::aggregate`]), and it runs when that result is row counts
 //! over keys of text, integer or boolean columns — from Parquet also with an
-//! unweighted numeric outcome's sums and sketch ([`values`]) — and no weight,
+//! unweighted numeric outcome's sums and sketch (`codes/values.rs`) — and no weight,
 //! score or banded control. Otherwise, or when the file is not readable this
 //! way, the general path runs; [`Plan`] says which and why.
 
