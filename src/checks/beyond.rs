@@ -182,16 +182,7 @@ pub fn evaluate(
     }
     let alpha = check.alpha.unwrap_or(audit.spec.stats.alpha);
     let level = format!("{:.0}%", 100.0 * audit.spec.stats.ci_level);
-    let thresholds = Thresholds {
-        fail_below: check.fail_below,
-        fail_above: check.fail_above,
-        warn_below: check.warn_below,
-        warn_above: check.warn_above,
-        require_significance: check.require_significance,
-        evidence: check.rule(),
-        family: check.family,
-        alpha,
-    };
+    let thresholds = Thresholds::of(check, alpha);
     let mut out = vec![];
     for a in &audit.attributes {
         if check

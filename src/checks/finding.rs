@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::counts::{Cell, Outcome};
-use crate::spec::check::{EvidenceRule, Family};
+use crate::spec::check::{Check, EvidenceRule, Family};
 use crate::spec::metric::MetricRef;
 use crate::spec::RiskTier;
 
@@ -206,6 +206,37 @@ pub struct Thresholds {
     pub family: Family,
     /// The check's significance level.
     pub alpha: f64,
+}
+
+impl Thresholds {
+    /// The thresholds and decision rule of `check`, at significance `alpha`.
+    pub fn of(check: &Check, alpha: f64) -> Self {
+        Thresholds {
+            fail_below: check.fail_below,
+            fail_above: check.fail_above,
+            warn_below: check.warn_below,
+            warn_above: check.warn_above,
+            require_significance: check.require_significance,
+            evidence: check.rule(),
+            family: check.family,
+            alpha,
+        }
+    }
+
+    /// No bound of a check: a built-in rule's finding (its rule is in its
+    /// statement), at significance `alpha`.
+    pub fn none(alpha: f64) -> Self {
+        Thresholds {
+            fail_below: None,
+            fail_above: None,
+            warn_below: None,
+            warn_above: None,
+            require_significance: true,
+            evidence: Default::default(),
+            family: Default::default(),
+            alpha,
+        }
+    }
 }
 
 /// One check judged on one attribute (and group).

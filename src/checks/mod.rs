@@ -122,16 +122,7 @@ impl<'a> Site<'a> {
             model,
             audit,
             attribute,
-            thresholds: Thresholds {
-                fail_below: check.fail_below,
-                fail_above: check.fail_above,
-                warn_below: check.warn_below,
-                warn_above: check.warn_above,
-                require_significance: check.require_significance,
-                evidence: check.rule(),
-                family: check.family,
-                alpha,
-            },
+            thresholds: Thresholds::of(check, alpha),
             alpha,
             cycle,
             ref_desc: if reference == "(overall)" {

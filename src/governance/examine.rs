@@ -57,19 +57,6 @@ struct Draft {
     statement: String,
 }
 
-fn thresholds(alpha: f64) -> Thresholds {
-    Thresholds {
-        fail_below: None,
-        fail_above: None,
-        warn_below: None,
-        warn_above: None,
-        require_significance: true,
-        evidence: Default::default(),
-        family: Default::default(),
-        alpha,
-    }
-}
-
 impl Ctx<'_> {
     fn finding(&self, d: Draft) -> Finding {
         let key = d.group.as_deref();
@@ -153,7 +140,7 @@ fn representation(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<F
             let ci = g.ci.map_or(String::new(), |(lo, hi)| {
                 format!(", interval {}–{}", fmt(lo), fmt(hi))
             });
-            let mut t = thresholds(c.alpha);
+            let mut t = Thresholds::none(c.alpha);
             t.warn_below = Some(e.representation_warn);
             t.fail_below = Some(e.representation_fail);
             out.push(c.finding(Draft {
@@ -206,7 +193,7 @@ fn label_bias(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Findi
                         format!("pass: not below {}", e.label_ratio_warn),
                     )
                 };
-                let mut t = thresholds(c.alpha);
+                let mut t = Thresholds::none(c.alpha);
                 t.warn_below = Some(e.label_ratio_warn);
                 out.push(c.finding(Draft {
                     check: "label-bias",
@@ -280,7 +267,7 @@ fn gap_finding(
         )
     };
     let share = |(x, n): (u64, u64)| x as f64 / n.max(1) as f64;
-    let mut t = thresholds(c.alpha);
+    let mut t = Thresholds::none(c.alpha);
     t.warn_above = Some(e.missing_gap_warn);
     t.fail_above = Some(e.missing_gap_fail);
     c.finding(Draft {
@@ -357,7 +344,7 @@ fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>
                 format!("pass: below {}", e.proxy_threshold),
             )
         };
-        let mut t = thresholds(c.alpha);
+        let mut t = Thresholds::none(c.alpha);
         t.warn_above = Some(e.proxy_threshold);
         out.push(c.finding(Draft {
             check: "proxy",
@@ -393,7 +380,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
         value: Some(d.schema_changes.len() as f64),
         ci: None,
         p: None,
-        thresholds: thresholds(c.alpha),
+        thresholds: Thresholds::none(c.alpha),
         status: if changed { Status::Warn } else { Status::Pass },
         breached: changed.then(|| "schema changed".into()),
         statement: if changed {
@@ -431,7 +418,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
         } else {
             ("outcome-drift", DataMeasure::OutcomePsi)
         };
-        let mut t = thresholds(c.alpha);
+        let mut t = Thresholds::none(c.alpha);
         t.warn_above = Some(e.psi_warn);
         t.fail_above = Some(e.psi_fail);
         t.require_significance = false;

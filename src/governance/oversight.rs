@@ -105,14 +105,8 @@ pub fn findings(
                 pair: Some([g.group.clone(), reference.group.clone()]),
                 significant: Some(true),
                 thresholds: Thresholds {
-                    fail_below: None,
-                    fail_above: None,
-                    warn_below: None,
                     warn_above: Some(MIN_GAP),
-                    require_significance: true,
-                    evidence: Default::default(),
-                    family: Default::default(),
-                    alpha,
+                    ..Thresholds::none(alpha)
                 },
                 breached: Some(format!("override-rate gap above {MIN_GAP}")),
                 status,

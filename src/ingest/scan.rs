@@ -454,6 +454,7 @@ fn coded(
             spec.value.as_ref(),
             spec.attributes.len(),
         ),
+        InputFormat::Csv if spec.value.is_some() => Err("a numeric outcome is summed (CSV)".into()),
         InputFormat::Csv => {
             codes::aggregate_csv(path, &codes::plan(spec, pred, &read, true)?, schema)
                 .map(|(df, plan)| (df, None, plan))

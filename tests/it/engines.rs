@@ -10,7 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
 
-use crate::{audit_normalized as audit, fairaudit, fixture, require_env, require_program};
+use crate::{
+    audit_normalized as audit, fairaudit, fixture, require_env, require_program, COMPAS_LEVELS,
+    HMDA_NUMERIC,
+};
 
 /// The Python that runs `tests/engines/run_query.py` for PostgreSQL (the
 /// standard library suffices): `$FAIRAUDIT_ENGINE_PYTHON`, else `python3` on
@@ -123,38 +126,12 @@ fn cases(dir: &Path) -> Vec<Case> {
         // Three outcome levels from the decile score (issue #18).
         Case {
             data: fixture("compas_two_year.csv"),
-            flags: vec![
-                "--attr",
-                "race",
-                "--prediction",
-                "decile_score",
-                "--outcomes",
-                "Low,Medium,High",
-                "--favorable-outcome",
-                "Low",
-                "--outcome-band",
-                "Low=1:4",
-                "--outcome-band",
-                "Medium=5:7",
-                "--outcome-band",
-                "High=8:10",
-            ],
+            flags: COMPAS_LEVELS.to_vec(),
         },
         // A numeric outcome with its error and a control (issue #18).
         Case {
             data: fixture("hmda_2018_controls_sample.csv"),
-            flags: vec![
-                "--attr",
-                "race",
-                "--attr",
-                "sex",
-                "--value",
-                "loan_amount_pred",
-                "--value-truth",
-                "loan_amount_std",
-                "--control",
-                "ltv_band",
-            ],
+            flags: HMDA_NUMERIC.to_vec(),
         },
         Case {
             data: big,

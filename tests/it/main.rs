@@ -25,6 +25,39 @@ mod snapshots;
 mod stats;
 mod verdicts;
 
+/// COMPAS's decile score as ProPublica's three levels, by race.
+pub const COMPAS_LEVELS: [&str; 14] = [
+    "--attr",
+    "race",
+    "--prediction",
+    "decile_score",
+    "--outcomes",
+    "Low,Medium,High",
+    "--favorable-outcome",
+    "Low",
+    "--outcome-band",
+    "Low=1:4",
+    "--outcome-band",
+    "Medium=5:7",
+    "--outcome-band",
+    "High=8:10",
+];
+
+/// The HMDA sample's numeric outcome with its error, a control and two
+/// attributes.
+pub const HMDA_NUMERIC: [&str; 10] = [
+    "--attr",
+    "race",
+    "--attr",
+    "sex",
+    "--value",
+    "loan_amount_pred",
+    "--value-truth",
+    "loan_amount_std",
+    "--control",
+    "ltv_band",
+];
+
 /// Path of a file in `fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

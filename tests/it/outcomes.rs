@@ -4,30 +4,15 @@
 
 use serde_json::Value;
 
-use crate::{assert_close, attribute, audit_json, audit_normalized, fairaudit, fixture};
+use crate::{
+    assert_close, attribute, audit_json, audit_normalized, fairaudit, fixture, COMPAS_LEVELS,
+    HMDA_NUMERIC,
+};
 
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture("outcomes-reference.json")).unwrap())
         .unwrap()
 }
-
-/// COMPAS's decile score as ProPublica's three levels, by race.
-const COMPAS_LEVELS: [&str; 14] = [
-    "--attr",
-    "race",
-    "--prediction",
-    "decile_score",
-    "--outcomes",
-    "Low,Medium,High",
-    "--favorable-outcome",
-    "Low",
-    "--outcome-band",
-    "Low=1:4",
-    "--outcome-band",
-    "Medium=5:7",
-    "--outcome-band",
-    "High=8:10",
-];
 
 fn compas(extra: &[&str]) -> Value {
     let path = fixture("compas_two_year.csv");
@@ -268,6 +253,21 @@ fn values_outside_the_outcome_levels_are_named() {
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("favourable outcome 'Medium' is not one of the levels Low, High"));
 }
+
+/// HMDA's favourable decision (a loan that is not high-priced: y_true = 0)
+/// by race, against white applicants.
+const HMDA_FAVOURABLE_BY_RACE: [&str; 10] = [
+    "--attr",
+    "race",
+    "--reference",
+    "race=white",
+    "--prediction",
+    "y_true",
+    "--favorable",
+    "negative",
+    "--bootstrap",
+    "0",
+];
 
 fn hmda(flags: &[&str]) -> Value {
     let path = fixture("hmda_2018_controls_sample.csv");
@@ -579,18 +579,7 @@ fn controls_go_through_the_counts_table_unchanged() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut flags = vec![
-        "--attr",
-        "race",
-        "--reference",
-        "race=white",
-        "--prediction",
-        "y_true",
-        "--favorable",
-        "negative",
-        "--bootstrap",
-        "0",
-    ];
+    let mut flags = HMDA_FAVOURABLE_BY_RACE.to_vec();
     flags.extend(CONTROLS);
     let a = audit_normalized(
         &[fixture("hmda_2018_controls_sample.csv").to_str().unwrap()],
@@ -640,25 +629,11 @@ fn collinear_and_separated_controls_get_a_message_not_a_crash() {
     );
 }
 
-/// A numeric outcome with its error, a control and two attributes.
-const NUMERIC: [&str; 10] = [
-    "--attr",
-    "race",
-    "--attr",
-    "sex",
-    "--value",
-    "loan_amount_pred",
-    "--value-truth",
-    "loan_amount_std",
-    "--control",
-    "ltv_band",
-];
-
 fn counts_of(data: &[&std::path::Path], out: &std::path::Path) {
     let o = fairaudit()
         .arg("counts")
         .args(data)
-        .args(NUMERIC)
+        .args(HMDA_NUMERIC)
         .arg("--out")
         .arg(out)
         .output()
@@ -669,7 +644,7 @@ fn counts_of(data: &[&std::path::Path], out: &std::path::Path) {
 #[test]
 fn numeric_outcomes_travel_through_the_counts_table() {
     let path = fixture("hmda_2018_controls_sample.csv");
-    let whole = audit_normalized(&[path.to_str().unwrap()], &NUMERIC);
+    let whole = audit_normalized(&[path.to_str().unwrap()], &HMDA_NUMERIC);
     let dir = tempfile::tempdir().unwrap();
     // Sums of a numeric outcome add in another order: equal to 1e-12.
     let same = |counts: &[&std::path::Path], what: &str| {
@@ -677,7 +652,7 @@ fn numeric_outcomes_travel_through_the_counts_table() {
         for c in counts {
             src.extend(["--counts", c.to_str().unwrap()]);
         }
-        let r = audit_normalized(&src, &NUMERIC);
+        let r = audit_normalized(&src, &HMDA_NUMERIC);
         assert!(
             r["attributes"][0]["numeric"].is_object(),
             "{what}: no numeric section"
@@ -727,7 +702,7 @@ fn numeric_outcomes_travel_through_the_counts_table() {
         .arg("audit")
         .arg("--counts")
         .arg(&plain)
-        .args(NUMERIC)
+        .args(HMDA_NUMERIC)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -742,7 +717,7 @@ fn numeric_outcomes_travel_through_the_counts_table() {
 fn the_counts_query_carries_numeric_outcomes() {
     let o = fairaudit()
         .args(["sql", "--dialect", "duckdb", "--table", "t"])
-        .args(NUMERIC)
+        .args(HMDA_NUMERIC)
         .args(["--where", "ts >= '2026-01-01' -- this year"])
         .output()
         .unwrap();
@@ -1041,20 +1016,9 @@ fn html_shows_outcome_mix_distribution_adjusted_and_override_charts() {
 #[test]
 fn control_bins_band_numeric_controls_at_quantiles() {
     let path = fixture("hmda_2018_controls_sample.csv");
-    let base = [
-        path.to_str().unwrap(),
-        "--attr",
-        "race",
-        "--reference",
-        "race=white",
-        "--prediction",
-        "y_true",
-        "--favorable",
-        "negative",
-        "--bootstrap",
-        "0",
-    ];
-    let mut a = base.to_vec();
+    let mut base = vec![path.to_str().unwrap()];
+    base.extend(HMDA_FAVOURABLE_BY_RACE);
+    let mut a = base.clone();
     a.extend(["--control", "loan_to_value_std", "--control-bins", "5"]);
     let r = audit_json(&a);
     let c = &attribute(&r, "race")["controlled"];
@@ -1110,7 +1074,7 @@ fn control_bins_band_numeric_controls_at_quantiles() {
         out.push_str(&format!("{},k{band}\n", r.join(",")));
     }
     std::fs::write(&banded, out).unwrap();
-    let mut a = base.to_vec();
+    let mut a = base.clone();
     a[0] = banded.to_str().unwrap();
     a.extend(["--control", "ltv_bin"]);
     let by_hand = audit_json(&a);
@@ -1131,7 +1095,7 @@ fn control_bins_band_numeric_controls_at_quantiles() {
     // A text control is left as it is; bins without a control is an error.
     let o = fairaudit()
         .arg("audit")
-        .args(base)
+        .args(&base)
         .args(["--control-bins", "4", "--format", "json"])
         .output()
         .unwrap();

@@ -8,7 +8,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::Value;
 
-use crate::fairaudit;
+use crate::{fairaudit, COMPAS_LEVELS, HMDA_NUMERIC};
 
 /// The report (without run id and time) and the stderr of an audit of
 /// `file` with `flags` and `--reader reader --verbose`.
@@ -77,25 +77,7 @@ fn shared_data_both_ways(dir: &Path, ext: &str) {
     let compas = to_parquet(dir, "compas_two_year.csv");
     same_both_ways(&compas, &["--attr", "race", "--attr", "sex", "--intersect"]);
     // Three outcome levels from the decile score (integer keys).
-    same_both_ways(
-        &compas,
-        &[
-            "--attr",
-            "race",
-            "--prediction",
-            "decile_score",
-            "--outcomes",
-            "Low,Medium,High",
-            "--favorable-outcome",
-            "Low",
-            "--outcome-band",
-            "Low=1:4",
-            "--outcome-band",
-            "Medium=5:7",
-            "--outcome-band",
-            "High=8:10",
-        ],
-    );
+    same_both_ways(&compas, &COMPAS_LEVELS);
     let german = to_parquet(dir, "german_credit.csv");
     same_both_ways(
         &german,
@@ -128,20 +110,8 @@ fn shared_data_both_ways(dir: &Path, ext: &str) {
     same_both_ways(&hmda, &["--attr", "race", "--stratify", "income_band"]);
     if ext == "parquet" {
         // A numeric outcome with its error: sums and sketch in the same pass.
-        let numeric = [
-            "--attr",
-            "race",
-            "--attr",
-            "sex",
-            "--value",
-            "loan_amount_pred",
-            "--value-truth",
-            "loan_amount_std",
-            "--control",
-            "ltv_band",
-        ];
-        same_within(&hmda, &numeric, 1e-12);
-        let (r, _) = read_with(&hmda, &numeric, "auto");
+        same_within(&hmda, &HMDA_NUMERIC, 1e-12);
+        let (r, _) = read_with(&hmda, &HMDA_NUMERIC, "auto");
         assert!(
             r["attributes"][0]["numeric"].is_object(),
             "no numeric section"

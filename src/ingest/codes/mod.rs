@@ -124,9 +124,6 @@ pub fn plan(
     if spec.columns.score.is_some() {
         return Err("a score column is summed".into());
     }
-    if spec.value.is_some() && floats {
-        return Err("a numeric outcome is summed (CSV)".into());
-    }
     if !spec.control_bands.is_empty() {
         return Err("controls are banded".into());
     }
