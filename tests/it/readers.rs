@@ -249,6 +249,52 @@ fn numeric_sums_skip_rows_without_a_finite_value_on_both_paths() {
     }
 }
 
+/// A numeric outcome spread over 23 orders of magnitude, both signs, zeros
+/// and values at bucket edges: the coded path's sketch (bucket tables, a
+/// dense range widened as values arrive, a map beyond 2²⁰ entries with a
+/// 3,000-value attribute) gives the general path's quantiles and KS.
+#[test]
+fn the_sketch_of_wide_values_is_the_general_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 60_000;
+    let zip: Vec<String> = (0..n)
+        .map(|i| format!("z{:04}", (i * 7919) % 3000))
+        .collect();
+    let sex: Vec<&str> = (0..n).map(|i| ["f", "m"][i % 2]).collect();
+    let y: Vec<i32> = (0..n).map(|i| (i % 3 == 0) as i32).collect();
+    let p: Vec<i32> = (0..n).map(|i| (i % 5 < 2) as i32).collect();
+    let v: Vec<f64> = (0..n)
+        .map(|i| {
+            let sign = if i % 7 == 0 { -1.0 } else { 1.0 };
+            match i % 13 {
+                0 => 0.0,
+                // An edge of the sketch's buckets, γᵏ, and its neighbours.
+                1 => 1.02f64.powi((i % 600) as i32 - 300),
+                2 => f64::from_bits(1.02f64.powi((i % 600) as i32 - 300).to_bits() + 1),
+                _ => sign * 10f64.powf(-8.0 + 23.0 * ((i * 2654435761) % 100_000) as f64 / 1e5),
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("zip".into(), zip),
+            Column::new("sex".into(), sex),
+            Column::new("y_true".into(), y),
+            Column::new("y_pred".into(), p),
+            Column::new("v".into(), v),
+        ],
+    )
+    .unwrap();
+    let path = dir.path().join("wide.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(Some(20_000))
+        .finish(&mut df)
+        .unwrap();
+    same_within(&path, &["--attr", "sex", "--value", "v"], 1e-12);
+    same_within(&path, &["--attr", "zip", "--value", "v"], 1e-12);
+}
+
 #[test]
 fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
     let dir = tempfile::tempdir().unwrap();

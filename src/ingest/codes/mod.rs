@@ -41,7 +41,7 @@ pub use self::parquet::aggregate as aggregate_parquet;
 use self::values::Sums;
 
 /// Rows per batch: the cell index of a batch stays in cache.
-const BATCH: usize = 16_384;
+const BATCH: usize = 8_192;
 /// Cell indexes up to this are counted in a dense array; above it a batch's
 /// indexes are sorted and counted in runs.
 const DENSE: u32 = 1 << 16;

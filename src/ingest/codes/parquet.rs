@@ -24,8 +24,13 @@ use super::{
 use crate::ingest::names::{K_LABEL, K_PRED};
 use crate::spec::ValueSpec;
 
-/// Cells of a row group (rows and numeric sums) and its sketch.
-type Parts = (Map<Vec<Key>, (u64, Sums)>, Map<(Vec<Key>, i32), u64>);
+/// Cells of a row group (rows and numeric sums) and its sketch, by the
+/// row group's ids of their keys, and the values of those ids per key.
+type Parts = (
+    Map<Vec<u32>, (u64, Sums)>,
+    Map<(Vec<u32>, i32), u64>,
+    Vec<Vec<Key>>,
+);
 
 /// Where the batch columns of a row group are.
 struct Layout {
@@ -58,22 +63,49 @@ pub fn aggregate(
         .into_par_iter()
         .map(|rg| count_row_group(path, &meta, &mask, rg, &layout))
         .collect();
-    let mut total: Map<Vec<Key>, (u64, Sums)> = Map::default();
-    let mut sketch: Map<(Vec<Key>, i32), u64> = Map::default();
+    // Row groups merge by ids of one interner per key column (each row
+    // group's few values mapped once), so no key is hashed or cloned per cell.
+    let mut global: Vec<Interner> = keys.iter().map(|_| Interner::default()).collect();
+    let mut total: Map<Vec<u32>, (u64, Sums)> = Map::default();
+    let mut sketch: Map<(Vec<u32>, i32), u64> = Map::default();
     for p in parts {
-        let (cells, sk) = p?;
+        let (cells, sk, values) = p?;
+        let remap: Vec<Vec<u32>> = values
+            .into_iter()
+            .zip(global.iter_mut())
+            .map(|(vs, g)| vs.into_iter().map(|k| g.id(k)).collect())
+            .collect();
+        let ids = |local: &[u32]| -> Vec<u32> {
+            local
+                .iter()
+                .zip(&remap)
+                .map(|(&i, m)| m[i as usize])
+                .collect()
+        };
         for (k, (n, s)) in cells {
-            let t = total.entry(k).or_default();
+            let t = total.entry(ids(&k)).or_default();
             t.0 += n;
             t.1.add(&s);
         }
-        for (k, n) in sk {
-            *sketch.entry(k).or_default() += n;
+        for ((k, b), n) in sk {
+            *sketch.entry((ids(&k), b)).or_default() += n;
         }
         if total.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
         }
     }
+    let values = |ids: &[u32]| -> Vec<Key> {
+        ids.iter()
+            .zip(&global)
+            .map(|(&i, g)| g.values[i as usize].clone())
+            .collect()
+    };
+    let total: Map<Vec<Key>, (u64, Sums)> =
+        total.into_iter().map(|(k, c)| (values(&k), c)).collect();
+    let sketch: Map<(Vec<Key>, i32), u64> = sketch
+        .into_iter()
+        .map(|((k, b), n)| ((values(&k), b), n))
+        .collect();
     let expected = meta.metadata().file_metadata().num_rows();
     let rows: u64 = total.values().map(|(n, _)| n).sum();
     if i64::try_from(rows).ok() != Some(expected) {
@@ -221,12 +253,14 @@ struct Acc {
 }
 
 impl Acc {
-    fn new(maps: Vec<(u32, Vec<u32>)>, size: u32) -> Self {
+    /// Cells of `size` indexes, of which the first `attrs` keys make
+    /// `attr_size`; sums only with a numeric outcome.
+    fn new(maps: Vec<(u32, Vec<u32>)>, size: u32, attr_size: u32, value: bool) -> Self {
         Acc {
             maps,
             n: vec![0; size as usize],
-            sums: vec![Sums::default(); size as usize],
-            sketch: Default::default(),
+            sums: vec![Sums::default(); if value { size as usize } else { 0 }],
+            sketch: values::Sketch::new(attr_size),
         }
     }
 
@@ -238,9 +272,11 @@ impl Acc {
                 .entry(decode(cell as u32, &self.maps))
                 .or_default();
             e.0 += n;
-            e.1.add(&self.sums[cell]);
+            if let Some(s) = self.sums.get(cell) {
+                e.1.add(s);
+            }
         }
-        for ((cell, b), n) in self.sketch {
+        for ((cell, b), n) in self.sketch.entries() {
             *out.sketch
                 .entry((decode(cell, &self.maps[..attrs]), b))
                 .or_default() += n;
@@ -286,12 +322,19 @@ fn count_row_group(
     let mut out = Cells::default();
     let mut acc: Option<Acc> = None;
     let mut idx: Vec<u32> = vec![];
+    // With a numeric outcome: each row's attribute cell (its index over the
+    // attributes alone), for the sketch.
+    let mut attr_idx: Vec<u32> = vec![];
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
         idx.clear();
         idx.resize(batch.num_rows(), 0);
         let mut stride: u32 = 1;
         let mut maps: Vec<(u32, Vec<u32>)> = Vec::with_capacity(at.len());
+        if layout.attrs == 0 {
+            attr_idx.clear();
+            attr_idx.resize(batch.num_rows(), 0);
+        }
         for (j, &c) in at.iter().enumerate() {
             let ids = add_codes(batch.column(c), stride, &mut idx, &mut interners[j])?;
             let size = u32::try_from(ids.len())
@@ -300,7 +343,11 @@ fn count_row_group(
                 .ok_or("too many cells to index")?;
             maps.push((stride, ids));
             stride = size;
+            if j + 1 == layout.attrs && layout.value.is_some() {
+                attr_idx.clone_from(&idx);
+            }
         }
+        let attr_size = maps.get(layout.attrs).map_or(stride, |(s, _)| *s);
         if stride > DENSE {
             if layout.value.is_some() {
                 return Err("too many cells for a numeric outcome's sums".into());
@@ -317,7 +364,8 @@ fn count_row_group(
             if acc.as_ref().is_some_and(|a| a.maps != maps) {
                 acc.take().expect("some").flush(&mut out, layout.attrs);
             }
-            let a = acc.get_or_insert_with(|| Acc::new(maps, stride));
+            let value = layout.value.is_some();
+            let a = acc.get_or_insert_with(|| Acc::new(maps, stride, attr_size, value));
             for &i in &idx {
                 a.n[i as usize] += 1;
             }
@@ -325,13 +373,12 @@ fn count_row_group(
                 let x = values::floats(batch.column(v))?;
                 let truth = t.map(|t| values::floats(batch.column(t))).transpose()?;
                 let used = used_rows(&batch, at[layout.label], at[layout.pred]);
-                let attr_size = a.maps.get(layout.attrs).map_or(stride, |(s, _)| *s);
                 values::batch(
                     &x,
                     truth.as_ref(),
                     &idx,
+                    &attr_idx,
                     &mut a.sums,
-                    attr_size,
                     used.as_deref(),
                     &mut a.sketch,
                 );
@@ -344,22 +391,8 @@ fn count_row_group(
     if let Some(a) = acc.take() {
         a.flush(&mut out, layout.attrs);
     }
-    let (cells, sketch) = (out.cells, out.sketch);
-    let values = |ids: &[u32], ints: &[Interner]| -> Vec<Key> {
-        ids.iter()
-            .zip(ints)
-            .map(|(&i, int)| int.values[i as usize].clone())
-            .collect()
-    };
-    let cells = cells
-        .into_iter()
-        .map(|(ids, c)| (values(&ids, &interners), c))
-        .collect();
-    let sketch = sketch
-        .into_iter()
-        .map(|((ids, b), n)| ((values(&ids, &interners[..layout.attrs]), b), n))
-        .collect();
-    Ok((cells, sketch))
+    let values = interners.into_iter().map(|i| i.values).collect();
+    Ok((out.cells, out.sketch, values))
 }
 
 /// Adds `stride ×` each row's code in `a` to `idx`, and returns the

@@ -12,7 +12,7 @@ use arrow_array::{Array, ArrayRef};
 use arrow_buffer::NullBuffer;
 use arrow_schema::DataType as ArrowType;
 
-use crate::counts::sketch::bucket;
+use crate::counts::sketch::Buckets;
 
 /// Per cell: the numeric outcome's sums (every weight is 1).
 #[derive(Clone, Copy, Debug, Default)]
@@ -86,25 +86,96 @@ pub fn summable(t: &ArrowType) -> bool {
     t.is_floating() && *t != ArrowType::Float16 || t.is_integer()
 }
 
-/// The sketch of a row group: rows by (attribute cell, bucket).
-pub type Sketch = HashMap<(u32, i32), u64, foldhash::fast::RandomState>;
+/// A row group's sketch: rows by (attribute cell, bucket), in a dense
+/// array over the range of buckets seen so far (a numeric outcome's values
+/// mostly span a few hundred buckets), and in a map when that range times
+/// the attribute cells would exceed [`Sketch::DENSE`].
+#[derive(Default)]
+pub struct Sketch {
+    /// Attribute cells (the dense array's rows).
+    cells: u32,
+    /// The first bucket of the dense range and its width.
+    lo: i32,
+    width: u32,
+    dense: Vec<u64>,
+    sparse: HashMap<(u32, i32), u64, foldhash::fast::RandomState>,
+}
 
-/// Adds one batch to the sums by cell index, and to the sketch: rows by
-/// (attribute cell = index mod `attr_size`, bucket) over the rows that are
-/// `used` (all when None).
+impl Sketch {
+    /// The most entries of the dense array (8 MB).
+    const DENSE: u64 = 1 << 20;
+
+    pub fn new(cells: u32) -> Self {
+        Sketch {
+            cells,
+            ..Default::default()
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, cell: u32, b: i32) {
+        let off = b.wrapping_sub(self.lo) as u32;
+        if off < self.width {
+            self.dense[cell as usize * self.width as usize + off as usize] += 1;
+        } else {
+            self.widen(cell, b);
+        }
+    }
+
+    /// A bucket outside the dense range: widen it (with room for more), or
+    /// count in the map when the range would be too wide.
+    #[cold]
+    fn widen(&mut self, cell: u32, b: i32) {
+        const ROOM: i64 = 32;
+        let (lo, hi) = match self.width {
+            0 => (b as i64 - ROOM, b as i64 + ROOM),
+            w => (
+                (self.lo as i64).min(b as i64 - ROOM),
+                (self.lo as i64 + w as i64 - 1).max(b as i64 + ROOM),
+            ),
+        };
+        let width = (hi - lo + 1) as u64;
+        if width * self.cells as u64 > Self::DENSE {
+            *self.sparse.entry((cell, b)).or_default() += 1;
+            return;
+        }
+        let mut dense = vec![0u64; (width * self.cells as u64) as usize];
+        let shift = (self.lo as i64 - lo) as usize;
+        for c in (0..self.cells as usize).filter(|_| self.width > 0) {
+            let old = &self.dense[c * self.width as usize..][..self.width as usize];
+            dense[c * width as usize + shift..][..old.len()].copy_from_slice(old);
+        }
+        (self.lo, self.width, self.dense) = (lo as i32, width as u32, dense);
+        self.add(cell, b);
+    }
+
+    /// Rows by (attribute cell, bucket).
+    pub fn entries(&self) -> impl Iterator<Item = ((u32, i32), u64)> + '_ {
+        let w = self.width.max(1) as usize;
+        let dense = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(move |(k, &n)| (((k / w) as u32, self.lo + (k % w) as i32), n));
+        dense.chain(self.sparse.iter().map(|(&k, &n)| (k, n)))
+    }
+}
+
+/// Adds one batch to the sums by cell index, and to the sketch by
+/// attribute cell (`cells`) over the rows that are `used` (all when None).
 pub fn batch(
     x: &Floats,
     truth: Option<&Floats>,
     idx: &[u32],
+    cells: &[u32],
     sums: &mut [Sums],
-    attr_size: u32,
     used: Option<&[bool]>,
     sketch: &mut Sketch,
 ) {
     add_sums(x, truth, idx, sums);
-    add_sketch(x, idx, attr_size, used, sketch);
+    add_sketch(x, cells, used, sketch);
 }
-
 /// Adds the batch's rows to the sums of their cells.
 fn add_sums(x: &Floats, truth: Option<&Floats>, idx: &[u32], sums: &mut [Sums]) {
     let (xs, xnull) = (&x.0, &x.1);
@@ -156,45 +227,23 @@ fn add_sums(x: &Floats, truth: Option<&Floats>, idx: &[u32], sums: &mut [Sums]) 
 }
 
 /// Adds the batch's used rows with a finite value to the sketch.
-fn add_sketch(x: &Floats, idx: &[u32], attr_size: u32, used: Option<&[bool]>, sketch: &mut Sketch) {
+fn add_sketch(x: &Floats, cells: &[u32], used: Option<&[bool]>, sketch: &mut Sketch) {
+    let t = Buckets::get();
     let (xs, xnull) = (&x.0, &x.1);
-    let valid = |r: usize| xnull.as_ref().is_none_or(|n| n.is_valid(r));
-    // Buckets of the rows in the sketch (i32::MIN: not in it).
-    let buckets: Vec<i32> = xs
-        .iter()
-        .enumerate()
-        .map(|(r, &v)| {
-            if v.is_finite() && valid(r) && used.is_none_or(|u| u[r]) {
-                bucket(v)
-            } else {
-                i32::MIN
-            }
-        })
-        .collect();
-    let (lo, hi) = buckets
-        .iter()
-        .filter(|&&b| b != i32::MIN)
-        .fold((i32::MAX, i32::MIN), |(lo, hi), &b| (lo.min(b), hi.max(b)));
-    if lo > hi {
-        return;
-    }
-    let width = (hi as i64 - lo as i64 + 1) as u64;
-    if width * attr_size as u64 <= 1 << 20 {
-        // Dense: attribute cell × bucket offset.
-        let mut dense = vec![0u32; (width * attr_size as u64) as usize];
-        for (&i, &b) in idx.iter().zip(&buckets) {
-            if b != i32::MIN {
-                dense[((i % attr_size) as u64 * width + (b - lo) as u64) as usize] += 1;
+    match (xnull, used) {
+        (None, None) => {
+            for (&c, &v) in cells.iter().zip(xs.iter()) {
+                if v.is_finite() {
+                    sketch.add(c, t.bucket(v));
+                }
             }
         }
-        for (k, &n) in dense.iter().enumerate().filter(|(_, &n)| n > 0) {
-            let (cell, off) = (k as u64 / width, k as u64 % width);
-            *sketch.entry((cell as u32, lo + off as i32)).or_default() += n as u64;
-        }
-    } else {
-        for (&i, &b) in idx.iter().zip(&buckets) {
-            if b != i32::MIN {
-                *sketch.entry((i % attr_size, b)).or_default() += 1;
+        _ => {
+            for (r, (&c, &v)) in cells.iter().zip(xs.iter()).enumerate() {
+                let valid = xnull.as_ref().is_none_or(|n| n.is_valid(r));
+                if v.is_finite() && valid && used.is_none_or(|u| u[r]) {
+                    sketch.add(c, t.bucket(v));
+                }
             }
         }
     }
