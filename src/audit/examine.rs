@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::examine::{fine_upper, ColumnCounts, DataCounts, Level};
@@ -702,25 +703,28 @@ fn value_levels(c: &ColumnCounts, max: usize) -> Option<Vec<(i32, String)>> {
     )
 }
 
+/// A numeric column's levels for screening: its values when few (`true`),
+/// else its quantile bands (`false`); none for a text column. The same for
+/// every attribute, so computed once per column.
+fn levels_of(c: &ColumnCounts, e: &ExamineSpec) -> (Vec<(i32, String)>, bool) {
+    if !c.numeric {
+        return (vec![], false);
+    }
+    match value_levels(c, e.categorical_max) {
+        Some(v) => (v, false),
+        None => (bands(c, e.bands), true),
+    }
+}
+
 fn screen(
     c: &ColumnCounts,
     attr: &str,
     a: usize,
     groups: &[String],
-    e: &ExamineSpec,
+    (bands_of, banded): &(Vec<(i32, String)>, bool),
 ) -> ProxyScreen {
-    let values = if c.numeric {
-        value_levels(c, e.categorical_max)
-    } else {
-        None
-    };
-    let banded = c.numeric && values.is_none();
-    let bands_of = match values {
-        Some(v) => v,
-        None if c.numeric => bands(c, e.bands),
-        None => vec![],
-    };
-    let (levels, table) = contingency(c, a, groups, &bands_of);
+    let banded = *banded;
+    let (levels, table) = contingency(c, a, groups, bands_of);
     let f: Vec<Vec<f64>> = table
         .iter()
         .map(|r| r.iter().map(|&x| x as f64).collect())
@@ -974,48 +978,62 @@ pub fn examine(d: &DataCounts, s: &Settings, previous: Option<&PreviousData>) ->
             attributes,
         });
     }
-    for c in &d.columns {
-        let has_range = e.ranges.iter().any(|r| r.column == c.name);
-        for (a, attr) in d.attributes.iter().enumerate() {
-            x.quality.push(quality(c, attr, a, has_range));
-        }
-    }
-    for c in &d.columns {
-        if outcome_cols.contains(&c.name.as_str()) {
-            x.not_screened.push(NotScreened {
-                column: c.name.clone(),
-                reason: "an outcome column (label or prediction)".into(),
-            });
-            continue;
-        }
-        let distinct = c
-            .cells
-            .keys()
-            .filter(|(_, l)| matches!(l, Level::Text(_)))
-            .map(|(_, l)| l)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        if d.attributes.contains(&c.name) {
-            x.not_screened.push(NotScreened {
-                column: c.name.clone(),
-                reason: "a protected attribute".into(),
-            });
-            continue;
-        }
-        let overflow = c.cells.keys().any(|(_, l)| *l == Level::Overflow);
-        if !c.numeric && (overflow || distinct > e.max_levels) {
-            x.not_screened.push(NotScreened {
-                column: c.name.clone(),
-                reason: format!(
+    // Columns in parallel (each column's tables are read by its own task);
+    // results in column order.
+    let quality: Vec<Vec<ColumnQuality>> = d
+        .columns
+        .par_iter()
+        .map(|c| {
+            let has_range = e.ranges.iter().any(|r| r.column == c.name);
+            (d.attributes.iter().enumerate())
+                .map(|(a, attr)| quality(c, attr, a, has_range))
+                .collect()
+        })
+        .collect();
+    x.quality = quality.into_iter().flatten().collect();
+    let groups: Vec<Vec<String>> = (0..d.attributes.len())
+        .map(|a| marginal(&d.groups, a).into_keys().collect())
+        .collect();
+    let screened: Vec<Result<Vec<ProxyScreen>, NotScreened>> = d
+        .columns
+        .par_iter()
+        .map(|c| {
+            let not = |reason: String| {
+                Err(NotScreened {
+                    column: c.name.clone(),
+                    reason,
+                })
+            };
+            if outcome_cols.contains(&c.name.as_str()) {
+                return not("an outcome column (label or prediction)".into());
+            }
+            if d.attributes.contains(&c.name) {
+                return not("a protected attribute".into());
+            }
+            let distinct = c
+                .cells
+                .keys()
+                .filter(|(_, l)| matches!(l, Level::Text(_)))
+                .map(|(_, l)| l)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            let overflow = c.cells.keys().any(|(_, l)| *l == Level::Overflow);
+            if !c.numeric && (overflow || distinct > e.max_levels) {
+                return not(format!(
                     "more than {} distinct values: an identifier or free text; band it before screening",
                     e.max_levels
-                ),
-            });
-            continue;
-        }
-        for (a, attr) in d.attributes.iter().enumerate() {
-            let groups: Vec<String> = marginal(&d.groups, a).into_keys().collect();
-            x.proxies.push(screen(c, attr, a, &groups, e));
+                ));
+            }
+            let levels = levels_of(c, e);
+            Ok((d.attributes.iter().enumerate())
+                .map(|(a, attr)| screen(c, attr, a, &groups[a], &levels))
+                .collect())
+        })
+        .collect();
+    for r in screened {
+        match r {
+            Ok(p) => x.proxies.extend(p),
+            Err(n) => x.not_screened.push(n),
         }
     }
     // Rank within each attribute by bias-corrected V (undefined last).

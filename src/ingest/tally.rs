@@ -634,9 +634,10 @@ pub fn tally(
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| (keys[k].clone(), *n))
         .collect();
+    // Columns finish in parallel: each turns its table into cells.
     let cols = st
         .columns
-        .into_iter()
+        .into_par_iter()
         .zip(columns)
         .map(|(t, c)| {
             let numeric = matches!(c.kind, Kind::Number | Kind::NumberText);

@@ -126,19 +126,28 @@ impl Sketch {
     /// count in the map when the range would be too wide.
     #[cold]
     fn widen(&mut self, cell: u32, b: i32) {
-        const ROOM: i64 = 32;
-        let (lo, hi) = match self.width {
-            0 => (b as i64 - ROOM, b as i64 + ROOM),
-            w => (
-                (self.lo as i64).min(b as i64 - ROOM),
-                (self.lo as i64 + w as i64 - 1).max(b as i64 + ROOM),
-            ),
+        // Room for more on the side it grows: at least 32 buckets, and half
+        // the width so far (a range found bucket by bucket is copied a few
+        // times, not once per bucket).
+        let range = |room: i64| match self.width {
+            0 => (b as i64 - room, b as i64 + room),
+            w => {
+                let (lo, hi) = (self.lo as i64, self.lo as i64 + w as i64 - 1);
+                (lo.min(b as i64 - room), hi.max(b as i64 + room))
+            }
+        };
+        let fits = |(lo, hi): (i64, i64)| (hi - lo + 1) as u64 * self.cells as u64 <= Self::DENSE;
+        let (lo, hi) = match [range(32.max(self.width as i64 / 2)), range(0)]
+            .into_iter()
+            .find(|&r| fits(r))
+        {
+            Some(r) => r,
+            None => {
+                *self.sparse.entry((cell, b)).or_default() += 1;
+                return;
+            }
         };
         let width = (hi - lo + 1) as u64;
-        if width * self.cells as u64 > Self::DENSE {
-            *self.sparse.entry((cell, b)).or_default() += 1;
-            return;
-        }
         let mut dense = vec![0u64; (width * self.cells as u64) as usize];
         let shift = (self.lo as i64 - lo) as usize;
         for c in (0..self.cells as usize).filter(|_| self.width > 0) {
