@@ -136,6 +136,19 @@ pub struct InputArgs {
     pub verbose: bool,
 }
 
+/// How the data examination reads its files.
+#[derive(Args, Debug, Default)]
+pub struct ReadArgs {
+    /// How data files are read: `auto` counts Parquet files by row groups
+    /// with arrow-rs when it can (see --verbose), `general` always streams
+    /// them through polars. Both give the same examination.
+    #[arg(long, value_enum, value_name = "READER", default_value = "auto")]
+    pub reader: Reader,
+    /// Say on stderr how each data file was read.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
 /// Data files only (the `counts` command).
 #[derive(Args, Debug, Default)]
 pub struct FileArgs {
@@ -441,6 +454,9 @@ pub struct DataArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub files: FileArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: ReadArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub examine: ExamineArgs,

@@ -132,6 +132,8 @@ pub struct DataCounts {
     pub columns: Vec<ColumnCounts>,
     /// The files read.
     pub files: Vec<std::path::PathBuf>,
+    /// How each file was read (for `--verbose`; equal for any two).
+    pub reads: crate::counts::Reads,
 }
 
 impl DataCounts {
@@ -188,6 +190,7 @@ impl DataCounts {
             }
         }
         self.files.extend(o.files);
+        self.reads.0.extend(o.reads.0);
         Ok(())
     }
 }

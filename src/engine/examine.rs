@@ -38,6 +38,8 @@ pub struct DataReport {
     pub run_id: String,
     /// The files read.
     pub files: Vec<PathBuf>,
+    /// How each file was read (for `--verbose`).
+    pub reads: crate::counts::Reads,
     /// The population file, when given.
     pub population_file: Option<PathBuf>,
     /// The label and prediction columns examined as outcomes.
@@ -299,6 +301,7 @@ pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
         generated_at,
         run_id,
         files: counts.files.clone(),
+        reads: counts.reads.clone(),
         population_file: settings.population.as_ref().map(|(p, _)| p.clone()),
         outcome_columns: maps
             .iter()

@@ -182,8 +182,17 @@ fn examine_with(
             max_levels: e.max_levels,
         })
         .collect();
-    let t =
-        origin.guarded(|| super::tally::tally(source(path, format, csv)?, attrs, specs, &all))?;
+    let (t, how) = match coded(path, format, spec.reader, attrs, &specs, &all) {
+        Ok(t) => (
+            t,
+            "arrow-rs, row groups in parallel, text on its dictionaries".to_string(),
+        ),
+        Err(why) => {
+            let t = origin
+                .guarded(|| super::tally::tally(source(path, format, csv)?, attrs, specs, &all))?;
+            (t, format!("polars' streamed batches ({why})"))
+        }
+    };
     let rows: u64 = t.groups.values().sum();
     if rows == 0 {
         return Err(Error::Empty {
@@ -199,7 +208,29 @@ fn examine_with(
         groups: t.groups,
         columns: t.columns,
         files: vec![path.to_path_buf()],
+        reads: crate::counts::Reads(vec![(path.display().to_string(), how)]),
     })
+}
+
+/// The examination's counter on a Parquet file's row groups
+/// (`codes::examine`), or why polars' streamed counter reads it instead.
+fn coded(
+    path: &Path,
+    format: InputFormat,
+    reader: crate::spec::Reader,
+    attrs: &[String],
+    specs: &[super::tally::ColumnSpec],
+    all: &[String],
+) -> std::result::Result<super::tally::Tally, String> {
+    if reader == crate::spec::Reader::General {
+        return Err("--reader general".into());
+    }
+    if format != InputFormat::Parquet {
+        return Err("not a Parquet file".into());
+    }
+    // A panic in the reader leaves the file to polars, as an error does.
+    std::panic::catch_unwind(|| super::codes::examine::tally(path, attrs, specs, all))
+        .unwrap_or_else(|_| Err("the arrow-rs reader failed".into()))
 }
 
 /// Reads every data file of the spec and merges their counts.

@@ -27,7 +27,7 @@ fn map<K, V>() -> HashMap<K, V> {
     HashMap::with_hasher(foldhash::fast::FixedState::with_seed(SEED))
 }
 
-fn hasher() -> foldhash::fast::FixedState {
+pub(super) fn hasher() -> foldhash::fast::FixedState {
     foldhash::fast::FixedState::with_seed(SEED)
 }
 
@@ -35,7 +35,7 @@ fn hasher() -> foldhash::fast::FixedState {
 /// the xor, so that equal rows and only they give equal hashes, up to
 /// 64-bit collisions).
 #[inline]
-fn mix(h: u64, v: u64) -> u64 {
+pub(super) fn mix(h: u64, v: u64) -> u64 {
     let mut z = (h ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -43,10 +43,10 @@ fn mix(h: u64, v: u64) -> u64 {
 }
 
 /// The hash of a missing value (any form) in the duplicate-row check.
-const MISSING_HASH: u64 = 1;
+pub(super) const MISSING_HASH: u64 = 1;
 
 /// The hash of a number: its bits, with -0 as 0 and NaN as missing.
-fn number_hash(x: f64) -> u64 {
+pub(super) fn number_hash(x: f64) -> u64 {
     if x.is_nan() {
         MISSING_HASH
     } else if x == 0.0 {
@@ -57,9 +57,16 @@ fn number_hash(x: f64) -> u64 {
 }
 
 /// Level ids fixed for every column.
-const L_MISSING: u32 = 0;
-const L_EMPTY: u32 = 1;
+pub(super) const L_MISSING: u32 = 0;
+pub(super) const L_EMPTY: u32 = 1;
 const L_INVALID: u32 = 2;
+/// The seed of every row hash.
+pub(super) const ROW_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+/// The hash of an integer of a numeric column.
+#[inline]
+pub(super) fn int_hash(x: i64) -> u64 {
+    x as u64 ^ 0x5bd1_e995
+}
 
 /// How a column's values are read.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,7 +90,7 @@ enum Label {
 }
 
 /// The tally of one examined column.
-struct ColumnTally {
+pub(super) struct ColumnTally {
     name: String,
     kind: Kind,
     /// Distinct text values told apart; beyond them, one overflow level, so
@@ -117,7 +124,7 @@ struct ColumnTally {
 }
 
 impl ColumnTally {
-    fn new(name: String, kind: Kind, range: Option<Range>, max_levels: usize) -> Self {
+    pub(super) fn new(name: String, kind: Kind, range: Option<Range>, max_levels: usize) -> Self {
         ColumnTally {
             name,
             kind,
@@ -137,7 +144,7 @@ impl ColumnTally {
     }
 
     #[inline]
-    fn bump(&mut self, key: u32, level: u32) {
+    pub(super) fn bump(&mut self, key: u32, level: u32) {
         let (k, l) = (key as usize, level as usize);
         if k >= self.kcap {
             self.grow_keys(k);
@@ -155,7 +162,7 @@ impl ColumnTally {
     }
 
     /// Makes room for `n` keys (called once per batch with the keys known).
-    fn ensure_keys(&mut self, n: usize) {
+    pub(super) fn ensure_keys(&mut self, n: usize) {
         if n > self.kcap {
             self.grow_keys(n - 1);
         }
@@ -179,7 +186,7 @@ impl ColumnTally {
         self.kcap = new;
     }
 
-    fn text_level(&mut self, v: &str) -> u32 {
+    pub(super) fn text_level(&mut self, v: &str) -> u32 {
         if let Some(&id) = self.text_ids.get(v) {
             return id;
         }
@@ -217,7 +224,7 @@ impl ColumnTally {
         id
     }
 
-    fn number(&mut self, key: u32, x: f64) {
+    pub(super) fn number(&mut self, key: u32, x: f64) {
         // NaN is missing (pandas' isna); ±inf is invalid, and outside any
         // bounded range.
         if !x.is_finite() {
@@ -253,7 +260,7 @@ impl ColumnTally {
                 // would merge distinct values).
                 let n = s.cast(&DataType::Int64)?;
                 for (v, &k) in n.i64()?.iter().zip(keys) {
-                    hashes.push(v.map_or(MISSING_HASH, |x| x as u64 ^ 0x5bd1_e995));
+                    hashes.push(v.map_or(MISSING_HASH, int_hash));
                     match v {
                         None => self.bump(k, L_MISSING),
                         Some(x) => self.number(k, x as f64),
@@ -341,6 +348,95 @@ impl ColumnTally {
             }
         }
         Ok(hashes)
+    }
+
+    /// Whether the column's values are read as text.
+    pub(super) fn kind_is_text(&self) -> bool {
+        matches!(self.kind, Kind::Text | Kind::CsvText)
+    }
+
+    /// The column's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether more distinct text values came than are told apart.
+    pub(super) fn overflowed(&self) -> bool {
+        self.overflow_level != 0
+    }
+
+    /// Adds `n` rows to a cell.
+    fn add_n(&mut self, key: u32, level: u32, n: u64) {
+        self.ensure_keys(key as usize + 1);
+        let i = level as usize * self.kcap + key as usize;
+        if i >= self.counts.len() {
+            self.counts.resize((level as usize + 1) * self.kcap, 0);
+        }
+        let t = self.counts[i] as u64 + n;
+        let keep = t % u32::MAX as u64;
+        if t > keep {
+            *self.spilled.entry(i).or_default() += t - keep;
+        }
+        self.counts[i] = keep as u32;
+    }
+
+    /// Adds another part's tally of the same column (a later part of the
+    /// file: its new text values take levels after ours, in its order), its
+    /// key ids mapped by `keys`. The last step before `finish`. `Err` when a
+    /// text column would exceed its distinct values (the part's or the sum):
+    /// which values overflow depends on the order of the whole file.
+    pub(super) fn absorb(&mut self, o: ColumnTally, keys: &[u32]) -> Result<(), String> {
+        let full = || {
+            format!(
+                "column '{}' has more than {} distinct values",
+                o.name, o.max_levels
+            )
+        };
+        if o.overflow_level != 0 {
+            return Err(full());
+        }
+        let mut buckets: HashMap<i32, u32> = map();
+        for (i, l) in self.levels.iter().enumerate() {
+            if let Level::Bucket(b) = l {
+                buckets.insert(*b, i as u32);
+            }
+        }
+        let mut ids = Vec::with_capacity(o.levels.len());
+        for l in &o.levels {
+            ids.push(match l {
+                Level::Missing => L_MISSING,
+                Level::Empty => L_EMPTY,
+                Level::Invalid => L_INVALID,
+                Level::Text(t) => {
+                    let id = self.text_level(t);
+                    if self.overflow_level != 0 {
+                        return Err(full());
+                    }
+                    id
+                }
+                Level::Bucket(b) => *buckets.entry(*b).or_insert_with(|| {
+                    self.levels.push(Level::Bucket(*b));
+                    (self.levels.len() - 1) as u32
+                }),
+                Level::Overflow => return Err(full()),
+            });
+        }
+        for (i, &n) in o.counts.iter().enumerate().filter(|(_, &n)| n > 0) {
+            let (l, k) = (i / o.kcap, i % o.kcap);
+            self.add_n(keys[k], ids[l], n as u64);
+        }
+        for (&i, &n) in &o.spilled {
+            let (l, k) = (i / o.kcap, i % o.kcap);
+            self.add_n(keys[k], ids[l], n);
+        }
+        for (k, &n) in o.out_of_range.iter().enumerate() {
+            let k = keys[k] as usize;
+            if self.out_of_range.len() <= k {
+                self.out_of_range.resize(k + 1, 0);
+            }
+            self.out_of_range[k] += n;
+        }
+        Ok(())
     }
 
     fn finish(
@@ -493,6 +589,7 @@ pub struct Tally {
 
 /// One examined column: name, how it is read, whether it is numeric, its
 /// type's name, its valid range.
+#[derive(Clone)]
 pub struct ColumnSpec {
     /// The column.
     pub name: String,
@@ -542,7 +639,7 @@ fn count_batch(
     // Columns not examined still count for duplicates.
     let h = hasher();
     let hashes: Vec<Vec<u64>> = hashes.into_iter().collect::<PolarsResult<_>>()?;
-    let mut row = vec![0x9e37_79b9_7f4a_7c15u64; keys.len()];
+    let mut row = vec![ROW_SEED; keys.len()];
     // Rows in parallel chunks, columns in order within each row.
     const CHUNK: usize = 1 << 14;
     row.par_chunks_mut(CHUNK).enumerate().for_each(|(c, rows)| {
@@ -619,24 +716,40 @@ pub fn tally(
     if let Some(e) = st.error {
         return Err(e);
     }
-    let mut hashes = st.row_hashes;
+    Ok(assemble(
+        st.keys.keys,
+        &st.rows_per_key,
+        st.columns,
+        columns,
+        st.row_hashes,
+    ))
+}
+
+/// The tally of a file from its parts' sums: attribute keys (by id), rows
+/// per key id, the examined columns' tallies (key ids of `keys`), every
+/// row's hash.
+pub(super) fn assemble(
+    keys: Vec<Vec<String>>,
+    rows_per_key: &[u64],
+    tallies: Vec<ColumnTally>,
+    columns: Vec<ColumnSpec>,
+    mut hashes: Vec<u64>,
+) -> Tally {
     hashes.par_sort_unstable();
     let distinct = if hashes.is_empty() {
         0
     } else {
         1 + hashes.windows(2).filter(|w| w[0] != w[1]).count() as u64
     };
-    let keys = std::sync::Arc::new(st.keys.keys);
-    let groups = st
-        .rows_per_key
+    let keys = std::sync::Arc::new(keys);
+    let groups = rows_per_key
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| (keys[k].clone(), *n))
         .collect();
     // Columns finish in parallel: each turns its table into cells.
-    let cols = st
-        .columns
+    let cols = tallies
         .into_par_iter()
         .zip(columns)
         .map(|(t, c)| {
@@ -644,9 +757,9 @@ pub fn tally(
             t.finish(&keys, numeric, c.dtype)
         })
         .collect();
-    Ok(Tally {
+    Tally {
         groups,
         columns: cols,
         duplicate_rows: hashes.len() as u64 - distinct,
-    })
+    }
 }

@@ -836,3 +836,204 @@ fn parts_whose_types_are_inferred_differently_still_merge() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("c.csv"));
 }
+
+/// The examination of `file` with `args`, read by `reader`, and what
+/// `--verbose` said (the report without run id and time).
+fn data_read(file: &std::path::Path, args: &[&str], reader: &str) -> (Value, String) {
+    let o = fairaudit()
+        .arg("data")
+        .arg(file)
+        .args(args)
+        .args([
+            "--reader",
+            reader,
+            "--verbose",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = v.as_object_mut().unwrap();
+    m.remove("generated_at");
+    m.remove("run_id");
+    (v, err)
+}
+
+/// Both readers give the same examination; `auto` read the file on its row
+/// groups (`coded`) or said why not (the reason given).
+fn examined_both_ways(file: &std::path::Path, args: &[&str], fallback: Option<&str>) {
+    let (auto, how) = data_read(file, args, "auto");
+    match fallback {
+        None => assert!(how.contains("arrow-rs, row groups in parallel"), "{how}"),
+        Some(why) => assert!(
+            how.contains("polars' streamed batches") && how.contains(why),
+            "{how}"
+        ),
+    }
+    let (general, how) = data_read(file, args, "general");
+    assert!(
+        how.contains("polars' streamed batches (--reader general)"),
+        "{how}"
+    );
+    if let Some(at) = crate::json_difference(&auto, &general, 0.0, "") {
+        panic!("{} {args:?}: the readers differ at {at}", file.display());
+    }
+}
+
+/// A Parquet file with what the row-group counter must get right: nulls
+/// and empty text in attributes and columns, an integer and a boolean
+/// attribute, NaN, ±inf, −0 and nulls in numbers, integer outcomes read as
+/// text, repeated rows, a text column whose values change along the file,
+/// and several row groups (so several runs whose parts add up).
+fn awkward_data(rows: usize) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    let g: Vec<Option<&str>> = (0..rows)
+        .map(|i| match i % 7 {
+            0 => None,
+            1 => Some(""),
+            _ => Some(["north", "south", "east"][i % 3]),
+        })
+        .collect();
+    let k: Vec<Option<i16>> = (0..rows)
+        .map(|i| (i % 11 != 0).then_some((i % 4) as i16 - 1))
+        .collect();
+    let flag: Vec<Option<bool>> = (0..rows)
+        .map(|i| (i % 13 != 0).then_some(i % 2 == 0))
+        .collect();
+    let note: Vec<Option<String>> = (0..rows)
+        .map(|i| match i % 9 {
+            0 => None,
+            1 => Some(String::new()),
+            // New values appear along the file: later parts bring levels.
+            _ => Some(format!("n{}", (i / 997) % 40)),
+        })
+        .collect();
+    let x: Vec<Option<f64>> = (0..rows)
+        .map(|i| match i % 17 {
+            0 => None,
+            1 => Some(f64::NAN),
+            2 => Some(f64::INFINITY),
+            3 => Some(-0.0),
+            4 => Some(0.0),
+            _ => Some(((i * 7919) % 1000) as f64 / 7.0 - 50.0),
+        })
+        .collect();
+    let n: Vec<Option<i64>> = (0..rows)
+        .map(|i| (i % 19 != 0).then_some((i % 50) as i64 * 1000))
+        .collect();
+    let y_true: Vec<i8> = (0..rows).map(|i| ((i * 31) % 7 < 3) as i8).collect();
+    let y_pred: Vec<i32> = (0..rows).map(|i| ((i * 13) % 5 < 2) as i32).collect();
+    // Not examined (`--columns`), still in the duplicate check: every
+    // 50th row repeats the row before it.
+    let id: Vec<i64> = (0..rows)
+        .map(|i| (i - (i % 50 == 1) as usize) as i64)
+        .collect();
+    let mut df = DataFrame::new(
+        rows,
+        vec![
+            Column::new("g".into(), g),
+            Column::new("k".into(), k),
+            Column::new("flag".into(), flag),
+            Column::new("note".into(), note),
+            Column::new("x".into(), x),
+            Column::new("n".into(), n),
+            Column::new("y_true".into(), y_true),
+            Column::new("y_pred".into(), y_pred),
+            Column::new("id".into(), id),
+        ],
+    )
+    .unwrap();
+    // Repeated rows need equal values in every column: make rows 50j+1
+    // copies of rows 50j.
+    let idx: Vec<u32> = (0..rows as u32).map(|i| i - (i % 50 == 1) as u32).collect();
+    df = df.take(&IdxCa::new("i".into(), idx)).unwrap();
+    df
+}
+
+#[test]
+fn parquet_row_groups_give_the_streamed_examination() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    // The shared and planted data as Parquet.
+    for (name, args) in [
+        (
+            "proxy_planted.csv",
+            vec![
+                "--attr",
+                "race",
+                "--attr",
+                "sex",
+                "--population",
+                "fixtures/population_shares.csv",
+            ],
+        ),
+        ("missing_planted.csv", vec!["--attr", "group"]),
+        (
+            "hmda_2018_controls_sample.csv",
+            vec!["--attr", "race", "--attr", "sex"],
+        ),
+        (
+            "german_credit.csv",
+            vec!["--attr", "sex", "--attr", "age_band"],
+        ),
+    ] {
+        let pq = dir.path().join(name.replace(".csv", ".parquet"));
+        fairaudit::ingest::convert(&fixture(name), &pq).unwrap();
+        examined_both_ways(&pq, &args, None);
+    }
+    let path = dir.path().join("awkward.parquet");
+    let mut df = awkward_data(40_000);
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(Some(3_000))
+        .finish(&mut df)
+        .unwrap();
+    fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let cols = ["--columns", "note,x,n,flag,y_true,y_pred"];
+        extra.iter().copied().chain(cols).collect()
+    }
+    examined_both_ways(&path, &with(&["--attr", "g", "--attr", "k"]), None);
+    examined_both_ways(
+        &path,
+        &with(&["--attr", "flag", "--attr", "g", "--range", "x=-10..10"]),
+        None,
+    );
+    let (r, _) = data_read(&path, &with(&["--attr", "g"]), "auto");
+    assert!(
+        r["data_examination"]["duplicate_rows"].as_u64().unwrap() >= 800,
+        "{}",
+        r["data_examination"]["duplicate_rows"]
+    );
+    // 40 note values in all, under 30 in any run of row groups: past a cap
+    // of 35 only when the parts add up; and past 5 within a part. Polars
+    // reads both (which values overflow depends on the whole file's order).
+    for (cap, why) in [("35", "distinct values"), ("5", "distinct values")] {
+        let spec = dir.path().join(format!("cap{cap}.toml"));
+        std::fs::write(&spec, format!("[examine]\nmax_levels = {cap}\n")).unwrap();
+        examined_both_ways(
+            &path,
+            &with(&["--attr", "g", "--spec", spec.to_str().unwrap()]),
+            Some(why),
+        );
+    }
+    // A u64 column (polars' cast would make large values null): polars reads it.
+    let mut df = DataFrame::new(
+        3,
+        vec![
+            Column::new("g".into(), ["a", "b", "a"]),
+            Column::new("big".into(), [u64::MAX, 1, 2]),
+            Column::new("y_true".into(), [1i32, 0, 1]),
+            Column::new("y_pred".into(), [1i32, 0, 0]),
+        ],
+    )
+    .unwrap();
+    let p = dir.path().join("u64.parquet");
+    ParquetWriter::new(std::fs::File::create(&p).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    examined_both_ways(&p, &["--attr", "g"], Some("UInt64"));
+}

@@ -23,6 +23,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     })?;
     let mut spec = s.spec;
+    spec.audit.reader = a.read.reader;
     a.examine.apply(&mut spec)?;
     let o = &a.output;
     let format = match o.format {
@@ -40,6 +41,11 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let report = examine::examine(&spec, st.as_ref())?;
+    if a.read.verbose {
+        for (input, how) in &report.reads.0 {
+            eprintln!("fairaudit: read {input}: {how}");
+        }
+    }
     // The SHA-256 of the inputs (a read of every file) when the run is kept:
     // recorded, or written as HTML — as the audit does.
     let digests = if o.record || o.out_html.is_some() || format == Format::Html {

@@ -19,6 +19,7 @@
 //! way, the general path runs; [`Plan`] says which and why.
 
 mod csv;
+pub mod examine;
 mod parquet;
 mod values;
 

@@ -128,6 +128,18 @@ pub fn aggregate(
 /// reader then passes on the file's dictionary indices instead of decoding
 /// strings.
 fn metadata(path: &Path, keys: &[KeyCol]) -> Result<ArrowReaderMetadata, String> {
+    metadata_with(path, |name| {
+        keys.iter()
+            .any(|k| k.kind == Kind::Text && k.source == name)
+    })
+}
+
+/// The file's metadata, with the text columns `dict` names asked for as
+/// dictionaries.
+pub(super) fn metadata_with(
+    path: &Path,
+    dict: impl Fn(&str) -> bool,
+) -> Result<ArrowReaderMetadata, String> {
     let text = |e: parquet::errors::ParquetError| e.to_string();
     let file = File::open(path).map_err(|e| e.to_string())?;
     let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
@@ -137,9 +149,7 @@ fn metadata(path: &Path, keys: &[KeyCol]) -> Result<ArrowReaderMetadata, String>
         .fields()
         .iter()
         .map(|f| {
-            let is_text_key = keys
-                .iter()
-                .any(|k| k.kind == Kind::Text && k.source == *f.name());
+            let is_text_key = dict(f.name());
             let textual = matches!(
                 f.data_type(),
                 ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View
