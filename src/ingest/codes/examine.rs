@@ -48,7 +48,40 @@ pub fn tally(
     all: &[String],
 ) -> Result<Tally, String> {
     let meta = metadata_with(path, |_| true)?;
-    let schema = meta.schema().clone();
+    let layout = layout(meta.schema(), attrs, columns, all)?;
+    let groups = meta.metadata().num_row_groups();
+    // Contiguous runs of row groups, a few per thread: each run keeps one
+    // set of tallies (a tally's table is large; one per row group would be
+    // built, held and merged 80 times for a 10M-row file).
+    let runs = (2 * rayon::current_num_threads()).clamp(1, groups.max(1));
+    let parts: Vec<Result<Part, String>> = (0..runs)
+        .into_par_iter()
+        .map(|r| {
+            let (from, to) = (r * groups / runs, (r + 1) * groups / runs);
+            count_row_groups(path, &meta, from..to, &layout, columns)
+        })
+        .collect();
+    let (keys, rows_per_key, tallies, hashes) = add_up(parts, columns)?;
+    let expected = meta.metadata().file_metadata().num_rows();
+    if i64::try_from(hashes.len()).ok() != Some(expected) {
+        return Err(format!("read {} rows of {expected}", hashes.len()));
+    }
+    Ok(assemble(
+        keys,
+        &rows_per_key,
+        tallies,
+        columns.to_vec(),
+        hashes,
+    ))
+}
+
+/// Where each column is, once every type is one this counter reads.
+fn layout(
+    schema: &arrow_schema::Schema,
+    attrs: &[String],
+    columns: &[ColumnSpec],
+    all: &[String],
+) -> Result<Layout, String> {
     let at = |name: &str| {
         schema
             .index_of(name)
@@ -84,26 +117,21 @@ pub fn tally(
             ));
         }
     }
-    let groups = meta.metadata().num_row_groups();
-    let layout = Layout {
+    Ok(Layout {
         attrs: attr_at,
         columns: col_at,
         rest: rest_at,
-    };
-    // Contiguous runs of row groups, a few per thread: each run keeps one
-    // set of tallies (a tally's table is large; one per row group would be
-    // built, held and merged 80 times for a 10M-row file).
-    let runs = (2 * rayon::current_num_threads()).clamp(1, groups.max(1));
-    let parts: Vec<Result<Part, String>> = (0..runs)
-        .into_par_iter()
-        .map(|r| {
-            let (from, to) = (r * groups / runs, (r + 1) * groups / runs);
-            count_row_groups(path, &meta, from..to, &layout, columns)
-        })
-        .collect();
-    // The parts add up in file order: keys and text levels new to the sum
-    // take the next ids in the order the part met them, as one reader
-    // going through the file gives them.
+    })
+}
+
+/// The sums of the parts, in file order: keys and text levels new to the
+/// sum take the next ids in the order the part met them, as one reader
+/// going through the file gives them.
+#[allow(clippy::type_complexity)]
+fn add_up(
+    parts: Vec<Result<Part, String>>,
+    columns: &[ColumnSpec],
+) -> Result<(Vec<Vec<String>>, Vec<u64>, Vec<ColumnTally>, Vec<u64>), String> {
     let mut keys: Vec<Vec<String>> = vec![];
     let mut key_ids: Map<Vec<String>, u32> = Map::default();
     let mut rows_per_key: Vec<u64> = vec![];
@@ -145,18 +173,8 @@ pub fn tally(
         }
         hashes.extend(p.hashes);
     }
-    let expected = meta.metadata().file_metadata().num_rows();
-    if i64::try_from(hashes.len()).ok() != Some(expected) {
-        return Err(format!("read {} rows of {expected}", hashes.len()));
-    }
     let tallies = tallies.unwrap_or_else(|| new_tallies(columns));
-    Ok(assemble(
-        keys,
-        &rows_per_key,
-        tallies,
-        columns.to_vec(),
-        hashes,
-    ))
+    Ok((keys, rows_per_key, tallies, hashes))
 }
 
 fn text_type(t: &ArrowType) -> bool {
@@ -251,8 +269,50 @@ fn tally_column(
     ks: &[u32],
     row: &mut [u64],
 ) -> Result<(), String> {
-    let null = |i: usize| a.is_null(i);
-    match a.data_type() {
+    let nulls = a.logical_nulls().filter(|n| n.null_count() > 0);
+    let null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let numeric = !t.kind_is_text() && a.data_type().is_primitive();
+    if !numeric {
+        for ((&k, r), (l, h)) in ks.iter().zip(row.iter_mut()).zip(text_rows(t, tx, a)?) {
+            t.bump(k, l);
+            *r = mix(*r, h);
+        }
+        return Ok(());
+    }
+    // Integers hash as themselves, floats by their bits (as the streamed
+    // counter does).
+    let (xs, hs): (Vec<f64>, Vec<u64>) = match a.data_type().is_integer() {
+        true => ints(a)?
+            .into_iter()
+            .map(|x| (x as f64, int_hash(x)))
+            .unzip(),
+        false => floats(a).into_iter().map(|x| (x, number_hash(x))).unzip(),
+    };
+    for (i, ((&k, r), (&x, &h))) in ks
+        .iter()
+        .zip(row.iter_mut())
+        .zip(xs.iter().zip(&hs))
+        .enumerate()
+    {
+        if null(i) {
+            t.bump(k, L_MISSING);
+            *r = mix(*r, MISSING_HASH);
+        } else {
+            t.number(k, x);
+            *r = mix(*r, h);
+        }
+    }
+    Ok(())
+}
+
+/// The level and hash of every row of a column read as text: a dictionary
+/// (once per entry), booleans, or integers as polars writes them as text.
+fn text_rows(t: &mut ColumnTally, tx: &mut Texts, a: &ArrayRef) -> Result<Vec<(u32, u64)>, String> {
+    let nulls = a.logical_nulls().filter(|n| n.null_count() > 0);
+    let null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    const NULL: (u32, u64) = (L_MISSING, MISSING_HASH);
+    let n = a.len();
+    Ok(match a.data_type() {
         ArrowType::Dictionary(_, _) => {
             let d = a.as_dictionary::<Int32Type>();
             let values = d.values();
@@ -263,78 +323,50 @@ fn tally_column(
                     let l: Vec<(u32, u64)> = (0..s.len())
                         .map(|i| match s.is_valid(i) {
                             true => text_of(t, s.value(i)),
-                            false => (L_MISSING, MISSING_HASH),
+                            false => NULL,
                         })
                         .collect();
                     tx.last = Some((values.clone(), l.clone()));
                     l
                 }
             };
-            for (i, (&k, r)) in ks.iter().zip(row.iter_mut()).enumerate() {
-                let (l, h) = if null(i) {
-                    (L_MISSING, MISSING_HASH)
-                } else {
-                    *levels
-                        .get(d.keys().value(i) as usize)
-                        .ok_or("a dictionary index out of range")?
-                };
-                t.bump(k, l);
-                *r = mix(*r, h);
-            }
+            let keys = d.keys().values();
+            (0..n)
+                .map(|i| match null(i) {
+                    true => Ok(NULL),
+                    false => levels
+                        .get(keys[i] as usize)
+                        .copied()
+                        .ok_or("a dictionary index out of range"),
+                })
+                .collect::<Result<_, _>>()?
         }
         ArrowType::Boolean => {
             let b = a.as_boolean();
             let (f, tr) = (text_of(t, "false"), text_of(t, "true"));
-            for (i, (&k, r)) in ks.iter().zip(row.iter_mut()).enumerate() {
-                let (l, h) = match null(i) {
-                    true => (L_MISSING, MISSING_HASH),
+            (0..n)
+                .map(|i| match null(i) {
+                    true => NULL,
                     false if b.value(i) => tr,
                     false => f,
-                };
-                t.bump(k, l);
-                *r = mix(*r, h);
-            }
+                })
+                .collect()
         }
         ty if ty.is_integer() => {
             let xs = ints(a)?;
-            let text = t.kind_is_text();
-            for (i, ((&k, r), &x)) in ks.iter().zip(row.iter_mut()).zip(&xs).enumerate() {
-                if null(i) {
-                    t.bump(k, L_MISSING);
-                    *r = mix(*r, MISSING_HASH);
-                } else if text {
+            (0..n)
+                .map(|i| match null(i) {
+                    true => NULL,
                     // As polars casts an integer to text.
-                    let (l, h) = match tx.ints.get(&x) {
-                        Some(&lh) => lh,
-                        None => {
-                            let lh = text_of(t, &x.to_string());
-                            tx.ints.insert(x, lh);
-                            lh
-                        }
-                    };
-                    t.bump(k, l);
-                    *r = mix(*r, h);
-                } else {
-                    t.number(k, x as f64);
-                    *r = mix(*r, int_hash(x));
-                }
-            }
+                    false => *tx
+                        .ints
+                        .entry(xs[i])
+                        .or_insert_with(|| text_of(t, &xs[i].to_string())),
+                })
+                .collect()
         }
-        ArrowType::Float32 | ArrowType::Float64 => {
-            let xs = floats(a);
-            for (i, ((&k, r), &x)) in ks.iter().zip(row.iter_mut()).zip(&xs).enumerate() {
-                if null(i) {
-                    t.bump(k, L_MISSING);
-                    *r = mix(*r, MISSING_HASH);
-                } else {
-                    t.number(k, x);
-                    *r = mix(*r, number_hash(x));
-                }
-            }
-        }
-        ty => return Err(format!("cannot examine a column of type {ty}")),
-    }
-    Ok(())
+        ty => return Err(format!("cannot examine a column of type {ty} as text")),
+    })
 }
 
 /// Mixes a column that is not examined into the row hashes (as the polars
@@ -471,64 +503,69 @@ impl Keys {
         i
     }
 
+    /// Each row's value id of attribute `a` in column `col`.
+    fn value_ids(&mut self, a: usize, col: &ArrayRef) -> Result<Vec<u32>, String> {
+        let n = col.len();
+        let missing = self.value_id(a, None);
+        Ok(match col.data_type() {
+            ArrowType::Dictionary(_, _) => {
+                let d = col.as_dictionary::<Int32Type>();
+                let values = d.values();
+                let map = match &self.last[a] {
+                    Some((last, m)) if Arc::ptr_eq(last, values) => m.clone(),
+                    _ => {
+                        let s = values.as_string::<i32>();
+                        let m: Vec<u32> = (0..s.len())
+                            .map(|i| self.value_id(a, s.is_valid(i).then(|| s.value(i))))
+                            .collect();
+                        self.last[a] = Some((values.clone(), m.clone()));
+                        m
+                    }
+                };
+                (0..n)
+                    .map(|i| match col.is_null(i) {
+                        true => Ok(missing),
+                        false => map
+                            .get(d.keys().value(i) as usize)
+                            .copied()
+                            .ok_or("a dictionary index out of range"),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            ArrowType::Boolean => {
+                let b = col.as_boolean();
+                let ids = [
+                    self.value_id(a, Some("false")),
+                    self.value_id(a, Some("true")),
+                    missing,
+                ];
+                (0..n)
+                    .map(|i| ids[if b.is_null(i) { 2 } else { b.value(i) as usize }])
+                    .collect()
+            }
+            t if t.is_integer() => {
+                let xs = ints(col)?;
+                let mut cache: Map<i64, u32> = Map::default();
+                (0..n)
+                    .map(|i| match col.is_null(i) {
+                        true => missing,
+                        false => *cache
+                            .entry(xs[i])
+                            .or_insert_with(|| self.value_id(a, Some(&xs[i].to_string()))),
+                    })
+                    .collect()
+            }
+            t => return Err(format!("an attribute read as {t}")),
+        })
+    }
+
     /// The key id of every row of a batch.
     fn of_batch(&mut self, batch: &RecordBatch, at: &[usize]) -> Result<Vec<u32>, String> {
         let n = batch.num_rows();
         let bits = (128 / at.len().max(1) as u32).min(32);
         let mut packed = vec![0u128; n];
         for (a, &c) in at.iter().enumerate() {
-            let col = batch.column(c);
-            let ids: Vec<u32> = match col.data_type() {
-                ArrowType::Dictionary(_, _) => {
-                    let d = col.as_dictionary::<Int32Type>();
-                    let values = d.values();
-                    let map = match &self.last[a] {
-                        Some((last, m)) if Arc::ptr_eq(last, values) => m.clone(),
-                        _ => {
-                            let s = values.as_string::<i32>();
-                            let m: Vec<u32> = (0..s.len())
-                                .map(|i| self.value_id(a, s.is_valid(i).then(|| s.value(i))))
-                                .collect();
-                            self.last[a] = Some((values.clone(), m.clone()));
-                            m
-                        }
-                    };
-                    let missing = self.value_id(a, None);
-                    (0..n)
-                        .map(|i| match col.is_null(i) {
-                            true => Ok(missing),
-                            false => map
-                                .get(d.keys().value(i) as usize)
-                                .copied()
-                                .ok_or("a dictionary index out of range"),
-                        })
-                        .collect::<Result<_, _>>()?
-                }
-                ArrowType::Boolean => {
-                    let b = col.as_boolean();
-                    let ids = [
-                        self.value_id(a, Some("false")),
-                        self.value_id(a, Some("true")),
-                        self.value_id(a, None),
-                    ];
-                    (0..n)
-                        .map(|i| ids[if b.is_null(i) { 2 } else { b.value(i) as usize }])
-                        .collect()
-                }
-                t if t.is_integer() => {
-                    let xs = ints(col)?;
-                    let mut cache: Map<i64, u32> = Map::default();
-                    (0..n)
-                        .map(|i| match col.is_null(i) {
-                            true => self.value_id(a, None),
-                            false => *cache
-                                .entry(xs[i])
-                                .or_insert_with(|| self.value_id(a, Some(&xs[i].to_string()))),
-                        })
-                        .collect()
-                }
-                t => return Err(format!("an attribute read as {t}")),
-            };
+            let ids = self.value_ids(a, batch.column(c))?;
             if self.names[a].len() as u128 > 1u128 << bits {
                 return Err("an attribute with too many values to pack".into());
             }
