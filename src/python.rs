@@ -325,6 +325,7 @@ fn examine_files(py: Python<'_>, flags: Vec<String>) -> PyResult<String> {
             ..Default::default()
         })?;
         let mut spec = s.spec;
+        spec.audit.reader = a.read.reader;
         a.examine.apply(&mut spec)?;
         let r = engine::examine::examine(&spec, None)?;
         let digests = crate::report::examine::digests(&r)?;

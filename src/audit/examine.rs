@@ -703,8 +703,9 @@ fn value_levels(c: &ColumnCounts, max: usize) -> Option<Vec<(i32, String)>> {
     )
 }
 
-/// A numeric column's levels for screening: its values when few (`true`),
-/// else its quantile bands (`false`); none for a text column. The same for
+/// A numeric column's levels for screening and whether they are bands: its
+/// values when few (`false`), else its quantile bands (`true`); none for a
+/// text column. The same for
 /// every attribute, so computed once per column.
 fn levels_of(c: &ColumnCounts, e: &ExamineSpec) -> (Vec<(i32, String)>, bool) {
     if !c.numeric {

@@ -182,7 +182,7 @@ fn examine_with(
             max_levels: e.max_levels,
         })
         .collect();
-    let (t, how) = match coded(path, format, spec.reader, attrs, &specs, &all) {
+    let (t, how) = match coded(path, format, spec.reader, &own, attrs, &specs, &all) {
         Ok(t) => (
             t,
             "arrow-rs, row groups in parallel, text on its dictionaries".to_string(),
@@ -218,6 +218,7 @@ fn coded(
     path: &Path,
     format: InputFormat,
     reader: crate::spec::Reader,
+    schema: &Schema,
     attrs: &[String],
     specs: &[super::tally::ColumnSpec],
     all: &[String],
@@ -227,6 +228,27 @@ fn coded(
     }
     if format != InputFormat::Parquet {
         return Err("not a Parquet file".into());
+    }
+    // The types polars gives the columns (it reads the file's Arrow schema,
+    // which arrow-rs is told to skip): only those both read alike.
+    for (name, t) in schema.iter() {
+        let alike = matches!(
+            t,
+            DataType::String
+                | DataType::Boolean
+                | DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::Float32
+                | DataType::Float64
+        );
+        if !alike {
+            return Err(format!("column '{name}' is {t}"));
+        }
     }
     // A panic in the reader leaves the file to polars, as an error does.
     std::panic::catch_unwind(|| super::codes::examine::tally(path, attrs, specs, all))

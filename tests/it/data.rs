@@ -1035,5 +1035,52 @@ fn parquet_row_groups_give_the_streamed_examination() {
     ParquetWriter::new(std::fs::File::create(&p).unwrap())
         .finish(&mut df)
         .unwrap();
-    examined_both_ways(&p, &["--attr", "g"], Some("UInt64"));
+    examined_both_ways(&p, &["--attr", "g"], Some("is u64"));
+    // A duration is an integer to arrow-rs without the file's Arrow schema,
+    // a duration to polars: polars reads it (and refuses it as text).
+    let mut df = DataFrame::new(
+        3,
+        vec![
+            Column::new("g".into(), ["a", "b", "a"]),
+            Column::new("wait".into(), [1i64, 2, 3])
+                .cast(&DataType::Duration(TimeUnit::Milliseconds))
+                .unwrap(),
+            Column::new("y_true".into(), [1i32, 0, 1]),
+            Column::new("y_pred".into(), [1i32, 0, 0]),
+        ],
+    )
+    .unwrap();
+    let p = dir.path().join("duration.parquet");
+    ParquetWriter::new(std::fs::File::create(&p).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let o = fairaudit()
+        .args([
+            "data",
+            p.to_str().unwrap(),
+            "--attr",
+            "g",
+            "--verbose",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let general = fairaudit()
+        .args([
+            "data",
+            p.to_str().unwrap(),
+            "--attr",
+            "g",
+            "--reader",
+            "general",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), general.status.code(), "{err}");
+    assert_eq!(o.stdout, general.stdout, "{err}");
+    assert!(!err.contains("arrow-rs"), "{err}");
 }

@@ -62,6 +62,15 @@ pub fn tally(
         })
         .collect();
     let (keys, rows_per_key, tallies, hashes) = add_up(parts, columns)?;
+    // The streamed counter packs the attributes' value ids into 128 bits and
+    // refuses a file whose attribute has more values than its share holds.
+    let bits = (128 / attrs.len().max(1) as u32).min(32);
+    for a in 0..attrs.len() {
+        let values: std::collections::HashSet<&str> = keys.iter().map(|k| k[a].as_str()).collect();
+        if values.len() as u128 > 1u128 << bits {
+            return Err(format!("attribute '{}' has too many values", attrs[a]));
+        }
+    }
     let expected = meta.metadata().file_metadata().num_rows();
     if i64::try_from(hashes.len()).ok() != Some(expected) {
         return Err(format!("read {} rows of {expected}", hashes.len()));
@@ -239,6 +248,14 @@ fn count_row_groups(
             hash_column(batch.column(c), &mut row)?;
         }
         part.hashes.extend(row);
+        // A text column past its distinct values leaves the file to polars:
+        // say so now, not after the whole run.
+        if let Some(t) = part.tallies.iter().find(|t| t.overflowed()) {
+            return Err(format!(
+                "column '{}' has more distinct values than told apart",
+                t.name()
+            ));
+        }
     }
     part.keys = keys.keys;
     Ok(part)
