@@ -142,7 +142,13 @@ pub struct ReadArgs {
     /// How data files are read: `auto` counts Parquet files by row groups
     /// with arrow-rs when it can (see --verbose), `general` always streams
     /// them through polars. Both give the same examination.
-    #[arg(long, value_enum, value_name = "READER", default_value = "auto")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "READER",
+        default_value = "auto",
+        hide_possible_values = true
+    )]
     pub reader: Reader,
     /// Say on stderr how each data file was read.
     #[arg(short, long)]
