@@ -89,29 +89,34 @@ pub fn audit_json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
-/// Runs `fairaudit audit SOURCE FLAGS` (JSON, gate off, fixed date) and drops
-/// what legitimately differs between sources of the same data: run id, time
-/// and the names of the inputs.
-pub fn audit_normalized(source: &[&str], flags: &[&str]) -> Value {
-    let o = fairaudit()
-        .arg("audit")
-        .args(source)
-        .args(flags)
-        .args([
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--as-of",
-            "2026-11-28",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+/// Runs a fairaudit command that must succeed and writes JSON: the report
+/// without what differs from run to run (run id and time), and its stderr.
+pub fn report_of(mut cmd: Command) -> (Value, String) {
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
     let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let m = v.as_object_mut().unwrap();
     m.remove("generated_at");
     m.remove("run_id");
+    (v, err)
+}
+
+/// Runs `fairaudit audit SOURCE FLAGS` (JSON, gate off, fixed date) and drops
+/// what legitimately differs between sources of the same data: run id, time
+/// and the names of the inputs.
+pub fn audit_normalized(source: &[&str], flags: &[&str]) -> Value {
+    let mut cmd = fairaudit();
+    cmd.arg("audit").args(source).args(flags).args([
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--as-of",
+        "2026-11-28",
+    ]);
+    let (mut v, _) = report_of(cmd);
+    let m = v.as_object_mut().unwrap();
     let d = m.get_mut("dataset").unwrap().as_object_mut().unwrap();
     for k in ["path", "paths", "counts_paths", "warehouse"] {
         d.remove(k);

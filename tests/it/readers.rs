@@ -8,26 +8,18 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::Value;
 
-use crate::{fairaudit, COMPAS_LEVELS, HMDA_NUMERIC};
+use crate::{fairaudit, report_of, COMPAS_LEVELS, HMDA_NUMERIC};
 
 /// The report (without run id and time) and the stderr of an audit of
 /// `file` with `flags` and `--reader reader --verbose`.
 fn read_with(file: &Path, flags: &[&str], reader: &str) -> (Value, String) {
-    let o = fairaudit()
-        .arg("audit")
+    let mut cmd = fairaudit();
+    cmd.arg("audit")
         .arg(file)
         .args(flags)
         .args(["--reader", reader, "--verbose", "--format", "json"])
-        .args(["--fail-on", "never", "--as-of", "2026-11-28"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(o.status.success(), "{err}");
-    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let m = v.as_object_mut().unwrap();
-    m.remove("generated_at");
-    m.remove("run_id");
-    (v, err)
+        .args(["--fail-on", "never", "--as-of", "2026-11-28"]);
+    report_of(cmd)
 }
 
 /// Asserts that both readers give the same report, and that `auto` took

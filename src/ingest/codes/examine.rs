@@ -20,6 +20,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader
 use rayon::prelude::*;
 
 use super::parquet::metadata_with;
+use super::values;
 use super::{Map, BATCH};
 use crate::counts::MISSING;
 use crate::ingest::tally::{
@@ -303,7 +304,11 @@ fn tally_column(
             .into_iter()
             .map(|x| (x as f64, int_hash(x)))
             .unzip(),
-        false => floats(a).into_iter().map(|x| (x, number_hash(x))).unzip(),
+        false => values::floats(a)?
+            .0
+            .iter()
+            .map(|&x| (x, number_hash(x)))
+            .unzip(),
     };
     for (i, ((&k, r), (&x, &h))) in ks
         .iter()
@@ -422,20 +427,10 @@ fn hash_column(a: &ArrayRef, row: &mut [u64]) -> Result<(), String> {
                 *r = mix(*r, v);
             }
         }
-        ty if ty.is_integer() => {
-            let xs = ints(a)?;
-            for (i, (r, &x)) in row.iter_mut().zip(&xs).enumerate() {
-                let v = if a.is_null(i) {
-                    1
-                } else {
-                    (x as f64).to_bits() ^ 2
-                };
-                *r = mix(*r, v);
-            }
-        }
-        ArrowType::Float32 | ArrowType::Float64 => {
-            let xs = floats(a);
-            for (i, (r, &x)) in row.iter_mut().zip(&xs).enumerate() {
+        ty if ty.is_integer() || ty.is_floating() => {
+            // Numbers by their f64 bits, as polars' cast to f64 gives them.
+            let (xs, _) = values::floats(a)?;
+            for (i, (r, &x)) in row.iter_mut().zip(xs.iter()).enumerate() {
                 let v = if a.is_null(i) { 1 } else { x.to_bits() ^ 2 };
                 *r = mix(*r, v);
             }
@@ -467,19 +462,6 @@ fn ints(a: &ArrayRef) -> Result<Vec<i64>, String> {
         ArrowType::UInt32 => conv!(UInt32Type),
         t => return Err(format!("cannot read {t} as integers")),
     })
-}
-
-/// A float column as f64.
-fn floats(a: &ArrayRef) -> Vec<f64> {
-    match a.data_type() {
-        ArrowType::Float32 => a
-            .as_primitive::<Float32Type>()
-            .values()
-            .iter()
-            .map(|&v| v as f64)
-            .collect(),
-        _ => a.as_primitive::<Float64Type>().values().to_vec(),
-    }
 }
 
 /// The attribute keys of a row group: per attribute value ids, and key ids

@@ -36,6 +36,18 @@ pub struct Sums {
 }
 
 impl Sums {
+    /// Adds one row's value (NaN or infinite: counted apart).
+    #[inline]
+    fn add_value(&mut self, v: f64) {
+        if v.is_finite() {
+            self.vn += 1;
+            self.vs += v;
+            self.vs2 += v * v;
+        } else {
+            self.vbad += 1;
+        }
+    }
+
     pub fn add(&mut self, o: &Sums) {
         self.vn += o.vn;
         self.vbad += o.vbad;
@@ -185,35 +197,22 @@ pub fn batch(
     add_sums(x, truth, idx, sums);
     add_sketch(x, cells, used, sketch);
 }
+
 /// Adds the batch's rows to the sums of their cells.
 fn add_sums(x: &Floats, truth: Option<&Floats>, idx: &[u32], sums: &mut [Sums]) {
     let (xs, xnull) = (&x.0, &x.1);
     let valid = |r: usize| xnull.as_ref().is_none_or(|n| n.is_valid(r));
+    // Without nulls, no per-row test of the null buffer.
     match xnull {
         None => {
             for (&i, &v) in idx.iter().zip(xs.iter()) {
-                let s = &mut sums[i as usize];
-                if v.is_finite() {
-                    s.vn += 1;
-                    s.vs += v;
-                    s.vs2 += v * v;
-                } else {
-                    s.vbad += 1;
-                }
+                sums[i as usize].add_value(v);
             }
         }
         Some(n) => {
             for (r, (&i, &v)) in idx.iter().zip(xs.iter()).enumerate() {
-                if n.is_null(r) {
-                    continue;
-                }
-                let s = &mut sums[i as usize];
-                if v.is_finite() {
-                    s.vn += 1;
-                    s.vs += v;
-                    s.vs2 += v * v;
-                } else {
-                    s.vbad += 1;
+                if n.is_valid(r) {
+                    sums[i as usize].add_value(v);
                 }
             }
         }
