@@ -58,11 +58,17 @@ pub struct AttributeAudit {
 
 /// Whether a group is large enough to be judged.
 fn status_of(g: &Group, rows_used: f64, opts: &StatOptions) -> GroupStatus {
-    let share = g.rows() as f64 / rows_used;
-    if g.rows() < opts.min_group_size {
+    size_status(g.rows(), rows_used, opts)
+}
+
+/// Whether `rows` of `rows_used` are enough to judge a group (the minimum
+/// group size and share); every analysis judges its groups by this rule on
+/// the rows it uses.
+pub fn size_status(rows: u64, rows_used: f64, opts: &StatOptions) -> GroupStatus {
+    let share = rows as f64 / rows_used;
+    if rows < opts.min_group_size {
         GroupStatus::InsufficientData(format!(
-            "{} rows, fewer than the minimum group size {}",
-            g.rows(),
+            "{rows} rows, fewer than the minimum group size {}",
             opts.min_group_size
         ))
     } else if share < opts.min_group_share {

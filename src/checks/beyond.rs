@@ -5,7 +5,8 @@
 //! with `--control`). Each group is judged against the reference on its own
 //! estimate, interval and test, under the check's decision rule (judge.rs).
 
-use crate::audit::AuditResult;
+use crate::audit::attribute::size_status;
+use crate::audit::{AuditResult, GroupStatus};
 use crate::spec::check::Check;
 use crate::spec::metric::{Beyond, MetricRef};
 use crate::spec::ModelInfo;
@@ -15,137 +16,165 @@ use super::finding::{finding_id, severity, Basis, Finding, Measured, Status, Thr
 use super::judge::{judge, TestEvidence};
 use super::wording::{ci_text, fmt, p_text};
 
-/// One group's measure: (group, reference, value or why undefined, interval, test p, test name).
-type GroupValue = (
-    String,
-    String,
-    std::result::Result<f64, String>,
-    Option<(f64, f64)>,
-    Option<f64>,
-    &'static str,
-);
+/// One group's measure against the reference.
+struct GroupValue {
+    group: String,
+    reference: String,
+    /// The estimate, or why it is undefined.
+    value: std::result::Result<f64, String>,
+    ci: Option<(f64, f64)>,
+    /// The test's p-value and the test's name.
+    p: Option<f64>,
+    test: &'static str,
+    /// Why the comparison is not judged: the group or the reference has
+    /// fewer rows than the minimum group size or share.
+    small: Option<String>,
+}
+
+/// Why a comparison is not judged, by the audit's size rule applied to
+/// the rows each side contributes to this analysis.
+fn too_small(audit: &AuditResult, sides: [(&str, u64); 2], total: u64) -> Option<String> {
+    let opts = &audit.spec.stats;
+    sides
+        .iter()
+        .zip(["", "the reference "])
+        .find_map(|(&(g, n), who)| match size_status(n, total as f64, opts) {
+            GroupStatus::Ok => None,
+            GroupStatus::InsufficientData(why) => Some(format!("{who}{g}: {why}")),
+        })
+}
+
+/// The audit's own verdict on a group's size (the controlled analysis fits
+/// the audit's rows).
+fn audit_size(audit: &AuditResult, attribute: &str, group: &str) -> Option<String> {
+    let a = audit.attributes.iter().find(|a| a.name == attribute)?;
+    match &a.groups.iter().find(|g| g.group.name == group)?.status {
+        GroupStatus::Ok => None,
+        GroupStatus::InsufficientData(why) => Some(why.clone()),
+    }
+}
+
+fn oversight_values(audit: &AuditResult, attribute: &str) -> Option<Vec<GroupValue>> {
+    let at = audit
+        .oversight
+        .as_deref()?
+        .attributes
+        .iter()
+        .find(|a| a.name == attribute)?;
+    let r = at.groups.iter().find(|g| g.is_reference);
+    let (reference, rn) = r.map_or((String::new(), 0), |g| (g.group.clone(), g.n));
+    let total = at.groups.iter().map(|g| g.n).sum();
+    let out = at.groups.iter().filter(|g| !g.is_reference).map(|g| {
+        let (value, ci, p) = match &g.favourable_to_adverse.vs_reference {
+            Some((d, ci, p)) => (Ok(*d), *ci, *p),
+            None => (
+                Err("no favourable recommendation in the group or the reference".into()),
+                None,
+                None,
+            ),
+        };
+        GroupValue {
+            small: too_small(audit, [(&g.group, g.n), (&reference, rn)], total),
+            group: g.group.clone(),
+            reference: reference.clone(),
+            value,
+            ci,
+            p,
+            test: "z",
+        }
+    });
+    Some(out.collect())
+}
+
+fn controlled_values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupValue>> {
+    let at = audit
+        .controlled
+        .as_deref()?
+        .attributes
+        .iter()
+        .find(|a| a.name == attribute)?;
+    let out = at.groups.iter().map(|g| {
+        let e = match b {
+            Beyond::AdjustedOddsRatio => &g.adjusted_odds_ratio,
+            _ => &g.adjusted_mean_difference,
+        };
+        let (value, ci, p) = match e {
+            Ok((v, ci, p)) => (Ok(*v), *ci, Some(*p)),
+            Err(why) => (Err(why.clone()), None, None),
+        };
+        let small = audit_size(audit, attribute, &g.group).or_else(|| {
+            audit_size(audit, attribute, &at.reference)
+                .map(|why| format!("the reference {}: {why}", at.reference))
+        });
+        GroupValue {
+            small,
+            group: g.group.clone(),
+            reference: at.reference.clone(),
+            value,
+            ci,
+            p,
+            test: "Wald",
+        }
+    });
+    Some(out.collect())
+}
+
+fn numeric_values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupValue>> {
+    let at = audit
+        .numeric
+        .as_deref()?
+        .attributes
+        .iter()
+        .find(|a| a.name == attribute)?;
+    let r = at.groups.iter().find(|g| g.is_reference);
+    let (reference, rn) = r.map_or((String::new(), 0), |g| (g.group.clone(), g.n));
+    let total = at.groups.iter().map(|g| g.n).sum();
+    let out = at.groups.iter().filter(|g| !g.is_reference).map(|g| {
+        let welch = g.welch.as_ref().map(|t| t.p_value);
+        let (value, ci, p, test): (std::result::Result<f64, String>, _, _, _) = match b {
+            Beyond::MeanDifference => match &g.mean_difference {
+                Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
+                Err(w) => (Err(w.clone()), None, None, "Welch t"),
+            },
+            Beyond::MeanRatio => match &g.mean_ratio {
+                Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
+                Err(w) => (Err(w.clone()), None, None, "Welch t"),
+            },
+            Beyond::StandardizedMeanDifference => (
+                g.smd
+                    .ok_or_else(|| "a group's standard deviation is 0 or undefined".to_string()),
+                None,
+                welch,
+                "Welch t",
+            ),
+            _ => match &g.ks {
+                Some(t) => (Ok(t.statistic), None, Some(t.p_value), "Kolmogorov–Smirnov"),
+                None => (
+                    Err("a group has no values".into()),
+                    None,
+                    None,
+                    "Kolmogorov–Smirnov",
+                ),
+            },
+        };
+        GroupValue {
+            small: too_small(audit, [(&g.group, g.n), (&reference, rn)], total),
+            group: g.group.clone(),
+            reference: reference.clone(),
+            value,
+            ci,
+            p,
+            test,
+        }
+    });
+    Some(out.collect())
+}
 
 fn values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupValue>> {
-    if b == Beyond::OverrideRateDifference {
-        let at = audit
-            .oversight
-            .as_deref()?
-            .attributes
-            .iter()
-            .find(|a| a.name == attribute)?;
-        let reference = at
-            .groups
-            .iter()
-            .find(|g| g.is_reference)
-            .map(|g| g.group.clone())
-            .unwrap_or_default();
-        return Some(
-            at.groups
-                .iter()
-                .filter(|g| !g.is_reference)
-                .map(|g| match &g.favourable_to_adverse.vs_reference {
-                    Some((d, ci, p)) => (g.group.clone(), reference.clone(), Ok(*d), *ci, *p, "z"),
-                    None => (
-                        g.group.clone(),
-                        reference.clone(),
-                        Err("no favourable recommendation in the group or the reference".into()),
-                        None,
-                        None,
-                        "z",
-                    ),
-                })
-                .collect(),
-        );
-    }
-    if b.controlled() {
-        let at = audit
-            .controlled
-            .as_deref()?
-            .attributes
-            .iter()
-            .find(|a| a.name == attribute)?;
-        let lr = "Wald";
-        Some(
-            at.groups
-                .iter()
-                .map(|g| {
-                    let e = match b {
-                        Beyond::AdjustedOddsRatio => &g.adjusted_odds_ratio,
-                        _ => &g.adjusted_mean_difference,
-                    };
-                    match e {
-                        Ok((v, ci, p)) => (
-                            g.group.clone(),
-                            at.reference.clone(),
-                            Ok(*v),
-                            *ci,
-                            Some(*p),
-                            lr,
-                        ),
-                        Err(why) => (
-                            g.group.clone(),
-                            at.reference.clone(),
-                            Err(why.clone()),
-                            None,
-                            None,
-                            lr,
-                        ),
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        let at = audit
-            .numeric
-            .as_deref()?
-            .attributes
-            .iter()
-            .find(|a| a.name == attribute)?;
-        let reference = at
-            .groups
-            .iter()
-            .find(|g| g.is_reference)
-            .map(|g| g.group.clone())
-            .unwrap_or_default();
-        Some(
-            at.groups
-                .iter()
-                .filter(|g| !g.is_reference)
-                .map(|g| {
-                    let welch = g.welch.as_ref().map(|t| t.p_value);
-                    let (v, ci, p, test): (std::result::Result<f64, String>, _, _, _) = match b {
-                        Beyond::MeanDifference => match &g.mean_difference {
-                            Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
-                            Err(w) => (Err(w.clone()), None, None, "Welch t"),
-                        },
-                        Beyond::MeanRatio => match &g.mean_ratio {
-                            Ok((v, ci)) => (Ok(*v), *ci, welch, "Welch t"),
-                            Err(w) => (Err(w.clone()), None, None, "Welch t"),
-                        },
-                        Beyond::StandardizedMeanDifference => (
-                            g.smd.ok_or_else(|| {
-                                "a group's standard deviation is 0 or undefined".to_string()
-                            }),
-                            None,
-                            welch,
-                            "Welch t",
-                        ),
-                        _ => match &g.ks {
-                            Some(t) => {
-                                (Ok(t.statistic), None, Some(t.p_value), "Kolmogorov–Smirnov")
-                            }
-                            None => (
-                                Err("a group has no values".into()),
-                                None,
-                                None,
-                                "Kolmogorov–Smirnov",
-                            ),
-                        },
-                    };
-                    (g.group.clone(), reference.clone(), v, ci, p, test)
-                })
-                .collect(),
-        )
+    match b {
+        Beyond::OverrideRateDifference => oversight_values(audit, attribute),
+        b if b.controlled() => controlled_values(audit, b, attribute),
+        b => numeric_values(audit, b, attribute),
     }
 }
 
@@ -195,7 +224,16 @@ pub fn evaluate(
         let Some(groups) = values(audit, b, &a.name) else {
             continue;
         };
-        for (group, reference, v, ci, p, test_name) in groups {
+        for GroupValue {
+            group,
+            reference,
+            value: v,
+            ci,
+            p,
+            test: test_name,
+            small,
+        } in groups
+        {
             let test = p.map(|p| TestEvidence {
                 p,
                 p_adjusted: p,
@@ -203,12 +241,20 @@ pub fn evaluate(
                 pair: (group.clone(), reference.clone()),
                 adjustment: String::new(),
             });
-            let (status, breached, words, backed, reason, value) = match &v {
-                Ok(v) => {
+            let (status, breached, words, backed, reason, value) = match (&small, &v) {
+                (Some(why), _) => (
+                    Status::InsufficientData,
+                    None,
+                    String::new(),
+                    false,
+                    Some(why.clone()),
+                    v.as_ref().ok().copied(),
+                ),
+                (None, Ok(v)) => {
                     let d = judge(*v, ci, test.as_ref(), check, alpha, &level);
                     (d.status, d.breached, d.verdict, d.backed, None, Some(*v))
                 }
-                Err(why) => (
+                (None, Err(why)) => (
                     Status::Undefined,
                     None,
                     String::new(),
@@ -217,8 +263,13 @@ pub fn evaluate(
                     None,
                 ),
             };
-            let statement = match value {
-                Some(v) => format!(
+            let statement = match (&small, value) {
+                (Some(why), _) => format!(
+                    "{} = {group} against {reference} has too few rows to judge the {} ({why}); reported, not judged",
+                    a.name,
+                    b.words(),
+                ),
+                (None, Some(v)) => format!(
                     "The {} of {} = {group} against {reference} is {}{}{}: {words}",
                     b.words(),
                     a.name,
@@ -226,7 +277,7 @@ pub fn evaluate(
                     ci_text(&level, ci),
                     p.map_or(String::new(), |p| format!(", {test_name} {}", p_text(p))),
                 ),
-                None => format!(
+                (None, None) => format!(
                     "The {} of {} = {group} is undefined: {}",
                     b.words(),
                     a.name,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ingest::sql::Dialect;
-use crate::report::Format;
+use crate::report::{DataFormat, Format};
 use crate::spec::{FailOn, Favorable, InputFormat, Reader, RiskTier};
 use crate::stats::{CiMethod, PAdjust};
 
@@ -55,7 +55,7 @@ pub enum Command {
     Counts(Box<CountsArgs>),
     /// Print the SQL that computes the counts table in a warehouse engine.
     Sql(Box<SqlArgs>),
-    /// The life of findings: list, show, assign, treat, accept, act, close.
+    /// The life of findings: list, show, assign, treat, accept, action, close.
     Finding(FindingArgs),
     /// Approve a spec's thresholds before it is used.
     Spec(SpecCmdArgs),
@@ -425,9 +425,9 @@ pub struct ExamineArgs {
 /// Where the examination goes.
 #[derive(Args, Debug, Default)]
 pub struct DataOutputArgs {
-    /// Format on standard output (json, table, markdown, html) [default: table on a terminal, json otherwise].
+    /// Format on standard output [default: table on a terminal, json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
+    pub format: Option<DataFormat>,
     /// Write the report in --format (default json) to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,

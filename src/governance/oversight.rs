@@ -7,8 +7,9 @@
 //! layer pushes the group under the four-fifths line) → fail. Each group is
 //! judged on its own counts only.
 
+use crate::audit::attribute::size_status;
 use crate::audit::oversight::{OversightAudit, OversightGroup};
-use crate::audit::AuditResult;
+use crate::audit::{AuditResult, GroupStatus};
 use crate::spec::ModelInfo;
 
 use crate::checks::finding::{finding_id, severity, Basis, Finding, Measured, Status, Thresholds};
@@ -17,15 +18,30 @@ use crate::governance::controls::{cited, When};
 /// The smallest override-rate gap that counts (5 percentage points).
 pub const MIN_GAP: f64 = 0.05;
 
-fn judge(g: &OversightGroup, alpha: f64) -> Option<(Status, String)> {
-    let r = &g.favourable_to_adverse;
-    let (d, _, p) = r.vs_reference.as_ref()?;
-    let p = (*p)?;
-    if *d < MIN_GAP || p >= alpha {
-        return None;
+/// A group's status and the rule's words; `Err` when it is not judged
+/// (too few rows, or no rate to compare), with why.
+fn judge(
+    g: &OversightGroup,
+    small: Option<String>,
+    alpha: f64,
+) -> std::result::Result<(Status, String), (Status, String)> {
+    if let Some(why) = small {
+        return Err((Status::InsufficientData, why));
     }
+    let r = &g.favourable_to_adverse;
+    let Some((d, _, Some(p))) = r.vs_reference.as_ref() else {
+        return Err((
+            Status::Undefined,
+            "no favourable recommendation in the group or the reference".into(),
+        ));
+    };
     let pushed_under = matches!(g.impact_ratio, [Some(rec), Some(fin)] if fin < 0.8 && fin < rec);
-    Some(if pushed_under {
+    Ok(if *d < MIN_GAP || *p >= alpha {
+        (
+            Status::Pass,
+            format!("pass: the override gap is below {MIN_GAP} or the z test does not find it significant"),
+        )
+    } else if pushed_under {
         (
             Status::Fail,
             "fail: the override gap is significant and the final decisions fall below the four-fifths line".into(),
@@ -38,6 +54,24 @@ fn judge(g: &OversightGroup, alpha: f64) -> Option<(Status, String)> {
             ),
         )
     })
+}
+
+/// Why a group is not judged: it or the reference has fewer rows with a
+/// final decision than the audit's minimum group size or share.
+fn too_small(
+    audit: &AuditResult,
+    g: &OversightGroup,
+    r: &OversightGroup,
+    total: u64,
+) -> Option<String> {
+    [(g, ""), (r, "the reference ")]
+        .iter()
+        .find_map(
+            |(x, who)| match size_status(x.n, total as f64, &audit.spec.stats) {
+                GroupStatus::Ok => None,
+                GroupStatus::InsufficientData(why) => Some(format!("{who}{}: {why}", x.group)),
+            },
+        )
 }
 
 fn fmt(x: f64) -> String {
@@ -58,9 +92,11 @@ pub fn findings(
         let Some(reference) = oa.groups.iter().find(|g| g.is_reference) else {
             continue;
         };
+        let total = oa.groups.iter().map(|g| g.n).sum();
         for g in oa.groups.iter().filter(|g| !g.is_reference) {
-            let Some((status, rule)) = judge(g, alpha) else {
-                continue;
+            let judged = judge(g, too_small(audit, g, reference, total), alpha);
+            let (status, rule) = match &judged {
+                Ok(x) | Err(x) => x.clone(),
             };
             let r = &g.favourable_to_adverse;
             let (d, ci, p) = r.vs_reference.unwrap_or_default();
@@ -75,18 +111,30 @@ pub fn findings(
                 ),
                 _ => String::new(),
             };
-            let statement = format!(
-                "People overturn favourable recommendations for {} = {} at a rate of {} ({} of {}) against {} for {} (difference {}{ci_text}; z test p = {:.2e}){ir}; {rule}",
+            let rate = |x: Option<f64>| x.map_or("undefined".to_string(), fmt);
+            let measured = format!(
+                "People overturn favourable recommendations for {} = {} at a rate of {} ({} of {}) against {} for {}",
                 a.name,
                 g.group,
-                fmt(r.rate.unwrap_or(0.0)),
+                rate(r.rate),
                 r.count,
                 r.of,
-                fmt(reference.favourable_to_adverse.rate.unwrap_or(0.0)),
+                rate(reference.favourable_to_adverse.rate),
                 reference.group,
-                fmt(d),
-                p.unwrap_or(f64::NAN),
             );
+            let statement = match (&judged, p) {
+                (Err((Status::InsufficientData, why)), _) => {
+                    format!("{measured}; too few rows to judge ({why}); reported, not judged")
+                }
+                (Err((_, why)), _) => format!("{measured}; the gap is undefined: {why}"),
+                (Ok(_), p) => format!(
+                    "{measured} (difference {}{ci_text}; z test p = {}){ir}; {rule}",
+                    fmt(d),
+                    p.map_or("undefined".to_string(), |p| format!("{p:.2e}")),
+                ),
+            };
+            let defined = judged.is_ok() || status == Status::InsufficientData;
+            let value = (defined && r.vs_reference.is_some()).then_some(d);
             let check = "human-oversight".to_string();
             let mut f = Finding {
                 id: finding_id(&model.id, &check, &a.name, Some(&g.group)),
@@ -97,26 +145,29 @@ pub fn findings(
                 attribute: a.name.clone(),
                 group: Some(g.group.clone()),
                 reference: Some(reference.group.clone()),
-                value: Some(d),
-                ci: ci.map(|(lo, hi)| [lo, hi]),
-                p_value: p,
-                p_adjusted: p,
-                test: Some("z".into()),
-                pair: Some([g.group.clone(), reference.group.clone()]),
-                significant: Some(true),
+                value,
+                ci: value.and(ci).map(|(lo, hi)| [lo, hi]),
+                p_value: value.and(p),
+                p_adjusted: value.and(p),
+                test: value.and(p).map(|_| "z".into()),
+                pair: value
+                    .and(p)
+                    .map(|_| [g.group.clone(), reference.group.clone()]),
+                significant: value.and(p).map(|p| p < alpha),
                 thresholds: Thresholds {
                     warn_above: Some(MIN_GAP),
                     ..Thresholds::none(alpha)
                 },
-                breached: Some(format!("override-rate gap above {MIN_GAP}")),
+                breached: matches!(status, Status::Warn | Status::Fail)
+                    .then(|| format!("override-rate gap above {MIN_GAP}")),
                 status,
-                severity: severity(status, true, model.risk_tier),
+                severity: severity(status, judged.is_ok(), model.risk_tier),
                 basis: Basis {
                     group: None,
                     reference: None,
                     groups: vec![],
                 },
-                reason: None,
+                reason: judged.as_ref().err().map(|(_, why)| why.clone()),
                 controls: vec![],
                 risks: vec![],
                 cycle: cycle.to_string(),

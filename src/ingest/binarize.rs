@@ -84,8 +84,8 @@ impl Binarizer {
                         column: column.to_string(),
                         problem: format!(
                             "the {role} must be binary (0/1 or true/false), but {rows} row{} hold other values: {}. \
-                             fairaudit audits binary decisions only (multiclass and regression outcomes are out of scope); \
-                             to binarize, name the positive value with --positive VALUE (every other value then counts as negative)",
+                             to binarize, name the positive value with --positive VALUE (every other value then counts as negative); \
+                             a decision with more than two outcomes takes --outcomes L1,L2,..., a numeric outcome --value COL",
                             if rows == 1 { "" } else { "s" },
                             list_values(&bad, 6)
                         ),

@@ -519,7 +519,8 @@ pub fn render(r: &DataReport, format: Format, digests: &[(String, String)]) -> R
         Format::Html => html(r),
         other => {
             return Err(Error::usage(format!(
-                "the data examination is written as json, table, markdown or html, not {other:?}"
+                "the data examination is written as json, table, markdown or html, not {}",
+                other.name()
             )))
         }
     })

@@ -49,7 +49,40 @@ pub enum Format {
     Html,
 }
 
+/// The formats of the data examination: the audit's, less the JUnit and
+/// OSCAL ones (which describe an audit's checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataFormat {
+    /// Plain-text tables for the terminal.
+    Table,
+    /// The JSON report (docs/report-schema.md).
+    Json,
+    /// A Markdown summary.
+    #[value(alias = "md")]
+    Markdown,
+    /// A self-contained HTML page.
+    Html,
+}
+
+impl From<DataFormat> for Format {
+    fn from(f: DataFormat) -> Format {
+        match f {
+            DataFormat::Table => Format::Table,
+            DataFormat::Json => Format::Json,
+            DataFormat::Markdown => Format::Markdown,
+            DataFormat::Html => Format::Html,
+        }
+    }
+}
+
 impl Format {
+    /// The format's name on the command line.
+    pub fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map_or_else(|| format!("{self:?}"), |v| v.get_name().to_string())
+    }
+
     /// The exporter that renders this format.
     pub fn exporter(self) -> Box<dyn Exporter> {
         match self {

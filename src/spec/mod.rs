@@ -355,9 +355,9 @@ impl Default for ModelInfo {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Reader {
-    /// Parquet files whose group-by is only row counts over text, integer
-    /// or boolean columns are counted on their dictionary codes; the rest
-    /// through polars' streaming group-by.
+    /// Parquet files and quote-free CSV files are counted on codes;
+    /// weights, scores, a CSV file's numeric outcome and quoted CSV go
+    /// through polars' streaming group-by (`--verbose` says which ran).
     #[default]
     Auto,
     /// polars' streaming group-by for every file (same report, slower).

@@ -68,6 +68,8 @@ fn non_binary_label_names_values_and_rows() {
         "{e}"
     );
     assert!(e.contains("--positive"), "{e}");
+    // ... and the flags for a decision that is not binary.
+    assert!(e.contains("--outcomes") && e.contains("--value COL"), "{e}");
 }
 
 #[test]

@@ -550,6 +550,11 @@ fn html_and_exit_codes() {
         (vec!["--attr", "nope"], "no column 'nope'"),
         (vec!["--attr", "group", "--range", "dti"], "--range 'dti'"),
         (vec!["--attr", "group", "--range", "region=0..1"], "numeric"),
+        // The audit's JUnit and OSCAL formats describe checks: not offered.
+        (
+            vec!["--attr", "group", "--format", "junit"],
+            "possible values: table, json, markdown, html",
+        ),
     ] {
         let o = fairaudit()
             .args(["data", "fixtures/missing_planted.csv"])

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use crate::{
-    assert_close, attribute, audit_json, audit_normalized, fairaudit, fixture, COMPAS_LEVELS,
-    HMDA_NUMERIC,
+    assert_close, attribute, audit_json, audit_normalized, fairaudit, fixture, report_of,
+    COMPAS_LEVELS, HMDA_NUMERIC,
 };
 
 fn reference() -> Value {
@@ -803,19 +803,77 @@ fn human_overrides_are_found_with_the_planted_rates() {
             "{name}"
         );
     }
-    // The planted group B (20% of approvals overturned, 5% for A) is a finding; C is not.
+    // The planted group B (20% of approvals overturned, 5% for A) fails; C passes.
     let findings: Vec<&Value> = r["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|x| x["check"] == "human-oversight")
         .collect();
-    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings.len(), 2, "{findings:?}");
     assert_eq!(findings[0]["group"], "B");
     assert_eq!(findings[0]["status"], "fail");
-    assert!(findings[0]["controls"]
-        .to_string()
-        .contains("EU AI Act Art. 14"));
+    assert_eq!(findings[1]["group"], "C");
+    assert_eq!(
+        findings[1]["status"], "pass",
+        "{}",
+        findings[1]["statement"]
+    );
+    for f in &findings {
+        assert!(f["controls"].to_string().contains("EU AI Act Art. 14"));
+    }
+    // Groups with fewer rows than the minimum group size are reported, not
+    // judged, by the built-in finding and by a check on the same gap.
+    let (_d, spec) = crate::temp_file(
+        "ov.toml",
+        "[[checks]]\nid = \"overrides\"\nmetric = \"override_rate_difference\"\nfail_above = 0.1\n",
+    );
+    let (r, _) = report_of({
+        let mut c = fairaudit();
+        c.args([
+            "audit",
+            "fixtures/override_planted.csv",
+            "--attr",
+            "group",
+            "--prediction",
+            "y_pred",
+            "--final",
+            "final",
+            "--min-group-size",
+            "2000",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--fail-on",
+            "never",
+        ]);
+        c
+    });
+    let by = |check: &str, g: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check && f["group"] == g)
+            .unwrap_or_else(|| panic!("no {check} finding for {g}"))
+            .clone()
+    };
+    for check in ["human-oversight", "overrides"] {
+        // B has 2,997 rows, C 998 (pandas: fixtures/data-reference.json).
+        assert_eq!(by(check, "B")["status"], "fail", "{check}");
+        let c = by(check, "C");
+        assert_eq!(
+            c["status"], "insufficient_data",
+            "{check}: {}",
+            c["statement"]
+        );
+        assert!(
+            c["reason"]
+                .as_str()
+                .unwrap()
+                .contains("fewer than the minimum group size 2000"),
+            "{c}"
+        );
+    }
 }
 
 #[test]
@@ -879,9 +937,32 @@ fail_above = 0.02
             .find(|f| f["check"] == check && f["group"] == g)
             .unwrap_or_else(|| panic!("no {check} finding for {g}"))
     };
+    // Groups below the minimum group size (30 rows, the default) are
+    // reported, not judged, by every check (the reference, white, is large).
+    let rows = |g: &str| {
+        attribute(&r, "race")["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group"] == g)
+            .unwrap()["n"]
+            .as_u64()
+            .unwrap()
+    };
+    let mut small = 0;
     for (g, w) in want.as_object().unwrap() {
         let f = of("adjusted-or", g);
         let or = w["odds_ratio"].as_f64().unwrap();
+        if rows(g) < 30 {
+            assert_eq!(f["status"], "insufficient_data", "{g}: {}", f["statement"]);
+            assert!(f["reason"]
+                .as_str()
+                .unwrap()
+                .contains("fewer than the minimum group size 30"));
+            assert_close!(f["value"].as_f64().unwrap(), or, 1e-6, "adjusted OR of {g}");
+            small += 1;
+            continue;
+        }
         assert_close!(f["value"].as_f64().unwrap(), or, 1e-6, "adjusted OR of {g}");
         assert_close!(
             f["p_value"].as_f64().unwrap(),
@@ -913,6 +994,10 @@ fail_above = 0.02
         let f = of("score-gap", name);
         let d = g["mean_difference"]["value"].as_f64().unwrap();
         assert_eq!(f["value"].as_f64().unwrap(), d);
+        if g["n"].as_u64().unwrap() < 30 {
+            assert_eq!(f["status"], "insufficient_data", "{name}");
+            continue;
+        }
         let p = g["welch"]["p_value"].as_f64().unwrap();
         let want_status = if d <= 0.02 {
             "pass"
@@ -923,6 +1008,7 @@ fail_above = 0.02
         };
         assert_eq!(f["status"], want_status, "{name}: {}", f["statement"]);
     }
+    assert_eq!(small, 1, "hipac (29 rows) is the one small group");
     // Without --control the check cannot run: a clear error.
     let o = crate::fairaudit()
         .args([

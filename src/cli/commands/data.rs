@@ -27,7 +27,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     a.examine.apply(&mut spec)?;
     let o = &a.output;
     let format = match o.format {
-        Some(f) => f,
+        Some(f) => f.into(),
         None if o.out.is_some() => Format::Json,
         None if std::io::stdout().is_terminal() => Format::Table,
         None => Format::Json,
