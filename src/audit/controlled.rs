@@ -102,6 +102,11 @@ fn adjusted_odds_ratio(
         Err(format!(
             "the coefficient {b:.1} is implausibly large (quasi-separation)"
         ))
+    } else if !(var.sqrt() <= 10.0) {
+        Err(format!(
+            "the log odds ratio's standard error is {:.3e}: the controls leave almost no rows with both decisions to estimate it (quasi-separation)",
+            var.sqrt()
+        ))
     } else {
         let se = var.sqrt();
         let p = 2.0 * statrs::distribution::Normal::standard().sf((b / se).abs());
@@ -109,11 +114,16 @@ fn adjusted_odds_ratio(
     }
 }
 
-/// The design: intercept, group dummies, control dummies; one row per cell.
+/// The design: intercept, control dummies, then group dummies; one row per
+/// cell. The groups come last so that a group the controls already
+/// determine is the term left out as collinear (its effect cannot be told
+/// apart from theirs), not a control.
 struct Design {
     x: Array2<f64>,
     names: Vec<String>,
     groups: Vec<GroupValue>,
+    /// The column of the first group dummy.
+    first_group: usize,
 }
 
 fn design(
@@ -124,6 +134,12 @@ fn design(
     with_groups: bool,
 ) -> Design {
     let mut names = vec!["intercept".to_string()];
+    for (c, levels) in controls.iter().zip(control_levels) {
+        for l in levels.iter().skip(1) {
+            names.push(format!("{c} = {}", show(l)));
+        }
+    }
+    let first_group = names.len();
     let groups: Vec<GroupValue> = if with_groups {
         group_levels.to_vec()
     } else {
@@ -132,22 +148,11 @@ fn design(
     for g in &groups {
         names.push(format!("group {}", show(g)));
     }
-    for (c, levels) in controls.iter().zip(control_levels) {
-        for l in levels.iter().skip(1) {
-            names.push(format!("{c} = {}", show(l)));
-        }
-    }
     let p = names.len();
     let mut x = Array2::<f64>::zeros((cells.len(), p));
     for (i, (key, _)) in cells.iter().enumerate() {
         x[[i, 0]] = 1.0;
         let mut col = 1;
-        for g in &groups {
-            if key[0] == *g {
-                x[[i, col]] = 1.0;
-            }
-            col += 1;
-        }
         for (ci, levels) in control_levels.iter().enumerate() {
             for l in levels.iter().skip(1) {
                 if key[1 + ci] == *l {
@@ -156,8 +161,55 @@ fn design(
                 col += 1;
             }
         }
+        for g in &groups {
+            if key[0] == *g {
+                x[[i, col]] = 1.0;
+            }
+            col += 1;
+        }
     }
-    Design { x, names, groups }
+    Design {
+        x,
+        names,
+        groups,
+        first_group,
+    }
+}
+
+/// The most levels a control takes (a numeric control is banded with
+/// `--control-bins`), and the most terms of a fit: beyond them the fit's
+/// cost (cells × terms² per iteration) and its estimates both degrade.
+pub const MAX_CONTROL_LEVELS: usize = 100;
+/// See [`MAX_CONTROL_LEVELS`].
+pub const MAX_TERMS: usize = 250;
+
+/// Refuses controls with too many levels, before any fit.
+fn check_levels(spec: &AuditSpec, counts: &Counts) -> crate::Result<()> {
+    let n_keys = counts.attributes.len();
+    let mut terms = 1;
+    for (i, name) in (n_keys - counts.controls..n_keys).zip(&spec.controls) {
+        let levels = counts.rollup(&[i]).len();
+        if levels > MAX_CONTROL_LEVELS {
+            let how = match spec.control_bands.get(name) {
+                Some(_) => "",
+                None => ": band a numeric control with --control-bins N (it bands columns read as numbers only: a text value in a numeric column makes it text)",
+            };
+            return Err(crate::Error::usage(format!(
+                "control '{name}' has {levels} distinct values; a control takes at most {MAX_CONTROL_LEVELS}{how}, or group its levels before the audit"
+            )));
+        }
+        terms += levels - 1;
+    }
+    for i in 0..counts.n_protected() {
+        let t = terms + counts.rollup(&[i]).len() - 1;
+        if t > MAX_TERMS {
+            return Err(crate::Error::usage(format!(
+                "the controlled fit of '{}' would have {t} terms (groups and control levels), more than {MAX_TERMS}: use fewer controls or coarser bands",
+                counts.attributes[i]
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The analysis of one attribute, on the cells rolled up to
@@ -244,7 +296,7 @@ fn attribute(
         .map(|(gi, g)| {
             let (gf, gn) = raw.get(g).copied().unwrap_or((0.0, 0.0));
             let raw_or = raw_odds_ratio([gf, gn - gf, rf, rn - rf], z);
-            let j = 1 + gi;
+            let j = full.first_group + gi;
             let adj = adjusted_odds_ratio(fit.beta[j], fit.cov[[j, j]], gf == 0.0 || gf == gn, z);
             let share_explained = match (&raw_or, &adj) {
                 (Ok((r, _)), Ok((a, _, _))) if r.ln().abs() > 1e-12 => Some(1.0 - a.ln() / r.ln()),
@@ -279,15 +331,15 @@ fn attribute(
         - fit
             .dropped
             .iter()
-            .filter(|j| **j >= 1 && **j <= group_levels.len())
+            .filter(|j| **j >= full.first_group)
             .count();
-    let lr = (fit.converged && fit0.converged && df > 0).then(|| {
-        let stat = (fit0.deviance - fit.deviance).max(0.0);
-        let p = ChiSquared::new(df as f64)
-            .map(|c| c.sf(stat))
-            .unwrap_or(f64::NAN);
-        (stat, df, p)
-    });
+    let lr = match lr_test(&fit, &fit0, full.first_group, df, &raw, rf, rn) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            warnings.push(format!("no likelihood-ratio test of the group term: {why}"));
+            None
+        }
+    };
     Some(ControlledAttribute {
         name: a.name.clone(),
         reference: show(&ref_key).to_string(),
@@ -298,6 +350,49 @@ fn attribute(
         converged: fit.converged,
         warnings,
     })
+}
+
+/// The likelihood-ratio test of the group term, or why there is none: the
+/// maximum-likelihood fit does not exist under separation (a group or the
+/// reference with one decision only, or coefficients running off), and a
+/// group term wholly collinear with the controls has nothing to test.
+fn lr_test(
+    fit: &glm::Fit,
+    fit0: &glm::Fit,
+    first_group: usize,
+    df: usize,
+    raw: &BTreeMap<GroupValue, (f64, f64)>,
+    rf: f64,
+    rn: f64,
+) -> Result<(f64, usize, f64), String> {
+    if df == 0 {
+        return Err("every group term is collinear with the controls".into());
+    }
+    if !fit.converged || !fit0.converged {
+        return Err("a fit did not converge".into());
+    }
+    if rf == 0.0 || rf == rn || raw.values().any(|&(f, n)| f == 0.0 || f == n) {
+        return Err(
+            "a group has one decision only (separation): no finite maximum-likelihood fit".into(),
+        );
+    }
+    if fit0.deviance < 1e-6 {
+        return Err("the controls alone predict every decision: nothing is left for the group term to explain".into());
+    }
+    if fit.beta[first_group..].iter().any(|b| b.abs() > 20.0) {
+        return Err(
+            "a group coefficient beyond ±20 on the log-odds scale (quasi-separation)".into(),
+        );
+    }
+    let stat = fit0.deviance - fit.deviance;
+    if stat < -1e-6 * fit0.deviance.abs().max(1.0) {
+        return Err(format!("the fit with the group term has the larger deviance ({stat:.3e}): numerically unreliable"));
+    }
+    let stat = stat.max(0.0);
+    let p = ChiSquared::new(df as f64)
+        .map(|c| c.sf(stat))
+        .map_err(|e| e.to_string())?;
+    Ok((stat, df, p))
 }
 
 /// The numeric outcome's raw and adjusted group differences (OLS on cell moments).
@@ -345,7 +440,7 @@ fn numeric_fit(
         .collect();
     let adjusted = (0..group_levels.len())
         .map(|gi| {
-            let j = 1 + gi;
+            let j = d.first_group + gi;
             let (b, v) = (fit.beta[j], fit.cov[[j, j]]);
             match &tq {
                 _ if b.is_nan() || v.is_nan() => Err("left out as collinear".to_string()),
@@ -369,10 +464,11 @@ pub fn audit(
     spec: &AuditSpec,
     counts: &Counts,
     attributes: &[AttributeAudit],
-) -> Option<ControlledAudit> {
+) -> crate::Result<Option<ControlledAudit>> {
     if spec.controls.is_empty() || counts.controls == 0 {
-        return None;
+        return Ok(None);
     }
+    check_levels(spec, counts)?;
     let attrs = (0..counts.n_protected())
         .filter_map(|i| {
             let a = attributes
@@ -381,8 +477,8 @@ pub fn audit(
             attribute(spec, counts, a, i)
         })
         .collect();
-    Some(ControlledAudit {
+    Ok(Some(ControlledAudit {
         controls: spec.controls.clone(),
         attributes: attrs,
-    })
+    }))
 }

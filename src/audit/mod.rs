@@ -222,7 +222,7 @@ pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
     };
     let outcome_audit = outcomes::audit(spec, &counts)?.map(Box::new);
     let numeric_audit = numeric::audit(spec, &counts, &attributes).map(Box::new);
-    let controlled_audit = controlled::audit(spec, &counts, &attributes).map(Box::new);
+    let controlled_audit = controlled::audit(spec, &counts, &attributes)?.map(Box::new);
     let oversight_audit = oversight::audit(spec, &counts, &attributes).map(Box::new);
     Ok(AuditResult {
         oversight: oversight_audit,

@@ -627,6 +627,74 @@ fn collinear_and_separated_controls_get_a_message_not_a_crash() {
         b["value"].is_null() && b["undefined"].as_str().unwrap().contains("separation"),
         "{b}"
     );
+    // Group b's one decision leaves no maximum-likelihood fit: no LR test, and why.
+    assert!(c["lr_test"].is_null(), "{c}");
+    assert!(
+        w.contains("no likelihood-ratio test of the group term: a group has one decision only"),
+        "{w}"
+    );
+
+    // A control that restates the group: the group's term is the one left out
+    // (its effect cannot be told apart from the control's), and nothing is tested.
+    let mut csv = String::from("g,site,y_true,y_pred\n");
+    for i in 0..300 {
+        let g = ["a", "b", "c"][i % 3];
+        csv.push_str(&format!("{g},site_{g},{},{}\n", i % 2, (i / 5) % 2));
+    }
+    let (_d2, p) = crate::temp_file("d.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--control",
+        "site",
+        "--bootstrap",
+        "0",
+    ]);
+    let c = &attribute(&r, "g")["controlled"];
+    for g in c["groups"].as_array().unwrap() {
+        let e = &g["adjusted_odds_ratio"];
+        assert!(
+            e["value"].is_null() && e["undefined"].as_str().unwrap().contains("collinear"),
+            "{e}"
+        );
+    }
+    assert!(c["lr_test"].is_null(), "{c}");
+    assert!(
+        c["warnings"]
+            .to_string()
+            .contains("every group term is collinear with the controls"),
+        "{c}"
+    );
+
+    // A control with more levels than a fit can bear: exit 2, named, with the way out.
+    let mut csv = String::from("g,id,y_true,y_pred\n");
+    for i in 0..300 {
+        csv.push_str(&format!(
+            "{},{i},{},{}\n",
+            ["a", "b"][i % 2],
+            i % 2,
+            (i / 3) % 2
+        ));
+    }
+    let (_d3, p) = crate::temp_file("d.csv", &csv);
+    let o = fairaudit()
+        .args([
+            "audit",
+            p.to_str().unwrap(),
+            "--attr",
+            "g",
+            "--control",
+            "id",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("control 'id' has 300 distinct values") && err.contains("--control-bins"),
+        "{err}"
+    );
 }
 
 fn counts_of(data: &[&std::path::Path], out: &std::path::Path) {
