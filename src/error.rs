@@ -67,7 +67,7 @@ pub enum Error {
     Usage(String),
 
     /// Writing an output failed.
-    #[error("cannot write '{path}': {source}")]
+    #[error("cannot write '{path}'")]
     Write {
         /// The file.
         path: PathBuf,

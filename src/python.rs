@@ -55,7 +55,13 @@ create_exception!(
 
 /// The library's error as the Python exception of its kind, same message.
 fn py_err(e: crate::Error) -> PyErr {
-    let msg = e.to_string();
+    // With its causes, as the command line prints it.
+    let mut msg = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        msg.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
     match e {
         crate::Error::Read { .. }
         | crate::Error::MissingColumn { .. }

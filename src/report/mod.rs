@@ -97,6 +97,76 @@ impl Format {
     }
 }
 
+/// Output files written beside their targets and renamed into place only
+/// when every one of them was written: a run whose fourth output cannot be
+/// written leaves none of them (dropping an uncommitted `Staged` removes
+/// its temporary files).
+pub struct Staged {
+    /// (temporary file, target).
+    files: Vec<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Staged {
+    /// Writes every file's contents to a temporary file in its target's
+    /// directory; the first failure removes the ones already written.
+    pub fn write(files: &[(&Path, &[u8])]) -> Result<Staged> {
+        let mut staged = Staged { files: vec![] };
+        for (path, contents) in files {
+            let tmp = temp_beside(path);
+            // Recorded before writing, so that a partial file is removed too.
+            staged.files.push((tmp.clone(), path.to_path_buf()));
+            (|| {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(contents)?;
+                f.sync_all()
+            })()
+            .map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        Ok(staged)
+    }
+
+    /// Renames every temporary file onto its target.
+    pub fn commit(mut self) -> Result<()> {
+        let files = std::mem::take(&mut self.files);
+        for (i, (tmp, path)) in files.iter().enumerate() {
+            if let Err(source) = std::fs::rename(tmp, path) {
+                for (t, _) in &files[i..] {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(Error::Write {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.files {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// A temporary name beside `path` (same directory, so the rename is atomic).
+fn temp_beside(path: &Path) -> std::path::PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same
 /// directory, then a rename, so a reader never sees a partial report.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {

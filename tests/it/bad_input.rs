@@ -209,3 +209,38 @@ fn unknown_flag_is_exit_2() {
     let o = fairaudit().args(["audit", "--bogus"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// An output that cannot be written (its folder is missing) leaves none of
+/// the others behind, for the audit and for the data examination, and the
+/// error names it once.
+#[test]
+fn one_unwritable_output_leaves_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let at = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let missing = d.join("no-such-folder").join("x.md");
+    for (cmd, outputs) in [
+        (
+            "audit",
+            vec!["--out-json", "--out-junit", "--out-table", "--out"],
+        ),
+        ("data", vec!["--out-json", "--out-html", "--out"]),
+    ] {
+        let mut c = fairaudit();
+        c.args([cmd, "fixtures/german_credit.csv", "--attr", "sex"]);
+        for (i, flag) in outputs.iter().enumerate() {
+            c.args([*flag, &at(&format!("{cmd}{i}.out"))]);
+        }
+        c.arg("--out-md").arg(&missing);
+        let o = c.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains("no-such-folder"), "{err}");
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+        let left: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{cmd} left {left:?}");
+    }
+}

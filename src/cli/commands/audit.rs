@@ -5,20 +5,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::args::AuditArgs;
 use crate::cli::settings::{self, Layers};
 use crate::engine::{self, Report};
 use crate::governance::store::{self, Store};
-use crate::report::{write_atomic, Format};
+use crate::report::Format;
 
 fn render(report: &Report, format: Format) -> crate::Result<String> {
     format.exporter().render(report)
-}
-
-fn write(path: &Path, text: &str, what: &str) -> anyhow::Result<()> {
-    write_atomic(path, text.as_bytes()).with_context(|| format!("writing the {what}"))
 }
 
 /// The CISO Assistant files of `--out-ciso` (the evidence pack is added once recorded).
@@ -116,6 +110,16 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let main_text = render(&report, format)?;
+    // Every output file is written (to a temporary name) before the run is
+    // recorded, and renamed into place after: all of them or none.
+    let mut files: Vec<(&Path, &[u8])> = pending
+        .iter()
+        .map(|(p, t, _)| (p.as_path(), t.as_bytes()))
+        .collect();
+    if let Some(p) = &out.out {
+        files.push((p, main_text.as_bytes()));
+    }
+    let staged = crate::report::Staged::write(&files)?;
     let mut ciso_files = match &out.out_ciso {
         Some(_) => ciso_files(&report, &spec, store.is_some())?,
         None => vec![],
@@ -137,15 +141,12 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
             ciso_files.push((name.clone(), std::fs::read(dir.path().join(&name))?));
         }
     }
-    for (p, text, what) in &pending {
-        write(p, text, what)?;
-    }
+    staged.commit()?;
     if let Some(dir) = &out.out_ciso {
         crate::report::ciso::write_files(dir, &ciso_files)?;
     }
-    match &out.out {
-        Some(path) => write(path, &main_text, "report")?,
-        None => print!("{main_text}"),
+    if out.out.is_none() {
+        print!("{main_text}");
     }
     Ok(if report.gate_failed() {
         ExitCode::from(1)

@@ -5,14 +5,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::cli::args::DataArgs;
 use crate::cli::settings::{self, Layers};
 use crate::engine::examine;
 use crate::governance::store::{self, Store};
 use crate::report::examine as out;
-use crate::report::{write_atomic, Format};
+use crate::report::{Format, Staged};
 
 /// Runs `data`.
 pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
@@ -64,6 +62,16 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let main_text = out::render(&report, format, &digests)?;
+    // Every output file is written (to a temporary name) before the run is
+    // recorded, and renamed into place after: all of them or none.
+    let mut files: Vec<(&std::path::Path, &[u8])> = pending
+        .iter()
+        .map(|(p, t)| (p.as_path(), t.as_bytes()))
+        .collect();
+    if let Some(p) = &o.out {
+        files.push((p, main_text.as_bytes()));
+    }
+    let staged = Staged::write(&files)?;
     if o.record {
         if let Some(st) = &mut st {
             let who = settings::actor(o.by.as_deref());
@@ -77,13 +85,9 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    for (p, text) in &pending {
-        write_atomic(p, text.as_bytes()).with_context(|| format!("writing {}", p.display()))?;
-    }
-    match &o.out {
-        Some(p) => write_atomic(p, main_text.as_bytes())
-            .with_context(|| format!("writing {}", p.display()))?,
-        None => print!("{main_text}"),
+    staged.commit()?;
+    if o.out.is_none() {
+        print!("{main_text}");
     }
     Ok(if report.gate_failed() {
         ExitCode::from(1)
