@@ -18,7 +18,7 @@ pub struct Binarizer {
 const POSITIVE_WORDS: [&str; 4] = ["1", "1.0", "true", "True"];
 const NEGATIVE_WORDS: [&str; 4] = ["0", "0.0", "false", "False"];
 
-fn canonical(v: &str) -> Option<bool> {
+pub(crate) fn canonical(v: &str) -> Option<bool> {
     if POSITIVE_WORDS.contains(&v) || v.eq_ignore_ascii_case("true") {
         Some(true)
     } else if NEGATIVE_WORDS.contains(&v) || v.eq_ignore_ascii_case("false") {
@@ -108,6 +108,18 @@ impl Binarizer {
     /// The value's class; `None` for missing or unknown values.
     pub fn get(&self, v: Option<&str>) -> Option<bool> {
         v.and_then(|v| self.map.get(v).copied())
+    }
+
+    /// The class of another column's value for the same decision (the
+    /// final decision beside the prediction): its own value, or — when the
+    /// prediction is plain 0/1 or true/false — the same value written
+    /// otherwise ("1.0" in a column of floats, `true` beside 1).
+    pub fn get_equivalent(&self, v: Option<&str>) -> Option<bool> {
+        let v = v?;
+        self.map.get(v).copied().or_else(|| {
+            let plain = self.map.iter().all(|(k, &c)| canonical(k) == Some(c));
+            plain.then(|| canonical(v)).flatten()
+        })
     }
 }
 

@@ -334,9 +334,12 @@ fn check_finals(
         ));
     }
     let known = distinct(preds, n);
+    // 0/1 and true/false decisions match however each column writes them.
+    let canonical = |v: &str| super::binarize::canonical(v).is_some();
+    let plain = known.keys().all(|v| canonical(v));
     let bad: BTreeMap<String, u64> = distinct(finals, n)
         .into_iter()
-        .filter(|(v, _)| !known.contains_key(v))
+        .filter(|(v, _)| !known.contains_key(v) && !(plain && canonical(v)))
         .collect();
     if bad.is_empty() {
         return Ok(());
@@ -435,7 +438,7 @@ fn fill(
         if let (Some(finals), Some(ov), Some(pb)) = (&c.finals, counts.overrides.as_mut(), pred_bin)
         {
             // Rows without a final decision stay out of the oversight audit only.
-            if let Some(f) = pb.get(finals.get(i)) {
+            if let Some(f) = pb.get_equivalent(finals.get(i)) {
                 let cell = ov.cells.entry(key.clone()).or_default();
                 cell.n[usize::from(p)][usize::from(f)] += rows;
                 cell.w[usize::from(p)][usize::from(f)] += w;

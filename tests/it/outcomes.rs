@@ -966,6 +966,52 @@ fn a_final_decision_with_other_values_is_refused() {
     );
 }
 
+/// A final decision written as floats (a column with a missing value, as
+/// pandas writes it) is the same 0/1 decision as the prediction's integers.
+#[test]
+fn a_final_decision_written_as_floats_is_the_same_decision() {
+    let mut csv = String::from("g,y_true,y_pred,final\n");
+    // Per group: (favourable recommendations, of which overturned).
+    let mut want = std::collections::BTreeMap::new();
+    for i in 0..200 {
+        let g = ["a", "b"][i % 2];
+        let pred = (i / 2) % 3 != 0;
+        let overturned = pred && i % 7 == 0;
+        let fin = match (i == 10, pred != overturned) {
+            (true, _) => String::new(),
+            (false, f) => format!("{}.0", f as u8),
+        };
+        if pred && i != 10 {
+            let e = want.entry(g).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += overturned as u32;
+        }
+        csv.push_str(&format!("{g},{},{},{fin}\n", i % 2, pred as u8));
+    }
+    let (_d, p) = crate::temp_file("f.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--final",
+        "final",
+        "--bootstrap",
+        "0",
+    ]);
+    for g in attribute(&r, "g")["oversight"]["groups"]
+        .as_array()
+        .unwrap()
+    {
+        let (of, count) = want[g["group"].as_str().unwrap()];
+        let f = &g["favourable_to_adverse"];
+        assert_eq!(
+            (f["of"].as_u64().unwrap(), f["count"].as_u64().unwrap()),
+            (of, count as u64),
+            "{g}"
+        );
+    }
+}
+
 /// Checks on the adjusted odds ratio and on a numeric outcome's mean
 /// difference: each group judged on its own estimate, interval and test, with
 /// statuses that follow from statsmodels' values (fixtures/outcomes-reference.json).
