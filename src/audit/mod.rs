@@ -193,8 +193,37 @@ fn adjust_report(attributes: &mut [AttributeAudit], method: stats::PAdjust) -> u
     ps.len()
 }
 
+/// Refuses sums that overflowed: weights or a numeric outcome so large that
+/// their squares exceed f64 (about 1e154 each) would give NaN intervals and
+/// silently wrong moments. Only ratios of weights matter, and an outcome can
+/// be rescaled, so the message says so.
+fn finite_sums(spec: &AuditSpec, counts: &Counts) -> Result<()> {
+    let t = counts.total();
+    if t.w.iter().chain(&t.w2).any(|x| !x.is_finite()) {
+        return Err(crate::Error::usage(format!(
+            "the weights{} are too large: their sum of squares overflows (weights above about 1e150); rescale them (only their ratios matter)",
+            spec.columns.weight.as_deref().map(|w| format!(" of column '{w}'")).unwrap_or_default()
+        )));
+    }
+    if let Some(v) = &counts.values {
+        let sums = v.cells.values().flat_map(|c| {
+            [
+                c.w, c.w2, c.sum, c.sum2, c.err_w, c.err_abs, c.err_sum, c.err_sum2,
+            ]
+        });
+        if sums.into_iter().any(|x| !x.is_finite()) {
+            return Err(crate::Error::usage(format!(
+                "the numeric outcome '{}' is too large to sum: its sum of squares (or its errors') overflows (values beyond about ±1e150); rescale it (e.g. to thousands)",
+                v.column
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Audits counts: the whole computation after ingest.
 pub fn audit_counts(spec: &AuditSpec, counts: Counts) -> Result<AuditResult> {
+    finite_sums(spec, &counts)?;
     let opts = &spec.stats;
     let total = counts.total();
     let overall = Group::new(vec![], total.clone());

@@ -244,3 +244,34 @@ fn one_unwritable_output_leaves_no_other() {
         assert!(left.is_empty(), "{cmd} left {left:?}");
     }
 }
+
+/// Values or weights whose squares overflow would give NaN intervals and
+/// wrong moments: refused, with the column and the way out.
+#[test]
+fn sums_that_overflow_are_refused() {
+    let mut csv = String::from("g,y_true,y_pred,v,w\n");
+    for i in 0..40 {
+        let v = if i == 5 {
+            "1e300".to_string()
+        } else {
+            format!("{i}.5")
+        };
+        csv.push_str(&format!(
+            "{},{},{},{v},1e200\n",
+            ["a", "b"][i % 2],
+            i % 2,
+            (i / 3) % 2
+        ));
+    }
+    let (_d, f) = temp_file("a.csv", &csv);
+    let e = fails(&[p(&f), "--attr", "g", "--value", "v"]);
+    assert!(
+        e.contains("numeric outcome 'v' is too large") && e.contains("rescale"),
+        "{e}"
+    );
+    let e = fails(&[p(&f), "--attr", "g", "--weight", "w"]);
+    assert!(
+        e.contains("weights of column 'w' are too large") && e.contains("rescale"),
+        "{e}"
+    );
+}
