@@ -102,7 +102,7 @@ fn adjusted_odds_ratio(
         Err(format!(
             "the coefficient {b:.1} is implausibly large (quasi-separation)"
         ))
-    } else if !(var.sqrt() <= 10.0) {
+    } else if var.sqrt() > 10.0 {
         Err(format!(
             "the log odds ratio's standard error is {:.3e}: the controls leave almost no rows with both decisions to estimate it (quasi-separation)",
             var.sqrt()

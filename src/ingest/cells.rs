@@ -339,7 +339,7 @@ fn check_finals(
     let plain = known.keys().all(|v| canonical(v));
     let bad: BTreeMap<String, u64> = distinct(finals, n)
         .into_iter()
-        .filter(|(v, _)| !known.contains_key(v) && !(plain && canonical(v)))
+        .filter(|(v, _)| !(known.contains_key(v) || plain && canonical(v)))
         .collect();
     if bad.is_empty() {
         return Ok(());

@@ -114,12 +114,13 @@ fn examine_with(
     check_file(path, &origin)?;
     let attrs = &spec.attributes;
     let own = origin.guarded(|| source(path, format, false)?.collect_schema())?;
+    super::scan::check_header(&own, &origin)?;
     let typed: Schema = match first {
         Some(f) => {
             let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
             if names(f) != names(&own) {
                 return Err(Error::usage(format!(
-                    "the files do not share one set of columns: '{}' has {}, the first file has {}",
+                    "the files do not share one set of columns in one order: '{}' has {}, the first file has {}",
                     path.display(),
                     names(&own).join(", "),
                     names(f).join(", ")

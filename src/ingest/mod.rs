@@ -213,6 +213,20 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
         }
     }
+    // The same file twice (as two names, or matched by two patterns) would
+    // count its rows twice.
+    let mut seen: std::collections::BTreeMap<PathBuf, &PathBuf> = Default::default();
+    for p in &out {
+        if let Ok(real) = std::fs::canonicalize(p) {
+            if let Some(first) = seen.insert(real, p) {
+                return Err(Error::usage(format!(
+                    "the file '{}' is given twice (also as '{}'): its rows would count twice",
+                    p.display(),
+                    first.display()
+                )));
+            }
+        }
+    }
     Ok(out)
 }
 

@@ -139,6 +139,21 @@ pub fn check_file(path: &Path, origin: &Origin) -> Result<()> {
     }
 }
 
+/// Refuses a header that names a column twice: polars reads the second as
+/// `NAME_duplicated_0`, and which of the two a flag meant is a guess.
+pub fn check_header(schema: &Schema, origin: &Origin) -> Result<()> {
+    for n in schema.iter_names() {
+        if let Some((base, k)) = n.rsplit_once("_duplicated_") {
+            if k.parse::<u32>().is_ok() && schema.contains(base) {
+                return Err(origin.err(format!(
+                    "the header names the column '{base}' more than once: rename the copies so that each column has one name"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The columns the scan needs, checked against the schema: where the
 /// prediction comes from.
 fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<PredSource> {
@@ -490,6 +505,7 @@ pub fn aggregate(
     source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>,
 ) -> Result<Aggregate> {
     let schema = origin.guarded(|| source(&[])?.collect_schema())?;
+    check_header(&schema, origin)?;
     let pred = plan_columns(&schema, spec, origin)?;
     let why = match spec.reader {
         Reader::General => "--reader general".to_string(),

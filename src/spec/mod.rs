@@ -696,6 +696,22 @@ impl AuditSpec {
                 return Err(Error::usage(format!("--control '{c}' is given twice")));
             }
         }
+        // The controlled fit and the override audit count rows; with weights
+        // they would silently mix weighted and unweighted figures.
+        if let Some(w) = &self.columns.weight {
+            let what = if !self.controls.is_empty() {
+                Some("--control (the adjusted analysis)")
+            } else if self.final_decision.is_some() {
+                Some("--final (the human-oversight audit)")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                return Err(Error::usage(format!(
+                    "{what} counts rows and does not take weights (--weight '{w}'): audit without weights for it, or with them apart"
+                )));
+            }
+        }
         if let Some(s) = &self.stratify {
             if self.attributes.contains(s) {
                 return Err(Error::usage(format!(

@@ -275,3 +275,78 @@ fn sums_that_overflow_are_refused() {
         "{e}"
     );
 }
+
+/// The adjusted analysis and the override audit count rows: with weights
+/// they are refused rather than silently unweighted.
+#[test]
+fn weights_with_controls_or_final_decisions_are_refused() {
+    let (_d, f) = temp_file(
+        "a.csv",
+        "g,c,y_true,y_pred,final,w\na,x,1,1,1,2\nb,y,0,0,0,1\na,y,1,0,1,1\nb,x,0,1,0,3\n",
+    );
+    let e = fails(&[p(&f), "--attr", "g", "--weight", "w", "--control", "c"]);
+    assert!(
+        e.contains("--control") && e.contains("does not take weights"),
+        "{e}"
+    );
+    let e = fails(&[p(&f), "--attr", "g", "--weight", "w", "--final", "final"]);
+    assert!(
+        e.contains("--final") && e.contains("does not take weights"),
+        "{e}"
+    );
+}
+
+/// A header naming a column twice, or one file given twice, is refused by
+/// the audit and by the data examination; so is a name given twice to `data`.
+#[test]
+fn columns_files_and_names_given_twice_are_refused() {
+    let (_d, dup) = temp_file("dup.csv", "g,g,y_true,y_pred\na,b,1,0\nb,a,0,1\n");
+    let (_d2, f) = temp_file("f.csv", "g,x,y_true,y_pred\na,1,1,0\nb,2,0,1\na,3,0,0\n");
+    let same = f.parent().unwrap().join(".").join("f.csv");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["audit", p(&dup), "--attr", "g"],
+            "names the column 'g' more than once",
+        ),
+        (
+            vec!["data", p(&dup), "--attr", "g"],
+            "names the column 'g' more than once",
+        ),
+        (
+            vec!["audit", p(&f), p(&same), "--attr", "g"],
+            "is given twice",
+        ),
+        (
+            vec!["data", p(&f), p(&same), "--attr", "g"],
+            "is given twice",
+        ),
+        (
+            vec!["data", p(&f), "--attr", "g", "--attr", "g"],
+            "--attr 'g' is given twice",
+        ),
+        (
+            vec!["data", p(&f), "--attr", "g", "--columns", "x,x"],
+            "--columns 'x' is given twice",
+        ),
+        (
+            vec![
+                "data",
+                p(&f),
+                "--attr",
+                "g",
+                "--range",
+                "x=0..1",
+                "--range",
+                "x=0..5",
+            ],
+            "--range of column 'x' is given twice",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = fairaudit().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+}
