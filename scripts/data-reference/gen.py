@@ -4,6 +4,8 @@
 Sections of the JSON:
   proxy           Cramer's V (plain and Bergsma-corrected) and one-vs-rest AUC of
                   every column of fixtures/proxy_planted.csv against `race`
+  proxy_ranking   plain and corrected V on fixtures/proxy_ranking.csv, where
+                  the two rank the columns in opposite orders
   representation  observed vs expected shares (fixtures/population_shares.csv):
                   ratios, Wilson 95% intervals, chi-square goodness of fit; and
                   the error case fixtures/population_bad.csv
@@ -15,7 +17,11 @@ Sections of the JSON:
                   on planted data (fixtures/missing_planted.csv)
   override        human overrides of model recommendations per group
                   (fixtures/override_planted.csv): rates, Wilson intervals,
-                  impact ratios of y_pred and of final
+                  impact ratios of y_pred and of final, the favourable-to-
+                  adverse gap against the reference (Newcombe, z test)
+  label_base_rate the label's favourable rate by race on the HMDA sample
+                  (fixtures/hmda_2018_controls_sample.csv): Wilson, Newcombe,
+                  ratio, z or Fisher test, and the label-bias status
 
 Every generated CSV is written first and then read back with pandas; all
 reference values are computed from what was read back, i.e. from exactly the
@@ -101,6 +107,28 @@ def wilson(k, n, z=Z95):
 
 def rate(k, n):
     return k / n if n else None
+
+
+def newcombe(k1, n1, k2, n2):
+    """Newcombe's hybrid score interval of p1 - p2 from the two Wilson
+    intervals (Newcombe 1998, method 10; statsmodels' method="newcomb")."""
+    p1, p2 = k1 / n1, k2 / n2
+    (l1, u1), (l2, u2) = wilson(k1, n1), wilson(k2, n2)
+    d = p1 - p2
+    return [d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+            d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)]
+
+
+def two_proportions(k1, n1, k2, n2):
+    """The audit's test of equal rates: Fisher's exact test when an expected
+    count of the 2x2 table is below 5, else the pooled two-proportion z test."""
+    table = [[k1, n1 - k1], [k2, n2 - k2]]
+    expected = chi2_contingency(table, correction=False).expected_freq
+    if expected.min() < 5:
+        return "fisher", float(stats.fisher_exact(table)[1])
+    p = (k1 + k2) / (n1 + n2)
+    z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    return "z_test", float(2 * stats.norm.sf(abs(z)))
 
 
 QS = [k / 10 for k in range(1, 10)]  # 0.1 .. 0.9, each the f64 nearest k/10
@@ -266,6 +294,34 @@ proxy["ranking_by_weighted_mean_auc"] = sorted(cols, key=lambda c: -cols[c]["auc
 for k in ("ranking_by_cramers_v", "ranking_by_max_auc", "ranking_by_weighted_mean_auc"):
     assert proxy[k][0] == "zip3" and proxy[k][1] == "income" and set(proxy[k][2:]) == {"tenure", "channel"}, (k, proxy[k])
 out["proxy"] = proxy
+
+# ---------------------------------------------- 1b. ranking by the corrected V
+# 3,000 rows where plain V and Bergsma's V~ rank two columns in opposite
+# orders: `many` (300 levels, independent of race) has a plain V inflated by
+# its levels, `weak` (2 levels, weakly tied to race) the larger V~.
+rng_r = np.random.default_rng(1130)
+NR = 3000
+r_race = rng_r.choice(["x", "y"], size=NR)
+many = np.array([f"L{j:03d}" for j in rng_r.integers(0, 300, size=NR)])
+weak = np.where(rng_r.random(NR) < np.where(r_race == "x", 0.58, 0.42), "on", "off")
+sizes["proxy_ranking.csv"] = write_csv(
+    os.path.join(FIXTURES, "proxy_ranking.csv"), ["race", "many", "weak", "y_true", "y_pred"],
+    [[r_race[i], many[i], weak[i], int(i % 2), int(i % 3 == 0)] for i in range(NR)])
+R = pd.read_csv(os.path.join(FIXTURES, "proxy_ranking.csv"))
+rk = {c: proxy_record(R[c].astype(str).to_numpy(), R["race"], ["x", "y"], "categorical")
+      for c in ["many", "weak"]}
+by_v = sorted(rk, key=lambda c: -rk[c]["cramers_v"])
+by_vc = sorted(rk, key=lambda c: -rk[c]["cramers_v_bias_corrected"])
+assert by_v != by_vc, (by_v, by_vc)
+out["proxy_ranking"] = {
+    "file": "fixtures/proxy_ranking.csv", "rows": NR, "attribute": "race",
+    "planted": {"seed": "numpy default_rng(1130)",
+                "many": "300 levels drawn uniformly, independent of race",
+                "weak": "'on' with p = 0.58 for race x, 0.42 for race y"},
+    "columns": {c: {k: rk[c][k] for k in ("chi2", "df", "rows", "cramers_v", "cramers_v_bias_corrected")} for c in rk},
+    "ranking_by_cramers_v": by_v,
+    "ranking_by_cramers_v_bias_corrected": by_vc,
+}
 
 # ================================================================= 2. representation
 POP = {"race": dict(zip(RACES, ["0.52", "0.22", "0.16", "0.10"])),
@@ -534,6 +590,16 @@ for g in OG:
     per[g]["impact_ratio_change"] = ir_f - ir_p
     per[g]["human_layer_widens_gap"] = bool(ir_f < ir_p) if g != ref else None
 assert per["B"]["human_layer_widens_gap"] is True
+for g in OG:
+    if g == ref:
+        continue
+    a, r = per[g]["favourable_to_adverse"], per[ref]["favourable_to_adverse"]
+    kind, p = two_proportions(a["count"], a["of"], r["count"], r["of"])
+    per[g]["favourable_to_adverse_vs_reference"] = {
+        "difference": a["rate"] - r["rate"],
+        "newcombe_95": newcombe(a["count"], a["of"], r["count"], r["of"]),
+        "test": kind, "p": p,
+    }
 out["override"] = {
     "file": "fixtures/override_planted.csv",
     "rows": NO, "attribute": "group", "groups": OG, "reference_group": ref, "favourable": 1,
@@ -549,6 +615,39 @@ out["override"] = {
         "impact_ratio_change": "impact_ratio_final - impact_ratio_pred; negative = the human layer widens the gap to the reference group",
     },
     "per_group": per,
+}
+
+# ================================================================= 6. label base rates
+# The label's favourable rate by race on the HMDA sample of the outcomes
+# fixtures (favourable = no high-priced loan, y_true = 0), against white,
+# and the label-bias rule at a ratio threshold of 0.9 (a spec value; the
+# default 0.8 leaves every group passing here).
+LB_FILE = "hmda_2018_controls_sample.csv"
+H = pd.read_csv(os.path.join(FIXTURES, LB_FILE))
+LB_REF, LB_WARN, ALPHA = "white", 0.9, 0.05
+lb = {}
+for g in sorted(H["race"].unique()):
+    d = H[H["race"] == g]
+    n, k = len(d), int((d["y_true"] == 0).sum())
+    lb[g] = {"n": n, "favourable": k, "rate": k / n, "wilson_95": wilson(k, n)}
+for g in lb:
+    if g == LB_REF:
+        continue
+    a, r = lb[g], lb[LB_REF]
+    kind, p = two_proportions(a["favourable"], a["n"], r["favourable"], r["n"])
+    ratio = a["rate"] / r["rate"]
+    a.update({
+        "difference": a["rate"] - r["rate"],
+        "newcombe_95": newcombe(a["favourable"], a["n"], r["favourable"], r["n"]),
+        "ratio": ratio, "test": kind, "p": p,
+        "status": "warn" if ratio < LB_WARN and p < ALPHA else "pass",
+    })
+out["label_base_rate"] = {
+    "file": "fixtures/" + LB_FILE, "attribute": "race", "label": "y_true",
+    "favourable": "y_true == 0 (--favorable negative)", "reference_group": LB_REF,
+    "label_ratio_warn": LB_WARN, "alpha": ALPHA,
+    "rule": "warn when ratio < label_ratio_warn and the test's p < alpha, else pass",
+    "groups": lb,
 }
 
 # ================================================================= done

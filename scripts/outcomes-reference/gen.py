@@ -43,7 +43,7 @@ import scipy
 import statsmodels
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.proportion import multinomial_proportions_confint, proportion_confint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -259,7 +259,9 @@ num = {}
 
 
 def describe(x):
+    mean_ci = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
     return {"n": len(x), "mean": float(np.mean(x)), "sd": float(np.std(x, ddof=1)),
+            "mean_ci95": [float(mean_ci[0]), float(mean_ci[1])],
             "median": float(np.median(x)),
             "p10": float(np.percentile(x, 10, method="linear")),
             "p90": float(np.percentile(x, 90, method="linear"))}
@@ -275,9 +277,17 @@ def compare(x, r):
     diff = float(np.mean(x) - np.mean(r))
     ks_a = stats.ks_2samp(x, r, alternative="two-sided", method="asymp")
     ks_e, ks_e_warn = caught(stats.ks_2samp, x, r, alternative="two-sided", method="exact")
+    m1, m2 = float(np.mean(x)), float(np.mean(r))
+    ratio = m1 / m2
+    se_log = math.sqrt(s1 ** 2 / (n1 * m1 ** 2) + s2 ** 2 / (n2 * m2 ** 2))
+    z = stats.norm.ppf(0.975)
+    en = n1 * n2 / (n1 + n2)
+    lam = (math.sqrt(en) + 0.12 + 0.11 / math.sqrt(en)) * ks_a.statistic
     return {
         "mean_difference": diff,
-        "mean_ratio": float(np.mean(x) / np.mean(r)),
+        "mean_ratio": ratio,
+        "mean_ratio_ci95": [ratio * math.exp(-z * se_log), ratio * math.exp(z * se_log)],
+        "ks_p_stephens": float(special.kolmogorov(lam)),
         "welch": {"statistic": w.statistic, "p": w.pvalue, "df": w.df, "ci95": [ci.low, ci.high]},
         "cohens_d": diff / pooled,
         "pooled_sd": pooled,
@@ -315,6 +325,11 @@ num["definitions"] = {
     "ks": "scipy.stats.ks_2samp(group, reference, alternative='two-sided'): statistic = sup |F_g - F_r|; "
           "p_asymp with method='asymp' (= scipy.stats.kstwo.sf(D, round(n_g n_r / (n_g + n_r)))); "
           "p_exact with method='exact'",
+    "ks_p_stephens": "the p-value fairaudit documents: scipy.special.kolmogorov(lambda), lambda = "
+                     "(sqrt(en) + 0.12 + 0.11 / sqrt(en)) D, en = n_g n_r / (n_g + n_r), D = ks_2samp's statistic",
+    "mean_ci95": "scipy.stats.t.interval(0.95, n - 1, loc=mean, scale=scipy.stats.sem(x))",
+    "mean_ratio_ci95": "delta method on the log scale: ratio * exp(+-z se), se^2 = s_g^2/(n_g m_g^2) + "
+                       "s_r^2/(n_r m_r^2), z = scipy.stats.norm.ppf(0.975)",
 }
 num["score_by_race"] = numeric_case(
     "score", "score = the model's out-of-fold probability of a high-priced loan (0..1); the data has no "

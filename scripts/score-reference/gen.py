@@ -16,7 +16,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures")
-out = {"generated_by": f"scikit-learn {sklearn.__version__}, statsmodels {statsmodels.__version__}", "auc": [], "mantel_haenszel": []}
+out = {"generated_by": f"scikit-learn {sklearn.__version__}, statsmodels {statsmodels.__version__}, numpy {np.__version__}, pandas {pd.__version__}", "auc": [], "mantel_haenszel": []}
 
 for name, attr in [("german_credit.csv", "sex"), ("german_credit.csv", "age_group"), ("compas_two_year.csv", "race"), ("compas_two_year.csv", "sex")]:
     df = pd.read_csv(os.path.join(root, name))

@@ -14,7 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 out = {"generated_by": f"scipy {scipy.__version__}, statsmodels {statsmodels.__version__}",
        "rate_ci": [], "diff_ci": [], "ratio_ci": [], "ztest": [], "fisher": [],
-       "chi2": [], "p_adjust": []}
+       "chi2": [], "p_adjust": [], "ks_p": []}
 
 for level in (0.95, 0.90, 0.99):
     for x, n in [(0, 10), (1, 10), (5, 10), (10, 10), (37, 200), (999, 1000), (3, 7), (231, 310), (538, 690)]:
@@ -46,7 +46,18 @@ for t in [[[231, 79], [538, 152]], [[30, 10], [20, 25], [5, 40]], [[2176, 1520],
     out["chi2"].append({"table": t, "statistic": r.statistic, "df": int(r.dof), "p": r.pvalue})
 
 ps = [0.001, 0.02, 0.03, 0.04, 0.2, 0.5, 0.011, 0.0004, 0.9, 0.049]
-for m, name in [("holm", "holm"), ("fdr_bh", "bh")]:
+for m, name in [("holm", "holm"), ("fdr_bh", "bh"), ("fdr_by", "by")]:
     out["p_adjust"].append({"method": name, "p": ps, "adjusted": list(multipletests(ps, method=m)[1])})
+ps2 = [0.5, 1e-8, 0.0301, 0.0299, 1.0, 0.2, 0.004]
+for m, name in [("holm", "holm"), ("fdr_bh", "bh"), ("fdr_by", "by")]:
+    out["p_adjust"].append({"method": name, "p": ps2, "adjusted": list(multipletests(ps2, method=m)[1])})
+
+# The asymptotic two-sample Kolmogorov-Smirnov p-value with Stephens'
+# correction (docs/metrics.md): Q_KS(lambda), lambda = (sqrt(en) + 0.12 + 0.11/sqrt(en)) D.
+from scipy.special import kolmogorov
+for d, en in [(0.0005, 1e6), (0.01, 2500.0), (0.03, 930.4), (0.05, 500.0), (0.1, 48.0),
+              (0.2, 25.0), (0.3159, 932.4474176010873), (0.02, 10000.0), (0.5, 10.0), (0.004, 1e5)]:
+    lam = (en ** 0.5 + 0.12 + 0.11 / en ** 0.5) * d
+    out["ks_p"].append({"d": d, "en": en, "p": float(kolmogorov(lam))})
 
 print(json.dumps(out, indent=1))

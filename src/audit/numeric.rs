@@ -304,9 +304,20 @@ mod tests {
 
     #[test]
     fn kolmogorov_p_values() {
-        // Q_KS(1.36) ≈ 0.05, Q_KS(1.63) ≈ 0.01 for large n.
-        assert!((ks_p(1.36 / 1e4, 1e8) - 0.0494).abs() < 2e-3);
-        assert!((ks_p(1.63 / 1e4, 1e8) - 0.0098).abs() < 1e-3);
+        // Against SciPy's `special.kolmogorov` at Stephens' λ
+        // (fixtures/stats-reference.json, scripts/stats-reference/gen.py).
+        let r: serde_json::Value =
+            serde_json::from_str(include_str!("../../fixtures/stats-reference.json")).unwrap();
+        let cases = r["ks_p"].as_array().unwrap();
+        assert_eq!(cases.len(), 10);
+        for c in cases {
+            let f = |k: &str| c[k].as_f64().unwrap();
+            let (got, want) = (ks_p(f("d"), f("en")), f("p"));
+            assert!(
+                (got - want).abs() <= 1e-10 * want,
+                "{c}: got {got}, want {want}"
+            );
+        }
         assert_eq!(ks_p(0.0, 100.0), 1.0);
     }
 }

@@ -178,15 +178,9 @@ fn values(audit: &AuditResult, b: Beyond, attribute: &str) -> Option<Vec<GroupVa
     }
 }
 
-/// The findings of one check on a measure beyond the binary decision.
-pub fn evaluate(
-    audit: &AuditResult,
-    check: &Check,
-    b: Beyond,
-    model: &ModelInfo,
-    cycle: &str,
-) -> Result<Vec<Finding>> {
-    let missing = if b == Beyond::OverrideRateDifference {
+/// What a check needs of the audit, or the flag that would give it.
+fn missing_flag(audit: &AuditResult, b: Beyond) -> Option<&'static str> {
+    if b == Beyond::OverrideRateDifference {
         audit
             .oversight
             .is_none()
@@ -201,17 +195,32 @@ pub fn evaluate(
             .numeric
             .is_none()
             .then_some("--value COL (or [data] value)")
-    };
-    if let Some(flag) = missing {
+    }
+}
+
+/// The findings of one check on a measure beyond the binary decision.
+pub fn evaluate(
+    audit: &AuditResult,
+    check: &Check,
+    b: Beyond,
+    model: &ModelInfo,
+    cycle: &str,
+) -> Result<Vec<Finding>> {
+    if let Some(flag) = missing_flag(audit, b) {
         return Err(Error::usage(format!(
             "check '{}' judges {}, which needs {flag}",
             check.id(),
             b.name()
         )));
     }
-    let alpha = check.alpha.unwrap_or(audit.spec.stats.alpha);
-    let level = format!("{:.0}%", 100.0 * audit.spec.stats.ci_level);
-    let thresholds = Thresholds::of(check, alpha);
+    let ctx = Context {
+        check,
+        b,
+        model,
+        cycle,
+        alpha: check.alpha.unwrap_or(audit.spec.stats.alpha),
+        level: format!("{:.0}%", 100.0 * audit.spec.stats.ci_level),
+    };
     let mut out = vec![];
     for a in &audit.attributes {
         if check
@@ -221,10 +230,117 @@ pub fn evaluate(
         {
             continue;
         }
-        let Some(groups) = values(audit, b, &a.name) else {
-            continue;
-        };
-        for GroupValue {
+        if let Some(groups) = values(audit, b, &a.name) {
+            out.extend(groups.into_iter().map(|g| ctx.finding(&a.name, g)));
+        }
+    }
+    Ok(out)
+}
+
+/// A group's status under the check's rule, and why.
+struct Judged {
+    status: Status,
+    breached: Option<String>,
+    /// The rule's words for the statement.
+    words: String,
+    /// Whether the test or interval backs a breach.
+    backed: bool,
+    /// Why it is not judged or undefined.
+    reason: Option<String>,
+    value: Option<f64>,
+}
+
+/// What every finding of one check shares.
+struct Context<'a> {
+    check: &'a Check,
+    b: Beyond,
+    model: &'a ModelInfo,
+    cycle: &'a str,
+    alpha: f64,
+    /// The interval's level in words ("95%").
+    level: String,
+}
+
+impl Context<'_> {
+    fn judged(
+        &self,
+        small: &Option<String>,
+        v: &std::result::Result<f64, String>,
+        ci: Option<(f64, f64)>,
+        test: Option<&TestEvidence>,
+    ) -> Judged {
+        match (small, v) {
+            (Some(why), _) => Judged {
+                status: Status::InsufficientData,
+                breached: None,
+                words: String::new(),
+                backed: false,
+                reason: Some(why.clone()),
+                value: v.as_ref().ok().copied(),
+            },
+            (None, Ok(v)) => {
+                let d = judge(*v, ci, test, self.check, self.alpha, &self.level);
+                Judged {
+                    status: d.status,
+                    breached: d.breached,
+                    words: d.verdict,
+                    backed: d.backed,
+                    reason: None,
+                    value: Some(*v),
+                }
+            }
+            (None, Err(why)) => Judged {
+                status: Status::Undefined,
+                breached: None,
+                words: String::new(),
+                backed: false,
+                reason: Some(why.clone()),
+                value: None,
+            },
+        }
+    }
+
+    /// The finding's statement: the estimate with its interval and test and
+    /// the rule's words, or why it is not judged or undefined.
+    #[allow(clippy::too_many_arguments)]
+    fn statement(
+        &self,
+        attribute: &str,
+        group: &str,
+        reference: &str,
+        small: &Option<String>,
+        j: &Judged,
+        ci: Option<(f64, f64)>,
+        p: Option<f64>,
+        test_name: &str,
+    ) -> String {
+        let b = self.b;
+        match (small, j.value) {
+            (Some(why), _) => format!(
+                "{attribute} = {group} against {reference} has too few rows to judge the {} ({why}); reported, not judged",
+                b.words(),
+            ),
+            (None, Some(v)) => format!(
+                "The {} of {attribute} = {group} against {reference} is {}{}{}: {}",
+                b.words(),
+                fmt(v),
+                ci_text(&self.level, ci),
+                p.map_or(String::new(), |p| format!(", {test_name} {}", p_text(p))),
+                j.words,
+            ),
+            (None, None) => format!(
+                "The {} of {attribute} = {group} is undefined: {}",
+                b.words(),
+                j.reason.clone().unwrap_or_default()
+            ),
+        }
+    }
+
+    /// One group's finding: judged on its own estimate, interval and test,
+    /// or not judged (too few rows) or undefined, with the reason.
+    fn finding(&self, attribute: &str, g: GroupValue) -> Finding {
+        let (check, b, alpha) = (self.check, self.b, self.alpha);
+        let GroupValue {
             group,
             reference,
             value: v,
@@ -232,96 +348,59 @@ pub fn evaluate(
             p,
             test: test_name,
             small,
-        } in groups
-        {
-            let test = p.map(|p| TestEvidence {
-                p,
-                p_adjusted: p,
-                kind: test_name.into(),
-                pair: (group.clone(), reference.clone()),
-                adjustment: String::new(),
-            });
-            let (status, breached, words, backed, reason, value) = match (&small, &v) {
-                (Some(why), _) => (
-                    Status::InsufficientData,
-                    None,
-                    String::new(),
-                    false,
-                    Some(why.clone()),
-                    v.as_ref().ok().copied(),
-                ),
-                (None, Ok(v)) => {
-                    let d = judge(*v, ci, test.as_ref(), check, alpha, &level);
-                    (d.status, d.breached, d.verdict, d.backed, None, Some(*v))
-                }
-                (None, Err(why)) => (
-                    Status::Undefined,
-                    None,
-                    String::new(),
-                    false,
-                    Some(why.clone()),
-                    None,
-                ),
-            };
-            let statement = match (&small, value) {
-                (Some(why), _) => format!(
-                    "{} = {group} against {reference} has too few rows to judge the {} ({why}); reported, not judged",
-                    a.name,
-                    b.words(),
-                ),
-                (None, Some(v)) => format!(
-                    "The {} of {} = {group} against {reference} is {}{}{}: {words}",
-                    b.words(),
-                    a.name,
-                    fmt(v),
-                    ci_text(&level, ci),
-                    p.map_or(String::new(), |p| format!(", {test_name} {}", p_text(p))),
-                ),
-                (None, None) => format!(
-                    "The {} of {} = {group} is undefined: {}",
-                    b.words(),
-                    a.name,
-                    reason.clone().unwrap_or_default()
-                ),
-            };
-            let id = check.id();
-            out.push(Finding {
-                id: finding_id(&model.id, &id, &a.name, Some(&group)),
-                check: id,
-                title: format!(
-                    "{}: {} = {group}",
-                    check.title.clone().unwrap_or_else(|| b.words().to_string()),
-                    a.name
-                ),
-                statement,
-                metric: Measured::Metric(MetricRef::Beyond(b)),
-                attribute: a.name.clone(),
-                group: Some(group.clone()),
-                reference: Some(reference.clone()),
-                value,
-                ci: ci.map(|(x, y)| [x, y]),
-                p_value: p,
-                p_adjusted: p,
-                test: p.map(|_| test_name.to_string()),
-                pair: p.map(|_| [group.clone(), reference.clone()]),
-                significant: p.map(|p| p < alpha),
-                thresholds: thresholds.clone(),
-                breached,
-                status,
-                severity: severity(status, backed, model.risk_tier),
-                basis: Basis {
-                    group: None,
-                    reference: None,
-                    groups: vec![],
-                },
-                reason,
-                controls: vec![],
-                risks: vec![],
-                cycle: cycle.to_string(),
-                trend: None,
-                lifecycle: None,
-            });
+        } = g;
+        let test = p.map(|p| TestEvidence {
+            p,
+            p_adjusted: p,
+            kind: test_name.into(),
+            pair: (group.clone(), reference.clone()),
+            adjustment: String::new(),
+        });
+        let j = self.judged(&small, &v, ci, test.as_ref());
+        let statement = self.statement(attribute, &group, &reference, &small, &j, ci, p, test_name);
+        let Judged {
+            status,
+            breached,
+            backed,
+            reason,
+            value,
+            ..
+        } = j;
+        let id = check.id();
+        Finding {
+            id: finding_id(&self.model.id, &id, attribute, Some(&group)),
+            check: id,
+            title: format!(
+                "{}: {attribute} = {group}",
+                check.title.clone().unwrap_or_else(|| b.words().to_string()),
+            ),
+            statement,
+            metric: Measured::Metric(MetricRef::Beyond(b)),
+            attribute: attribute.to_string(),
+            pair: p.map(|_| [group.clone(), reference.clone()]),
+            group: Some(group),
+            reference: Some(reference),
+            value,
+            ci: ci.map(|(x, y)| [x, y]),
+            p_value: p,
+            p_adjusted: p,
+            test: p.map(|_| test_name.to_string()),
+            significant: p.map(|p| p < alpha),
+            thresholds: Thresholds::of(check, alpha),
+            breached,
+            status,
+            severity: severity(status, backed, self.model.risk_tier),
+            basis: Basis {
+                group: None,
+                reference: None,
+                groups: vec![],
+            },
+            reason,
+            controls: vec![],
+            risks: vec![],
+            cycle: self.cycle.to_string(),
+            trend: None,
+            lifecycle: None,
         }
     }
-    Ok(out)
 }

@@ -85,8 +85,6 @@ pub fn findings(
     model: &ModelInfo,
     cycle: &str,
 ) -> Vec<Finding> {
-    let alpha = audit.spec.stats.alpha;
-    let level = audit.spec.stats.ci_level;
     let mut out = vec![];
     for (a, oa) in audit.attributes.iter().zip(&o.attributes) {
         let Some(reference) = oa.groups.iter().find(|g| g.is_reference) else {
@@ -94,93 +92,122 @@ pub fn findings(
         };
         let total = oa.groups.iter().map(|g| g.n).sum();
         for g in oa.groups.iter().filter(|g| !g.is_reference) {
-            let judged = judge(g, too_small(audit, g, reference, total), alpha);
-            let (status, rule) = match &judged {
-                Ok(x) | Err(x) => x.clone(),
-            };
-            let r = &g.favourable_to_adverse;
-            let (d, ci, p) = r.vs_reference.unwrap_or_default();
-            let ci_text = ci.map_or(String::new(), |(lo, hi)| {
-                format!(", {:.0}% CI {}–{}", 100.0 * level, fmt(lo), fmt(hi))
-            });
-            let ir = match g.impact_ratio {
-                [Some(rec), Some(fin)] => format!(
-                    "; the impact ratio goes from {} (recommendations) to {} (final decisions)",
-                    fmt(rec),
-                    fmt(fin)
-                ),
-                _ => String::new(),
-            };
-            let rate = |x: Option<f64>| x.map_or("undefined".to_string(), fmt);
-            let measured = format!(
-                "People overturn favourable recommendations for {} = {} at a rate of {} ({} of {}) against {} for {}",
-                a.name,
-                g.group,
-                rate(r.rate),
-                r.count,
-                r.of,
-                rate(reference.favourable_to_adverse.rate),
-                reference.group,
-            );
-            let statement = match (&judged, p) {
-                (Err((Status::InsufficientData, why)), _) => {
-                    format!("{measured}; too few rows to judge ({why}); reported, not judged")
-                }
-                (Err((_, why)), _) => format!("{measured}; the gap is undefined: {why}"),
-                (Ok(_), p) => format!(
-                    "{measured} (difference {}{ci_text}; z test p = {}){ir}; {rule}",
-                    fmt(d),
-                    p.map_or("undefined".to_string(), |p| format!("{p:.2e}")),
-                ),
-            };
-            let defined = judged.is_ok() || status == Status::InsufficientData;
-            let value = (defined && r.vs_reference.is_some()).then_some(d);
-            let check = "human-oversight".to_string();
-            let mut f = Finding {
-                id: finding_id(&model.id, &check, &a.name, Some(&g.group)),
-                title: format!("Human overrides: {} = {}", a.name, g.group),
-                statement,
-                check,
-                metric: Measured::Oversight,
-                attribute: a.name.clone(),
-                group: Some(g.group.clone()),
-                reference: Some(reference.group.clone()),
-                value,
-                ci: value.and(ci).map(|(lo, hi)| [lo, hi]),
-                p_value: value.and(p),
-                p_adjusted: value.and(p),
-                test: value.and(p).map(|_| "z".into()),
-                pair: value
-                    .and(p)
-                    .map(|_| [g.group.clone(), reference.group.clone()]),
-                significant: value.and(p).map(|p| p < alpha),
-                thresholds: Thresholds {
-                    warn_above: Some(MIN_GAP),
-                    ..Thresholds::none(alpha)
-                },
-                breached: matches!(status, Status::Warn | Status::Fail)
-                    .then(|| format!("override-rate gap above {MIN_GAP}")),
-                status,
-                severity: severity(status, judged.is_ok(), model.risk_tier),
-                basis: Basis {
-                    group: None,
-                    reference: None,
-                    groups: vec![],
-                },
-                reason: judged.as_ref().err().map(|(_, why)| why.clone()),
-                controls: vec![],
-                risks: vec![],
-                cycle: cycle.to_string(),
-                trend: None,
-                lifecycle: None,
-            };
-            f.controls = cited(When::Finding)
-                .into_iter()
-                .chain(cited(When::Oversight))
-                .map(String::from)
-                .collect();
-            out.push(f);
+            out.push(finding(audit, &a.name, g, reference, total, model, cycle));
         }
     }
     out
+}
+
+/// One group's human-oversight finding.
+fn finding(
+    audit: &AuditResult,
+    attribute: &str,
+    g: &OversightGroup,
+    reference: &OversightGroup,
+    total: u64,
+    model: &ModelInfo,
+    cycle: &str,
+) -> Finding {
+    let alpha = audit.spec.stats.alpha;
+    let level = audit.spec.stats.ci_level;
+    let judged = judge(g, too_small(audit, g, reference, total), alpha);
+    let status = match &judged {
+        Ok((s, _)) | Err((s, _)) => *s,
+    };
+    let r = &g.favourable_to_adverse;
+    let (d, ci, p) = r.vs_reference.unwrap_or_default();
+    let statement = statement(attribute, g, reference, &judged, level);
+    let defined = judged.is_ok() || status == Status::InsufficientData;
+    let value = (defined && r.vs_reference.is_some()).then_some(d);
+    let check = "human-oversight".to_string();
+    let mut f = Finding {
+        id: finding_id(&model.id, &check, attribute, Some(&g.group)),
+        title: format!("Human overrides: {attribute} = {}", g.group),
+        statement,
+        check,
+        metric: Measured::Oversight,
+        attribute: attribute.to_string(),
+        group: Some(g.group.clone()),
+        reference: Some(reference.group.clone()),
+        value,
+        ci: value.and(ci).map(|(lo, hi)| [lo, hi]),
+        p_value: value.and(p),
+        p_adjusted: value.and(p),
+        test: value.and(p).map(|_| "z".into()),
+        pair: value
+            .and(p)
+            .map(|_| [g.group.clone(), reference.group.clone()]),
+        significant: value.and(p).map(|p| p < alpha),
+        thresholds: Thresholds {
+            warn_above: Some(MIN_GAP),
+            ..Thresholds::none(alpha)
+        },
+        breached: matches!(status, Status::Warn | Status::Fail)
+            .then(|| format!("override-rate gap above {MIN_GAP}")),
+        status,
+        severity: severity(status, judged.is_ok(), model.risk_tier),
+        basis: Basis {
+            group: None,
+            reference: None,
+            groups: vec![],
+        },
+        reason: judged.as_ref().err().map(|(_, why)| why.clone()),
+        controls: vec![],
+        risks: vec![],
+        cycle: cycle.to_string(),
+        trend: None,
+        lifecycle: None,
+    };
+    f.controls = cited(When::Finding)
+        .into_iter()
+        .chain(cited(When::Oversight))
+        .map(String::from)
+        .collect();
+    f
+}
+
+/// The finding's one-paragraph statement: the rates, and the gap with its
+/// interval and test when judged, or why it is not.
+fn statement(
+    attribute: &str,
+    g: &OversightGroup,
+    reference: &OversightGroup,
+    judged: &std::result::Result<(Status, String), (Status, String)>,
+    level: f64,
+) -> String {
+    let r = &g.favourable_to_adverse;
+    let (d, ci, p) = r.vs_reference.unwrap_or_default();
+    let ci_text = ci.map_or(String::new(), |(lo, hi)| {
+        format!(", {:.0}% CI {}–{}", 100.0 * level, fmt(lo), fmt(hi))
+    });
+    let ir = match g.impact_ratio {
+        [Some(rec), Some(fin)] => format!(
+            "; the impact ratio goes from {} (recommendations) to {} (final decisions)",
+            fmt(rec),
+            fmt(fin)
+        ),
+        _ => String::new(),
+    };
+    let rate = |x: Option<f64>| x.map_or("undefined".to_string(), fmt);
+    let measured = format!(
+        "People overturn favourable recommendations for {} = {} at a rate of {} ({} of {}) against {} for {}",
+        attribute,
+        g.group,
+        rate(r.rate),
+        r.count,
+        r.of,
+        rate(reference.favourable_to_adverse.rate),
+        reference.group,
+    );
+    match judged {
+        Err((Status::InsufficientData, why)) => {
+            format!("{measured}; too few rows to judge ({why}); reported, not judged")
+        }
+        Err((_, why)) => format!("{measured}; the gap is undefined: {why}"),
+        Ok((_, rule)) => format!(
+            "{measured} (difference {}{ci_text}; z test p = {}){ir}; {rule}",
+            fmt(d),
+            p.map_or("undefined".to_string(), |p| format!("{p:.2e}")),
+        ),
+    }
 }

@@ -150,12 +150,7 @@ fn examine_with(
         .collect();
     let numeric: Vec<bool> = cols
         .iter()
-        .map(|c| {
-            !outcomes.contains(&c)
-                && typed
-                    .get(c.as_str())
-                    .is_some_and(|t| t.is_primitive_numeric())
-        })
+        .map(|c| !outcomes.contains(&c) && typed.get(c.as_str()).is_some_and(|t| t.is_numeric()))
         .collect();
     for r in &e.ranges {
         let pos = cols.iter().position(|c| *c == r.column);

@@ -88,7 +88,7 @@ fn control_bands(
             scan::check_file(path, &origin)?;
             let schema = origin.guarded(|| scan::scan(path, format, &[])?.collect_schema())?;
             match schema.get(c.as_str()) {
-                Some(t) if t.is_primitive_numeric() => {}
+                Some(t) if t.is_numeric() => {}
                 Some(_) => {
                     numeric = false;
                     break;

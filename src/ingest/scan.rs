@@ -207,7 +207,7 @@ fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<Pr
     };
     let numeric = |column: &str, role: &'static str| -> Result<()> {
         let dt = require(column, role)?;
-        if dt.is_primitive_numeric() || dt == DataType::Null {
+        if dt.is_numeric() || dt == DataType::Null {
             Ok(())
         } else {
             Err(Error::BadValues {

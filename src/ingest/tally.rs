@@ -655,7 +655,7 @@ fn count_batch(
         .filter(|n| !st.columns.iter().any(|c| &c.name == *n))
     {
         let s = df.column(name.as_str())?.as_materialized_series();
-        if s.dtype().is_primitive_numeric() {
+        if s.dtype().is_numeric() {
             let f = s.cast(&DataType::Float64)?;
             for (r, v) in row.iter_mut().zip(f.f64()?.iter()) {
                 *r = mix(*r, v.map_or(1, |x| x.to_bits() ^ 2));

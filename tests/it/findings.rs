@@ -56,14 +56,19 @@ fn bundled_spec_gives_tagged_findings_and_fails_the_gate() {
     assert_eq!(r["verdict"], "fail");
     assert_eq!(r["gate"]["failed"], true);
 
-    // Age: le25's approval rate is 0.682/0.793 of gt25's — below 0.9 (warn),
+    // Age: le25's approval rate is 0.674/0.791 of gt25's — below 0.9 (warn),
     // above 0.8 (no failure of the four-fifths rule).
     let age = find(&r, "four-fifths-rule", "age_group", Some("le25"));
     let v = age["value"].as_f64().unwrap();
-    assert!(
-        (v - 0.8513014204778717).abs() < 1e-12,
-        "matches AIF360's DI: {v}"
-    );
+    let peers: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::fixture("peers/german_credit.peers.json")).unwrap(),
+    )
+    .unwrap();
+    let di = peers["tools"]["aif360"]["metrics"]["age_group: each group vs privileged=gt25"]
+        ["le25"]["disparate_impact"]
+        .as_f64()
+        .unwrap();
+    assert!((v - di).abs() < 1e-12, "AIF360's DI {di}, ours {v}");
     assert_eq!(age["status"], "warn");
     assert_eq!(age["breached"], "warn_below 0.9");
     assert_eq!(age["severity"], "medium");

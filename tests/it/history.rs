@@ -630,6 +630,15 @@ fn evidence_pack_verifies_offline() {
         assert_eq!(got, h, "{name}");
     }
     std::fs::write(pack.join("summary.md"), "edited").unwrap();
+    let (h, _) = sums
+        .lines()
+        .find_map(|l| l.split_once("  ").filter(|(_, n)| *n == "summary.md"))
+        .expect("summary.md is listed in SHA256SUMS");
+    let tampered = fairaudit::governance::store::sha256_file(&pack.join("summary.md")).unwrap();
+    assert_ne!(
+        tampered, h,
+        "the edited file no longer matches its listed digest"
+    );
     if let Ok(o) = Proc::new("sha256sum")
         .arg("-c")
         .arg("SHA256SUMS")

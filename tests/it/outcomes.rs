@@ -300,11 +300,23 @@ fn numeric_outcome_moments_welch_and_smd_match_scipy() {
     assert_eq!(r["numeric_outcome"]["column"], "score");
     let race = attribute(&r, "race");
     let f = |v: &Value| v.as_f64().unwrap();
+    assert_eq!(
+        race["numeric"]["groups"].as_array().unwrap().len(),
+        want["groups"].as_object().unwrap().len()
+    );
     for (g, w) in want["groups"].as_object().unwrap() {
         let got = numeric_group(race, g);
         assert_eq!(got["n"], w["n"], "{g}");
         assert_close!(f(&got["mean"]["value"]), f(&w["mean"]), 1e-12, "{g} mean");
         assert_close!(f(&got["sd"]), f(&w["sd"]), 1e-12, "{g} sd");
+        for k in 0..2 {
+            assert_close!(
+                f(&got["mean"]["ci"][k]),
+                f(&w["mean_ci95"][k]),
+                1e-9,
+                "{g} mean's t interval {k}"
+            );
+        }
         // The sketch's quantiles are within 1% of a value at the rank; on
         // large groups numpy's interpolation adds little.
         if w["n"].as_u64().unwrap() >= 1000 {
@@ -330,11 +342,9 @@ fn numeric_outcome_moments_welch_and_smd_match_scipy() {
             "{g} Welch t"
         );
         assert_close!(f(&got["welch"]["df"]), f(&we["df"]), 1e-6, "{g} Welch df");
+        // Relative, also for p-values of 1e-104.
         let (p, wp) = (f(&got["welch"]["p_value"]), f(&we["p"]));
-        assert!(
-            (p - wp).abs() <= 1e-9 * wp.max(1e-300) + 1e-12,
-            "{g} Welch p {p} vs {wp}"
-        );
+        assert!((p - wp).abs() <= 1e-9 * wp, "{g} Welch p {p} vs {wp}");
         for k in 0..2 {
             assert_close!(
                 f(&got["mean_difference"]["ci"][k]),
@@ -350,7 +360,16 @@ fn numeric_outcome_moments_welch_and_smd_match_scipy() {
             1e-12,
             "{g} ratio"
         );
-        // KS on the sketch's bucket edges: within a bucket's mass of SciPy's.
+        for k in 0..2 {
+            assert_close!(
+                f(&got["mean_ratio"]["ci"][k]),
+                f(&w["mean_ratio_ci95"][k]),
+                1e-9,
+                "{g} ratio's delta-method interval {k}"
+            );
+        }
+        // KS on the sketch's bucket edges: within a bucket's mass of SciPy's;
+        // its p-value function is pinned to SciPy in audit::numeric's tests.
         assert_close!(
             f(&got["ks"]["statistic"]),
             f(&w["ks"]["statistic"]),
@@ -887,6 +906,23 @@ fn human_overrides_are_found_with_the_planted_rates() {
         "{}",
         findings[1]["statement"]
     );
+    // The gap's Newcombe interval and z test (fixtures/data-reference.json).
+    let per = &data_reference()["override"]["per_group"];
+    for (i, g) in ["B", "C"].iter().enumerate() {
+        let w = &per[g]["favourable_to_adverse_vs_reference"];
+        let f = |v: &Value| v.as_f64().unwrap();
+        assert_close!(f(&findings[i]["value"]), f(&w["difference"]), 1e-12, "{g}");
+        for k in 0..2 {
+            assert_close!(
+                f(&findings[i]["ci"][k]),
+                f(&w["newcombe_95"][k]),
+                1e-12,
+                "{g} Newcombe"
+            );
+        }
+        let (p, wp) = (f(&findings[i]["p_value"]), f(&w["p"]));
+        assert!((p - wp).abs() <= 1e-8 * wp, "{g} z test p {p} vs {wp}");
+    }
     for f in &findings {
         assert!(f["controls"].to_string().contains("EU AI Act Art. 14"));
     }
@@ -1146,6 +1182,108 @@ fail_above = 0.02
     assert!(
         err.contains("adjusted_odds_ratio, which needs --control"),
         "{err}"
+    );
+}
+
+/// The other four checks beyond the binary decision — mean ratio,
+/// standardized mean difference, KS distance and adjusted mean difference —
+/// each judged per group under the significance rule, with statuses derived
+/// from SciPy's and statsmodels' values (fixtures/outcomes-reference.json).
+#[test]
+fn checks_on_mean_ratio_smd_ks_and_adjusted_mean_difference() {
+    let (_d, spec) = crate::temp_file(
+        "beyond.toml",
+        r#"
+[[checks]]
+id = "ratio"
+metric = "mean_ratio"
+fail_below = 0.9
+
+[[checks]]
+id = "smd"
+metric = "standardized_mean_difference"
+fail_above = 0.3
+
+[[checks]]
+id = "ks"
+metric = "ks_distance"
+fail_above = 0.2
+
+[[checks]]
+id = "adjusted-gap"
+metric = "adjusted_mean_difference"
+fail_above = 0.005
+"#,
+    );
+    let mut flags = vec!["--spec", spec.to_str().unwrap(), "--value", "score"];
+    flags.extend(CONTROLS);
+    let r = hmda(&flags);
+    let findings = r["findings"].as_array().unwrap();
+    let of = |check: &str, g: &str| {
+        findings
+            .iter()
+            .find(|f| f["check"] == check && f["group"] == g)
+            .unwrap_or_else(|| panic!("no {check} finding for {g}"))
+    };
+    let f = |v: &Value| v.as_f64().unwrap();
+    // The rule (governance.md): a breach fails when the test rejects at 0.05
+    // or the interval lies wholly beyond the threshold, and warns otherwise.
+    let rule = |breach: bool, p: f64, beyond: bool| match (breach, p < 0.05 || beyond) {
+        (false, _) => "pass",
+        (true, true) => "fail",
+        (true, false) => "warn",
+    };
+    let reference = reference();
+    let num = &reference["numeric"]["score_by_race"]["vs_reference"];
+    let mut judged = 0;
+    for (g, w) in num.as_object().unwrap() {
+        let expect = |check: &str, status: &str| {
+            let x = of(check, g);
+            let want = if g == "hipac" {
+                "insufficient_data"
+            } else {
+                status
+            };
+            assert_eq!(x["status"], want, "{check} {g}: {}", x["statement"]);
+        };
+        let p = f(&w["welch"]["p"]);
+        let (ratio, ci) = (f(&w["mean_ratio"]), &w["mean_ratio_ci95"]);
+        expect("ratio", rule(ratio < 0.9, p, f(&ci[1]) < 0.9));
+        expect("smd", rule(f(&w["cohens_d"]) > 0.3, p, false));
+        // The sketch's KS is within 0.005 of SciPy's: judge only clear cases.
+        let d = f(&w["ks"]["statistic"]);
+        if (d - 0.2).abs() > 0.005 {
+            expect("ks", rule(d > 0.2, f(&w["ks"]["p_asymp"]), false));
+        }
+        judged += 1;
+    }
+    assert_eq!(judged, 5);
+    let ols = reference["controlled"]["ols_score"]["coefficients"]
+        .as_array()
+        .unwrap();
+    let mut adjusted = 0;
+    for c in ols.iter().filter(|c| c["term"] == "race") {
+        let g = c["level"].as_str().unwrap();
+        let x = of("adjusted-gap", g);
+        assert_close!(f(&x["value"]), f(&c["coef"]), 1e-9, "adjusted gap of {g}");
+        let want = if g == "hipac" {
+            "insufficient_data"
+        } else {
+            rule(f(&c["coef"]) > 0.005, f(&c["p"]), f(&c["ci95"][0]) > 0.005)
+        };
+        assert_eq!(x["status"], want, "{g}: {}", x["statement"]);
+        adjusted += 1;
+    }
+    assert_eq!(adjusted, 5);
+    // Each status occurs: the rule is exercised, not only its default.
+    let statuses: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|x| ["ratio", "smd", "ks", "adjusted-gap"].contains(&x["check"].as_str().unwrap()))
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains("pass") && statuses.contains("fail"),
+        "{statuses:?}"
     );
 }
 

@@ -103,15 +103,25 @@ fn tests_match_scipy_and_statsmodels() {
     }
     for c in r["p_adjust"].as_array().unwrap() {
         let ps: Vec<f64> = c["p"].as_array().unwrap().iter().map(f).collect();
-        let m = if c["method"] == "holm" {
-            PAdjust::Holm
-        } else {
-            PAdjust::Bh
+        let m = match c["method"].as_str().unwrap() {
+            "holm" => PAdjust::Holm,
+            "bh" => PAdjust::Bh,
+            "by" => PAdjust::By,
+            other => panic!("no such method {other}"),
         };
         let got = stats::p_adjust(&ps, m);
         for (g, w) in got.iter().zip(c["adjusted"].as_array().unwrap()) {
             assert_close!(*g, f(w), 1e-12, "{} {c}", c["method"]);
         }
+    }
+    let methods: Vec<&str> = r["p_adjust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["method"].as_str().unwrap())
+        .collect();
+    for m in ["holm", "bh", "by"] {
+        assert_eq!(methods.iter().filter(|x| **x == m).count(), 2, "{m}");
     }
 }
 

@@ -12,6 +12,25 @@ use crate::governance::store::{self, Store};
 use crate::report::examine as out;
 use crate::report::{Format, Staged};
 
+/// The `--out-json`, `--out-md` and `--out-html` files, rendered.
+fn also_written(
+    report: &crate::engine::examine::DataReport,
+    o: &crate::cli::args::DataOutputArgs,
+    digests: &[(String, String)],
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let mut pending = vec![];
+    for (path, fmt) in [
+        (&o.out_json, Format::Json),
+        (&o.out_md, Format::Markdown),
+        (&o.out_html, Format::Html),
+    ] {
+        if let Some(p) = path {
+            pending.push((p.clone(), out::render(report, fmt, digests)?));
+        }
+    }
+    Ok(pending)
+}
+
 /// Runs `data`.
 pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     let s = settings::resolve(&Layers {
@@ -51,16 +70,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     } else {
         vec![]
     };
-    let mut pending: Vec<(PathBuf, String)> = vec![];
-    for (path, fmt) in [
-        (&o.out_json, Format::Json),
-        (&o.out_md, Format::Markdown),
-        (&o.out_html, Format::Html),
-    ] {
-        if let Some(p) = path {
-            pending.push((p.clone(), out::render(&report, fmt, &digests)?));
-        }
-    }
+    let pending = also_written(&report, o, &digests)?;
     let main_text = out::render(&report, format, &digests)?;
     // Every output file is written (to a temporary name) before the run is
     // recorded, and renamed into place after: all of them or none.
