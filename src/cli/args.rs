@@ -305,7 +305,7 @@ pub struct GovernanceArgs {
 /// Where the reports go, and the history store.
 #[derive(Args, Debug, Default)]
 pub struct OutputArgs {
-    /// Format on standard output [default: table on a terminal, json otherwise].
+    /// Format on standard output [default: json with --out; table on a terminal or when --out-* files are written; json otherwise].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Write the report in --format (default json) to this file instead of standard output.

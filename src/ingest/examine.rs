@@ -279,10 +279,11 @@ pub fn read_population(path: &Path, attributes: &[String]) -> Result<(PathBuf, P
         column: "share".into(),
         problem,
     };
-    let mut r = csv::Reader::from_path(path).map_err(|e| Error::Read {
-        path: path.to_path_buf(),
-        format: "CSV",
-        reason: e.to_string(),
+    let mut r = csv::Reader::from_path(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the population file '{}': {e}",
+            path.display()
+        ))
     })?;
     let headers = r
         .headers()

@@ -3,6 +3,7 @@
 //! counts, weight sums and value checks as aggregates. The result is tiny;
 //! everything else happens on it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -136,6 +137,70 @@ pub fn check_file(path: &Path, origin: &Origin) -> Result<()> {
         }),
         Ok(_) => Ok(()),
         Err(e) => Err(origin.err(e)),
+    }
+}
+
+/// A numeric column read as text: names the values that are not numbers and
+/// their rows (a second read, on this error only).
+fn with_non_numbers(e: Error, source: &dyn Fn(&[String]) -> PolarsResult<LazyFrame>) -> Error {
+    let Error::BadValues {
+        path,
+        column,
+        problem,
+    } = e
+    else {
+        return e;
+    };
+    if !problem.contains("must hold numbers") {
+        return Error::BadValues {
+            path,
+            column,
+            problem,
+        };
+    }
+    let v = col(column.as_str()).cast(DataType::String);
+    let found = source(&[])
+        .and_then(|lf| {
+            lf.select([v.alias("v")])
+                .filter(
+                    col("v")
+                        .is_not_null()
+                        .and(col("v").cast(DataType::Float64).is_null()),
+                )
+                .group_by([col("v")])
+                .agg([len().alias("n")])
+                .collect()
+        })
+        .ok();
+    let mut bad: BTreeMap<String, u64> = BTreeMap::new();
+    if let Some(df) = found {
+        if let (Ok(v), Ok(n)) = (df.column("v"), df.column("n")) {
+            if let (Ok(v), Ok(n)) = (v.str(), n.cast(&DataType::UInt64)) {
+                if let Ok(n) = n.u64() {
+                    for (v, n) in v.iter().zip(n.iter()) {
+                        if let (Some(v), Some(n)) = (v, n) {
+                            bad.insert(v.to_string(), n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let problem = if bad.is_empty() {
+        format!("{problem} (it has no value that reads as a number)")
+    } else {
+        let rows: u64 = bad.values().sum();
+        format!(
+            "{problem}: {rows} row{} hold{} text that is not a number: {}",
+            if rows == 1 { "" } else { "s" },
+            if rows == 1 { "s" } else { "" },
+            super::binarize::list_values(&bad, 6)
+        )
+    };
+    Error::BadValues {
+        path,
+        column,
+        problem,
     }
 }
 
@@ -506,7 +571,7 @@ pub fn aggregate(
 ) -> Result<Aggregate> {
     let schema = origin.guarded(|| source(&[])?.collect_schema())?;
     check_header(&schema, origin)?;
-    let pred = plan_columns(&schema, spec, origin)?;
+    let pred = plan_columns(&schema, spec, origin).map_err(|e| with_non_numbers(e, source))?;
     let why = match spec.reader {
         Reader::General => "--reader general".to_string(),
         // A panic in the coded reader (a corrupt file) leaves the file to

@@ -498,13 +498,23 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
                 "quantiles".into(),
                 json!({"p10": g.quantiles[0], "median": g.quantiles[1], "p90": g.quantiles[2]}),
             );
+            // Every null estimate says why.
+            let mut why = Map::new();
+            if let Err(r) = &g.mean {
+                why.insert("mean".into(), json!(r));
+            }
+            if g.sd.is_none() {
+                why.insert("sd".into(), json!("fewer than two rows with a value"));
+            }
+            if g.quantiles.iter().any(Option::is_none) {
+                why.insert("quantiles".into(), json!("no row with a value"));
+            }
             if !g.is_reference {
                 o.insert("mean_difference".into(), num_est(&g.mean_difference));
                 o.insert("welch".into(), two_sample(&g.welch, "df"));
                 o.insert("mean_ratio".into(), num_est(&g.mean_ratio));
                 o.insert("smd".into(), json!(g.smd));
                 o.insert("ks".into(), two_sample(&g.ks, "effective_n"));
-                let mut why = Map::new();
                 for (k, e) in [
                     ("mean_difference", &g.mean_difference),
                     ("mean_ratio", &g.mean_ratio),
@@ -513,9 +523,26 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
                         why.insert(k.into(), json!(r));
                     }
                 }
-                if !why.is_empty() {
-                    o.insert("undefined".into(), Json::Object(why));
+                if let Err(r) = &g.mean_difference {
+                    if g.welch.is_none() {
+                        why.insert("welch".into(), json!(r));
+                    }
                 }
+                if g.smd.is_none() {
+                    why.insert(
+                        "smd".into(),
+                        json!("a standard deviation is 0 or undefined, or a group has no values"),
+                    );
+                }
+                if g.ks.is_none() {
+                    why.insert(
+                        "ks".into(),
+                        json!("the group or the reference has no values"),
+                    );
+                }
+            }
+            if !why.is_empty() {
+                o.insert("undefined".into(), Json::Object(why));
             }
             if let Some([mae, mse, rmse, mse_signed]) = g.errors {
                 o.insert(

@@ -432,6 +432,11 @@ fn bad_numeric_values_are_named() {
         err.contains("price") && err.contains("must hold numbers"),
         "{err}"
     );
+    // The text that is not a number, and its rows ("inf" reads as a number).
+    assert!(
+        err.contains("1 row holds text that is not a number: 'x' (1 row)"),
+        "{err}"
+    );
     let (_d, p) = crate::temp_file(
         "v.csv",
         "g,y_true,y_pred,price\na,1,1,1.5\na,0,1,inf\nb,1,0,2.0\n",

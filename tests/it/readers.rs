@@ -539,3 +539,40 @@ fn decimal_and_float16_columns_are_read() {
         "{amount}"
     );
 }
+
+/// A numeric outcome with no value in a group: every null estimate of the
+/// group says why (never a bare null).
+#[test]
+fn null_numeric_estimates_carry_a_reason() {
+    let (_d, p) = crate::temp_file(
+        "v.csv",
+        "g,y_true,y_pred,v\na,1,1,1.5\na,0,1,2.5\na,1,0,0.5\nb,1,0,\nb,0,0,\nc,1,1,3\n",
+    );
+    let r = crate::audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--value",
+        "v",
+        "--bootstrap",
+        "0",
+    ]);
+    let groups = r["attributes"][0]["numeric"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    let mut nulls = 0;
+    for g in groups {
+        for (k, v) in g.as_object().unwrap() {
+            let null = v.is_null()
+                || v.as_object()
+                    .is_some_and(|o| o.values().any(Value::is_null));
+            if null && k != "undefined" {
+                nulls += 1;
+                assert!(g["undefined"][k].is_string(), "{k} of {}: {g}", g["group"]);
+            }
+        }
+    }
+    assert!(
+        nulls >= 8,
+        "b has no value and c one: {nulls} null estimates"
+    );
+}
