@@ -26,9 +26,21 @@ def test_path(want):
     _check(str(GERMAN), want)
 
 
-def test_list_of_paths_is_one_dataset():
-    got = fairaudit.audit([str(GERMAN), str(GERMAN)], attrs=["sex"], bootstrap=0)
-    assert got.to_dict()["dataset"]["rows"] == 2000
+def test_list_of_paths_is_one_dataset(tmp_path):
+    # The file split in two: the two parts audit as the whole.
+    lines = GERMAN.read_text().splitlines(keepends=True)
+    parts = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    parts[0].write_text("".join(lines[:401]))
+    parts[1].write_text(lines[0] + "".join(lines[401:]))
+    got = fairaudit.audit([str(p) for p in parts], attrs=["sex"], bootstrap=0).to_dict()
+    whole = fairaudit.audit(str(GERMAN), attrs=["sex"], bootstrap=0).to_dict()
+    assert got["dataset"]["rows"] == 1000
+    assert got["attributes"] == whole["attributes"]
+
+
+def test_one_file_twice_is_refused():
+    with pytest.raises(fairaudit.UsageError, match="given twice"):
+        fairaudit.audit([str(GERMAN), str(GERMAN)], attrs=["sex"], bootstrap=0)
 
 
 def test_pandas(want, german_pandas):
