@@ -204,6 +204,25 @@ fn with_non_numbers(e: Error, source: &dyn Fn(&[String]) -> PolarsResult<LazyFra
     }
 }
 
+/// The coded CSV reader's reason for a line with more fields than the header.
+pub const RAGGED: &str = "a line with more fields than the header";
+
+/// The first line (1-based) of a quote-free CSV file with more fields than
+/// its header: (line, its fields, the header's fields).
+fn ragged_line(path: &Path) -> Option<(usize, usize, usize)> {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(std::fs::File::open(path).ok()?).split(b'\n');
+    let fields = |l: &[u8]| memchr::memchr_iter(b',', l).count() + 1;
+    let header = fields(&lines.next()?.ok()?);
+    for (i, l) in lines.enumerate() {
+        let n = fields(&l.ok()?);
+        if n > header {
+            return Some((i + 2, n, header));
+        }
+    }
+    None
+}
+
 /// Refuses a header that names a column twice: polars reads the second as
 /// `NAME_duplicated_0`, and which of the two a flag meant is a guess.
 pub fn check_header(schema: &Schema, origin: &Origin) -> Result<()> {
@@ -215,6 +234,37 @@ pub fn check_header(schema: &Schema, origin: &Origin) -> Result<()> {
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// Groups are categories: nested values, durations and zoned timestamps
+/// are not, and polars cannot read them as text here.
+fn check_categories(
+    spec: &AuditSpec,
+    origin: &Origin,
+    require: &dyn Fn(&str, &'static str) -> Result<DataType>,
+) -> Result<()> {
+    let category = |column: &str, role: &'static str| -> Result<()> {
+        let dt = require(column, role)?;
+        let nested = matches!(dt, DataType::List(_) | DataType::Struct(_));
+        let zoned = matches!(dt, DataType::Datetime(_, Some(_)));
+        if nested || zoned || matches!(dt, DataType::Duration(_)) {
+            return Err(Error::BadValues {
+                path: origin.path.clone(),
+                column: column.to_string(),
+                problem: format!(
+                    "a {role} must hold categories (text, integers, booleans, dates), not {dt}"
+                ),
+            });
+        }
+        Ok(())
+    };
+    for a in &spec.attributes {
+        category(a, "protected attribute (--attr)")?;
+    }
+    for c in &spec.controls {
+        category(c, "control (--control)")?;
     }
     Ok(())
 }
@@ -242,12 +292,7 @@ fn plan_columns(schema: &Schema, spec: &AuditSpec, origin: &Origin) -> Result<Pr
             })
     };
     require(&cols.label, "label (--label)")?;
-    for a in &spec.attributes {
-        require(a, "protected attribute (--attr)")?;
-    }
-    for c in &spec.controls {
-        require(c, "control (--control)")?;
-    }
+    check_categories(spec, origin, &require)?;
     if let Some(f) = &spec.final_decision {
         require(f, "final decision (--final)")?;
     }
@@ -592,6 +637,17 @@ pub fn aggregate(
             Err(why) => why,
         },
     };
+    // polars would read a ragged CSV line without a word (it parses only
+    // the columns it needs): refuse it, with its line number.
+    if why == RAGGED {
+        if let Some((path, _)) = file {
+            if let Some((line, fields, header)) = ragged_line(path) {
+                return Err(origin.err(format!(
+                    "line {line} has {fields} fields, the header {header}: the file is not a well-formed CSV"
+                )));
+            }
+        }
+    }
     let keys = group_keys(spec, &pred);
     let mut aggs = vec![len().alias(A_N)];
     if let Some(w) = &spec.columns.weight {

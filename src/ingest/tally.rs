@@ -56,6 +56,28 @@ pub(super) fn number_hash(x: f64) -> u64 {
     }
 }
 
+/// A column as text, whatever its type: durations and time-zone-aware
+/// timestamps by their physical integers (polars cannot format them as text
+/// here), lists and structs value by value. Equal values give equal text,
+/// which is all the tally and the row hashes need.
+pub(super) fn as_text(s: &Series) -> PolarsResult<Series> {
+    if let Ok(t) = s.cast(&DataType::String) {
+        return Ok(t);
+    }
+    if let Ok(t) = s.to_physical_repr().cast(&DataType::String) {
+        return Ok(t);
+    }
+    let v: StringChunked = (0..s.len())
+        .map(|i| {
+            s.get(i)
+                .ok()
+                .filter(|a| !a.is_null())
+                .map(|a| a.to_string())
+        })
+        .collect();
+    Ok(v.with_name(s.name().clone()).into_series())
+}
+
 /// Level ids fixed for every column.
 pub(super) const L_MISSING: u32 = 0;
 pub(super) const L_EMPTY: u32 = 1;
@@ -321,7 +343,7 @@ impl ColumnTally {
                 let t = if s.dtype() == &DataType::String {
                     s.clone()
                 } else {
-                    s.cast(&DataType::String)?
+                    as_text(s)?
                 };
                 // A float column read as text: NaN is missing, not "NaN".
                 let float = s.dtype().is_float();
@@ -522,7 +544,7 @@ impl Keys {
                 let t = if c.dtype() == &DataType::String {
                     c.clone()
                 } else {
-                    c.cast(&DataType::String)?
+                    as_text(c)?
                 };
                 let mut out = Vec::with_capacity(n);
                 for v in t.str()?.iter() {
@@ -661,7 +683,7 @@ fn count_batch(
                 *r = mix(*r, v.map_or(1, |x| x.to_bits() ^ 2));
             }
         } else {
-            let t = s.cast(&DataType::String)?;
+            let t = as_text(s)?;
             for (r, v) in row.iter_mut().zip(t.str()?.iter()) {
                 *r = mix(*r, v.map_or(1, |x| h.hash_one(x)));
             }

@@ -350,3 +350,15 @@ fn columns_files_and_names_given_twice_are_refused() {
         assert!(o.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// A CSV line with more fields than the header is named by its line number
+/// (polars, reading only the columns it needs, would take it silently).
+#[test]
+fn a_ragged_csv_line_is_named() {
+    let (_d, f) = temp_file(
+        "r.csv",
+        "sex,y_true,y_pred\nf,1,0\nm,0,1\nf,1,1,extra,fields\nm,0,0\n",
+    );
+    let e = fails(&[p(&f), "--attr", "sex"]);
+    assert!(e.contains("line 4 has 5 fields, the header 3"), "{e}");
+}

@@ -399,9 +399,12 @@ fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
                 assert_eq!(a, g, "{name}");
             }
             None => {
+                // The coded reader names the line; polars says it its way.
                 assert_eq!(auto.status.code(), Some(2), "{name}: {err}");
-                assert_eq!(auto.stderr, general.stderr, "{name}");
-                assert!(err.contains("more fields than defined"), "{name}: {err}");
+                assert_eq!(general.status.code(), Some(2), "{name}");
+                assert!(err.contains("has 4 fields, the header 3"), "{name}: {err}");
+                let g = String::from_utf8_lossy(&general.stderr);
+                assert!(g.contains("more fields than defined"), "{name}: {g}");
             }
         }
     }

@@ -237,9 +237,7 @@ impl Batch {
         let mut field = 0;
         let mut from = 0;
         for comma in memchr::memchr_iter(b',', line).chain(std::iter::once(line.len())) {
-            let slot = slots
-                .get(field)
-                .ok_or("a line with more fields than the header")?;
+            let slot = slots.get(field).ok_or(crate::ingest::scan::RAGGED)?;
             // polars drops one trailing \r of every field it reads.
             let f = &line[from..comma];
             let f = f.strip_suffix(b"\r").unwrap_or(f);
