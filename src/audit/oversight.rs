@@ -37,6 +37,8 @@ pub struct OversightGroup {
     pub is_reference: bool,
     /// Rows with a final decision.
     pub n: u64,
+    /// The group's audited rows without a final decision (left out here).
+    pub without_final: u64,
     /// Favourable recommendation → adverse final decision.
     pub favourable_to_adverse: OverrideRate,
     /// Adverse recommendation → favourable final decision.
@@ -119,6 +121,7 @@ fn group(
         group: name,
         is_reference,
         n,
+        without_final: 0,
         favourable_to_adverse: rate(m[1][0], rec_fav, level),
         adverse_to_favourable: rate(m[0][1], rec_adv, level),
         any_override: rate(m[1][0] + m[0][1], n, level),
@@ -146,13 +149,15 @@ pub fn audit(
                 .iter()
                 .map(|g| {
                     let c = table.get(&g.group.key).cloned().unwrap_or_default();
-                    group(
+                    let mut og = group(
                         g.group.name.clone(),
                         &c,
                         spec.favorable,
                         level,
                         g.is_reference,
-                    )
+                    );
+                    og.without_final = g.group.rows().saturating_sub(og.n);
+                    og
                 })
                 .collect();
             if let Some(r) = groups.iter().find(|g| g.is_reference).cloned() {

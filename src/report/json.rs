@@ -589,6 +589,7 @@ fn oversight_json(
                 "group": g.group,
                 "is_reference": g.is_reference,
                 "n": g.n,
+                "without_final": g.without_final,
                 "favourable_to_adverse": override_rate_json(&g.favourable_to_adverse, alpha),
                 "adverse_to_favourable": override_rate_json(&g.adverse_to_favourable, alpha),
                 "any_override": override_rate_json(&g.any_override, alpha),

@@ -1044,6 +1044,10 @@ fn a_final_decision_written_as_floats_is_the_same_decision() {
         .unwrap()
     {
         let (of, count) = want[g["group"].as_str().unwrap()];
+        // Row 10 (group a) has no final decision: left out, and counted.
+        let without = (g["group"] == "a") as u64;
+        assert_eq!(g["without_final"].as_u64().unwrap(), without, "{g}");
+        assert_eq!(g["n"].as_u64().unwrap(), 100 - without, "{g}");
         let f = &g["favourable_to_adverse"];
         assert_eq!(
             (f["of"].as_u64().unwrap(), f["count"].as_u64().unwrap()),
