@@ -190,7 +190,7 @@ fn check_levels(spec: &AuditSpec, counts: &Counts) -> crate::Result<()> {
     for (i, name) in (n_keys - counts.controls..n_keys).zip(&spec.controls) {
         let levels = counts.rollup(&[i]).len();
         if levels > MAX_CONTROL_LEVELS {
-            let how = match spec.control_bands.get(name) {
+            let how = match counts.control_bands.get(name) {
                 Some(_) => "",
                 None => ": band a numeric control with --control-bins N (it bands columns read as numbers only: a text value in a numeric column makes it text)",
             };
@@ -289,6 +289,7 @@ fn attribute(
         &group_levels,
         &control_levels,
     );
+    let ref_determined = reference_determined(&keys, &ref_key, !group_levels.is_empty());
     let groups = full
         .groups
         .iter()
@@ -297,14 +298,19 @@ fn attribute(
             let (gf, gn) = raw.get(g).copied().unwrap_or((0.0, 0.0));
             let raw_or = raw_odds_ratio([gf, gn - gf, rf, rn - rf], z);
             let j = full.first_group + gi;
-            let adj = adjusted_odds_ratio(fit.beta[j], fit.cov[[j, j]], gf == 0.0 || gf == gn, z);
+            let adj = match &ref_determined {
+                Some(why) => Err(why.clone()),
+                None => adjusted_odds_ratio(fit.beta[j], fit.cov[[j, j]], gf == 0.0 || gf == gn, z),
+            };
             let share_explained = match (&raw_or, &adj) {
                 (Ok((r, _)), Ok((a, _, _))) if r.ln().abs() > 1e-12 => Some(1.0 - a.ln() / r.ln()),
                 _ => None,
             };
-            let (raw_mean_difference, adjusted_mean_difference) = match &numeric {
-                Some(nf) => (nf.raw.get(gi).copied().flatten(), nf.adjusted[gi].clone()),
-                None => (None, Err("no numeric outcome".into())),
+            let (raw_mean_difference, adjusted_mean_difference) = match (&numeric, &ref_determined)
+            {
+                (Some(nf), Some(why)) => (nf.raw.get(gi).copied().flatten(), Err(why.clone())),
+                (Some(nf), None) => (nf.raw.get(gi).copied().flatten(), nf.adjusted[gi].clone()),
+                (None, _) => (None, Err("no numeric outcome".into())),
             };
             ControlledGroup {
                 group: show(g).to_string(),
@@ -333,7 +339,10 @@ fn attribute(
             .iter()
             .filter(|j| **j >= full.first_group)
             .count();
-    let lr = match lr_test(&fit, &fit0, full.first_group, df, &raw, rf, rn) {
+    let lr = match ref_determined.clone().map_or_else(
+        || lr_test(&fit, &fit0, full.first_group, df, &raw, rf, rn),
+        Err,
+    ) {
         Ok(t) => Some(t),
         Err(why) => {
             warnings.push(format!("no likelihood-ratio test of the group term: {why}"));
@@ -352,6 +361,30 @@ fn attribute(
     })
 }
 
+/// Why no adjusted comparison with the reference exists: no control cell
+/// holds it and another group, so the controls determine it and the
+/// groups' terms would compare with whichever group the fit left out.
+fn reference_determined(
+    keys: &[(Vec<GroupValue>, ())],
+    ref_key: &GroupValue,
+    other_groups: bool,
+) -> Option<String> {
+    let ref_cells: std::collections::BTreeSet<&[GroupValue]> = keys
+        .iter()
+        .filter(|(k, _)| k[0] == *ref_key)
+        .map(|(k, _)| &k[1..])
+        .collect();
+    let shared = keys
+        .iter()
+        .any(|(k, _)| k[0] != *ref_key && ref_cells.contains(&k[1..]));
+    (!shared && other_groups).then(|| {
+        format!(
+            "the reference {} shares no control cell with another group (the controls determine it): no adjusted comparison with it",
+            show(ref_key)
+        )
+    })
+}
+
 /// The likelihood-ratio test of the group term, or why there is none: the
 /// maximum-likelihood fit does not exist under separation (a group or the
 /// reference with one decision only, or coefficients running off), and a
@@ -365,6 +398,9 @@ fn lr_test(
     rf: f64,
     rn: f64,
 ) -> Result<(f64, usize, f64), String> {
+    if raw.len() < 2 {
+        return Err("no group besides the reference".into());
+    }
     if df == 0 {
         return Err("every group term is collinear with the controls".into());
     }

@@ -201,7 +201,7 @@ fn finite_sums(spec: &AuditSpec, counts: &Counts) -> Result<()> {
     let t = counts.total();
     if t.w.iter().chain(&t.w2).any(|x| !x.is_finite()) {
         return Err(crate::Error::usage(format!(
-            "the weights{} are too large: their sum of squares overflows (weights above about 1e150); rescale them (only their ratios matter)",
+            "the weights{} are infinite or too large: their sum of squares overflows (weights above about 1e150); rescale them (only their ratios matter)",
             spec.columns.weight.as_deref().map(|w| format!(" of column '{w}'")).unwrap_or_default()
         )));
     }

@@ -117,8 +117,11 @@ impl Binarizer {
     pub fn get_equivalent(&self, v: Option<&str>) -> Option<bool> {
         let v = v?;
         self.map.get(v).copied().or_else(|| {
-            let plain = self.map.iter().all(|(k, &c)| canonical(k) == Some(c));
-            plain.then(|| canonical(v)).flatten()
+            let c = canonical(v)?;
+            self.map
+                .iter()
+                .find(|(k, _)| canonical(k) == Some(c))
+                .map(|(_, &class)| class)
         })
     }
 }

@@ -334,12 +334,15 @@ fn check_finals(
         ));
     }
     let known = distinct(preds, n);
-    // 0/1 and true/false decisions match however each column writes them.
-    let canonical = |v: &str| super::binarize::canonical(v).is_some();
-    let plain = known.keys().all(|v| canonical(v));
+    // A 0/1 or true/false value matches a prediction value of the same
+    // meaning however each column writes it (as the classes are looked up:
+    // `Binarizer::get_equivalent`).
+    let canonical = super::binarize::canonical;
+    let same_meaning =
+        |v: &str| canonical(v).is_some_and(|c| known.keys().any(|k| canonical(k) == Some(c)));
     let bad: BTreeMap<String, u64> = distinct(finals, n)
         .into_iter()
-        .filter(|(v, _)| !(known.contains_key(v) || plain && canonical(v)))
+        .filter(|(v, _)| !(known.contains_key(v) || same_meaning(v)))
         .collect();
     if bad.is_empty() {
         return Ok(());

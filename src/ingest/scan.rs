@@ -187,7 +187,7 @@ fn with_non_numbers(e: Error, source: &dyn Fn(&[String]) -> PolarsResult<LazyFra
         }
     }
     let problem = if bad.is_empty() {
-        format!("{problem} (it has no value that reads as a number)")
+        format!("{problem} (it has no values, or spellings such as 'nan' that its numbers were read with)")
     } else {
         let rows: u64 = bad.values().sum();
         format!(

@@ -58,24 +58,74 @@ pub(super) fn number_hash(x: f64) -> u64 {
 
 /// A column as text, whatever its type: durations and time-zone-aware
 /// timestamps by their physical integers (polars cannot format them as text
-/// here), lists and structs value by value. Equal values give equal text,
-/// which is all the tally and the row hashes need.
+/// here), lists and structs element by element in full (polars' display
+/// would shorten them). Equal values give equal text, and only they: all
+/// the tally and the row hashes need.
 pub(super) fn as_text(s: &Series) -> PolarsResult<Series> {
-    if let Ok(t) = s.cast(&DataType::String) {
+    let nested = matches!(s.dtype(), DataType::List(_) | DataType::Struct(_));
+    if let (false, Ok(t)) = (nested, s.cast(&DataType::String)) {
         return Ok(t);
     }
-    if let Ok(t) = s.to_physical_repr().cast(&DataType::String) {
-        return Ok(t);
+    Ok(StringChunked::from_iter(texts(s)?)
+        .with_name(s.name().clone())
+        .into_series())
+}
+
+fn texts(s: &Series) -> PolarsResult<Vec<Option<String>>> {
+    let nested = matches!(s.dtype(), DataType::List(_) | DataType::Struct(_));
+    let plain = s
+        .cast(&DataType::String)
+        .or_else(|_| s.to_physical_repr().cast(&DataType::String));
+    if let (false, Ok(t)) = (nested, plain) {
+        return Ok(t.str()?.iter().map(|v| v.map(str::to_string)).collect());
     }
-    let v: StringChunked = (0..s.len())
-        .map(|i| {
-            s.get(i)
-                .ok()
-                .filter(|a| !a.is_null())
-                .map(|a| a.to_string())
-        })
-        .collect();
-    Ok(v.with_name(s.name().clone()).into_series())
+    match s.dtype() {
+        DataType::List(_) => {
+            let l = s.list()?;
+            (0..s.len())
+                .map(|i| {
+                    l.get_as_series(i)
+                        .map(|inner| {
+                            let parts = texts(&inner)?;
+                            let items: Vec<String> = parts
+                                .into_iter()
+                                .map(|p| p.unwrap_or_else(|| "null".into()))
+                                .collect();
+                            Ok(format!("[{}]", items.join(", ")))
+                        })
+                        .transpose()
+                })
+                .collect()
+        }
+        DataType::Struct(_) => {
+            let st = s.struct_()?;
+            let fields = st.fields_as_series();
+            let cols: Vec<Vec<Option<String>>> =
+                fields.iter().map(texts).collect::<PolarsResult<_>>()?;
+            let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
+            let valid = s.is_not_null();
+            Ok((0..s.len())
+                .map(|i| {
+                    valid.get(i).unwrap_or(false).then(|| {
+                        let items: Vec<String> = names
+                            .iter()
+                            .zip(&cols)
+                            .map(|(n, c)| format!("{n}: {}", c[i].as_deref().unwrap_or("null")))
+                            .collect();
+                        format!("{{{}}}", items.join(", "))
+                    })
+                })
+                .collect())
+        }
+        _ => Ok((0..s.len())
+            .map(|i| {
+                s.get(i)
+                    .ok()
+                    .filter(|a| !a.is_null())
+                    .map(|a| a.to_string())
+            })
+            .collect()),
+    }
 }
 
 /// Level ids fixed for every column.

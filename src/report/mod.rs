@@ -110,6 +110,22 @@ impl Staged {
     /// Writes every file's contents to a temporary file in its target's
     /// directory; the first failure removes the ones already written.
     pub fn write(files: &[(&Path, &[u8])]) -> Result<Staged> {
+        // Two outputs to one file, or one to a folder, would fail at the
+        // rename, after others had been renamed: refused first.
+        for (i, (path, _)) in files.iter().enumerate() {
+            if files[..i].iter().any(|(p, _)| p == path) {
+                return Err(Error::usage(format!(
+                    "two outputs are to be written to '{}'",
+                    path.display()
+                )));
+            }
+            if path.is_dir() {
+                return Err(Error::usage(format!(
+                    "the output '{}' is a folder, not a file",
+                    path.display()
+                )));
+            }
+        }
         let mut staged = Staged { files: vec![] };
         for (path, contents) in files {
             let tmp = temp_beside(path);

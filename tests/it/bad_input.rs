@@ -271,7 +271,7 @@ fn sums_that_overflow_are_refused() {
     );
     let e = fails(&[p(&f), "--attr", "g", "--weight", "w"]);
     assert!(
-        e.contains("weights of column 'w' are too large") && e.contains("rescale"),
+        e.contains("weights of column 'w' are infinite or too large") && e.contains("rescale"),
         "{e}"
     );
 }
@@ -361,4 +361,28 @@ fn a_ragged_csv_line_is_named() {
     );
     let e = fails(&[p(&f), "--attr", "sex"]);
     assert!(e.contains("line 4 has 5 fields, the header 3"), "{e}");
+}
+
+/// Two outputs to one file, or an output to a folder, are refused before
+/// anything is written (they would fail at the rename, after others).
+#[test]
+fn outputs_to_one_file_or_to_a_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.json");
+    let folder = dir.path().join("sub");
+    std::fs::create_dir(&folder).unwrap();
+    for (second, needle) in [(&r, "two outputs"), (&folder, "is a folder")] {
+        let o = fairaudit()
+            .args(["audit", "fixtures/german_credit.csv", "--attr", "sex"])
+            .arg("--out-json")
+            .arg(&r)
+            .arg("--out-md")
+            .arg(second)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{err}");
+        assert!(!r.exists(), "{err}");
+    }
 }

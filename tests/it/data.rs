@@ -1236,7 +1236,9 @@ fn proxies_are_ranked_by_the_bias_corrected_v() {
 /// A list, a struct, a time-zone-aware timestamp, a duration and a decimal
 /// (fixtures/other_types.parquet, scripts/fixtures/other_types.py) neither
 /// stop the examination nor break the duplicate count: rows 57-59 repeat
-/// rows 0-2 in every column, examined or not.
+/// rows 0-2 in every column, examined or not, and no other rows are equal
+/// (their lists differ only in the middle of five items, their structs by
+/// 1e-9: a shortened display of either would merge them).
 #[test]
 fn other_parquet_types_are_examined_and_hashed() {
     for columns in [None, Some("amount")] {

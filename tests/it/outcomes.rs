@@ -675,19 +675,65 @@ fn collinear_and_separated_controls_get_a_message_not_a_crash() {
         "--bootstrap",
         "0",
     ]);
+    // Every group, the reference too, has its own site: the controls
+    // determine the reference, and no adjusted comparison with it exists.
     let c = &attribute(&r, "g")["controlled"];
     for g in c["groups"].as_array().unwrap() {
         let e = &g["adjusted_odds_ratio"];
         assert!(
-            e["value"].is_null() && e["undefined"].as_str().unwrap().contains("collinear"),
+            e["value"].is_null()
+                && e["undefined"]
+                    .as_str()
+                    .unwrap()
+                    .contains("the controls determine it"),
             "{e}"
         );
     }
     assert!(c["lr_test"].is_null(), "{c}");
+    // Only group c has a site of its own: c's term is the one left out; a
+    // and b, who share sites, keep theirs.
+    let mut csv = String::from("g,site,y_true,y_pred\n");
+    for i in 0..300 {
+        let g = ["a", "b", "c"][i % 3];
+        let site = if g == "c" {
+            "own".to_string()
+        } else {
+            format!("s{}", i % 4)
+        };
+        csv.push_str(&format!("{g},{site},{},{}\n", i % 2, (i / 5) % 2));
+    }
+    let (_d4, p) = crate::temp_file("d.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--reference",
+        "g=a",
+        "--control",
+        "site",
+        "--bootstrap",
+        "0",
+    ]);
+    let c = &attribute(&r, "g")["controlled"];
+    let adj = |name: &str| {
+        c["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .unwrap()["adjusted_odds_ratio"]
+            .clone()
+    };
+    assert!(adj("b")["value"].is_f64(), "{c}");
     assert!(
-        c["warnings"]
-            .to_string()
-            .contains("every group term is collinear with the controls"),
+        adj("c")["undefined"]
+            .as_str()
+            .unwrap()
+            .contains("collinear"),
+        "{c}"
+    );
+    assert!(
+        c["warnings"].to_string().contains("'group c' is collinear"),
         "{c}"
     );
 

@@ -119,6 +119,14 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &out.out {
         files.push((p, main_text.as_bytes()));
     }
+    // The CISO Assistant folder is written after the run is recorded: made
+    // (and checked) before anything is.
+    if let Some(dir) = &out.out_ciso {
+        std::fs::create_dir_all(dir).map_err(|source| crate::Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+    }
     let staged = crate::report::Staged::write(&files)?;
     let mut ciso_files = match &out.out_ciso {
         Some(_) => ciso_files(&report, &spec, store.is_some())?,
