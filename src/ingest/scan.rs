@@ -226,6 +226,22 @@ fn ragged_line(path: &Path) -> Option<(usize, usize, usize)> {
 /// Refuses a header that names a column twice: polars reads the second as
 /// `NAME_duplicated_0`, and which of the two a flag meant is a guess.
 pub fn check_header(schema: &Schema, origin: &Origin) -> Result<()> {
+    // A CSV file's own header says it for sure (a column may be named
+    // `x_duplicated_0` beside `x`).
+    if origin.format == "CSV" {
+        let names: Vec<String> = csv::Reader::from_path(&origin.path)
+            .and_then(|mut r| Ok(r.headers()?.iter().map(str::to_string).collect()))
+            .unwrap_or_default();
+        if !names.is_empty() {
+            let mut seen = std::collections::BTreeSet::new();
+            return match names.iter().find(|n| !seen.insert(n.as_str())) {
+                Some(n) => Err(origin.err(format!(
+                    "the header names the column '{n}' more than once: rename the copies so that each column has one name"
+                ))),
+                None => Ok(()),
+            };
+        }
+    }
     for n in schema.iter_names() {
         if let Some((base, k)) = n.rsplit_once("_duplicated_") {
             if k.parse::<u32>().is_ok() && schema.contains(base) {

@@ -386,3 +386,23 @@ fn outputs_to_one_file_or_to_a_folder_are_refused() {
         assert!(!r.exists(), "{err}");
     }
 }
+
+/// A column legitimately named like polars' renamed copy is not a duplicate.
+#[test]
+fn a_column_named_like_a_renamed_copy_is_accepted() {
+    let (_d, f) = temp_file(
+        "c.csv",
+        "g,g_duplicated_0,y_true,y_pred\na,x,1,0\nb,y,0,1\na,x,1,1\n",
+    );
+    for cmd in ["audit", "data"] {
+        let o = fairaudit()
+            .args([cmd, p(&f), "--attr", "g", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
