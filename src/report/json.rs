@@ -569,6 +569,10 @@ fn override_rate_json(r: &crate::audit::oversight::OverrideRate, alpha: f64) -> 
         o["p_value"] = json!(p);
         o["significant"] = json!(p.map(|p| p < alpha));
     }
+    // A rate over no rows says why it is null.
+    if r.rate.is_none() {
+        o["undefined"] = json!({"rate": "no row it could happen to (of = 0)"});
+    }
     o
 }
 
@@ -680,6 +684,18 @@ fn outcome_attribute_json(o: &crate::audit::outcomes::OutcomeAudit, ai: usize, a
                         est(ds.value.difference.get(), ds.difference_ci),
                     );
                     e.insert("ratio".into(), est(ds.value.ratio.get(), ds.ratio_ci));
+                    let mut why = Map::new();
+                    for (k, v) in [
+                        ("difference", &ds.value.difference),
+                        ("ratio", &ds.value.ratio),
+                    ] {
+                        if let crate::metrics::Value::Undefined(r) = v {
+                            why.insert(k.into(), json!(r));
+                        }
+                    }
+                    if !why.is_empty() {
+                        e.insert("undefined".into(), Json::Object(why));
+                    }
                     match &ds.test {
                         Ok(t) => {
                             e.insert("p_value".into(), json!(t.p_value));

@@ -1566,3 +1566,38 @@ fn checks_judge_override_rate_differences() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs --final"));
 }
+
+/// An override rate over no rows (a group with no favourable
+/// recommendation) is null with its reason, never a bare null.
+#[test]
+fn an_override_rate_over_no_rows_says_why() {
+    let mut csv = String::from("g,y_true,y_pred,final\n");
+    for i in 0..60 {
+        let g = ["a", "b", "c"][i % 3];
+        let pred = if g == "c" { 0 } else { (i / 3) % 2 };
+        csv.push_str(&format!("{g},{},{pred},{pred}\n", i % 2));
+    }
+    let (_d, p) = crate::temp_file("z.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--final",
+        "final",
+        "--bootstrap",
+        "0",
+    ]);
+    let c = attribute(&r, "g")["oversight"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "c")
+        .unwrap()
+        .clone();
+    let f = &c["favourable_to_adverse"];
+    assert_eq!(f["of"], 0, "{c}");
+    assert!(
+        f["rate"].is_null() && f["undefined"]["rate"].is_string(),
+        "{c}"
+    );
+}
