@@ -36,6 +36,9 @@ pub struct GroupShare {
     pub ratio: Option<f64>,
     /// That share's Wilson interval divided by the expected share.
     pub ratio_ci: Ci,
+    /// Why the ratio is null, with a population file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undefined: Option<String>,
 }
 
 /// A chi-square test.
@@ -350,6 +353,13 @@ fn representation(
                 expected_share: e,
                 ratio: ratio_of(c as f64 / n_listed.max(1) as f64),
                 ratio_ci: listed_ci.and_then(|(lo, hi)| Some((ratio_of(lo)?, ratio_of(hi)?))),
+                undefined: match (pop.is_some(), e) {
+                    (true, None) => Some("the population file does not list the group".into()),
+                    (true, Some(x)) if x <= 0.0 => {
+                        Some("the population's expected share is 0: no ratio to it".into())
+                    }
+                    _ => None,
+                },
             }
         })
         .collect();

@@ -815,6 +815,26 @@ fn edge_cases_of_levels_infinities_duplicates_and_population_shares() {
     };
     assert_close!(ratio("a"), 102.0 / 101.0, 1e-12, "ratio of a");
     assert_close!(ratio("b"), 100.0 / 101.0, 1e-12, "ratio of b");
+    // The group the population does not list has no ratio, and says why.
+    let missing = rep["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] != "a" && g["group"] != "b")
+        .unwrap();
+    assert!(missing["ratio"].is_null(), "{missing}");
+    assert!(
+        missing["undefined"]
+            .as_str()
+            .unwrap()
+            .contains("does not list"),
+        "{missing}"
+    );
+    for g in rep["groups"].as_array().unwrap() {
+        if g["group"] == "a" || g["group"] == "b" {
+            assert!(g.get("undefined").is_none(), "{g}");
+        }
+    }
     assert!(r["findings"]
         .as_array()
         .unwrap()
