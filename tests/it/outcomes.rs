@@ -1601,3 +1601,31 @@ fn an_override_rate_over_no_rows_says_why() {
         "{c}"
     );
 }
+
+/// A level no group takes has a 0/0 ratio: null, with its reason.
+#[test]
+fn a_level_ratio_over_nothing_says_why() {
+    let mut csv = String::from("g,y_true,y_pred\n");
+    for i in 0..60 {
+        let level = ["Low", "Medium"][(i / 2) % 2];
+        csv.push_str(&format!("{},{},{level}\n", ["a", "b"][i % 2], i % 2));
+    }
+    let (_d, p) = crate::temp_file("mo.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "g",
+        "--outcomes",
+        "Low,Medium,High",
+        "--favorable-outcome",
+        "Low",
+        "--bootstrap",
+        "0",
+    ]);
+    for g in attribute(&r, "g")["outcomes"]["groups"].as_array().unwrap() {
+        let high = &g["levels"]["High"];
+        assert_eq!(high["count"], 0, "{g}");
+        assert!(high["ratio"].is_null(), "{high}");
+        assert!(high["undefined"]["ratio"].is_string(), "{high}");
+    }
+}
