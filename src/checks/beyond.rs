@@ -33,7 +33,11 @@ struct GroupValue {
 
 /// Why a comparison is not judged, by the audit's size rule applied to
 /// the rows each side contributes to this analysis.
-fn too_small(audit: &AuditResult, sides: [(&str, u64); 2], total: u64) -> Option<String> {
+pub(crate) fn too_small(
+    audit: &AuditResult,
+    sides: [(&str, u64); 2],
+    total: u64,
+) -> Option<String> {
     let opts = &audit.spec.stats;
     sides
         .iter()

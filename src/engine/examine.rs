@@ -180,6 +180,27 @@ fn outcome_maps(spec: &Spec, d: &crate::counts::examine::DataCounts) -> Result<V
     Ok(out)
 }
 
+/// A name given twice would repeat a section of the report; two ranges of
+/// one column would leave which one applies to a guess.
+fn names_given_once(
+    attributes: &[String],
+    settings: &crate::spec::examine::ExamineSpec,
+) -> Result<()> {
+    let twice = |what: &str, names: Vec<&String>| -> Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
+        match names.into_iter().find(|n| !seen.insert(*n)) {
+            Some(n) => Err(Error::usage(format!("{what} '{n}' is given twice"))),
+            None => Ok(()),
+        }
+    };
+    twice("--attr", attributes.iter().collect())?;
+    twice("--columns", settings.columns.iter().collect())?;
+    twice(
+        "--range of column",
+        settings.ranges.iter().map(|r| &r.column).collect(),
+    )
+}
+
 /// Runs a data examination of the spec's data files.
 pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
     let a = &spec.audit;
@@ -195,21 +216,7 @@ pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
     }
     let mut settings = spec.examine.clone();
     settings.validate()?;
-    // A name given twice would repeat a section of the report; two ranges
-    // of one column would leave which one applies to a guess.
-    let twice = |what: &str, names: Vec<&String>| -> Result<()> {
-        let mut seen = std::collections::BTreeSet::new();
-        match names.into_iter().find(|n| !seen.insert(*n)) {
-            Some(n) => Err(Error::usage(format!("{what} '{n}' is given twice"))),
-            None => Ok(()),
-        }
-    };
-    twice("--attr", a.attributes.iter().collect())?;
-    twice("--columns", settings.columns.iter().collect())?;
-    twice(
-        "--range of column",
-        settings.ranges.iter().map(|r| &r.column).collect(),
-    )?;
+    names_given_once(&a.attributes, &settings)?;
     if let Some(p) = &settings.population_file {
         settings.population = Some(crate::ingest::examine::read_population(p, &a.attributes)?);
     }

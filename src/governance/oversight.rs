@@ -7,9 +7,8 @@
 //! layer pushes the group under the four-fifths line) → fail. Each group is
 //! judged on its own counts only.
 
-use crate::audit::attribute::size_status;
 use crate::audit::oversight::{OversightAudit, OversightGroup};
-use crate::audit::{AuditResult, GroupStatus};
+use crate::audit::AuditResult;
 use crate::spec::ModelInfo;
 
 use crate::checks::finding::{finding_id, severity, Basis, Finding, Measured, Status, Thresholds};
@@ -64,14 +63,7 @@ fn too_small(
     r: &OversightGroup,
     total: u64,
 ) -> Option<String> {
-    [(g, ""), (r, "the reference ")]
-        .iter()
-        .find_map(
-            |(x, who)| match size_status(x.n, total as f64, &audit.spec.stats) {
-                GroupStatus::Ok => None,
-                GroupStatus::InsufficientData(why) => Some(format!("{who}{}: {why}", x.group)),
-            },
-        )
+    crate::checks::beyond::too_small(audit, [(&g.group, g.n), (&r.group, r.n)], total)
 }
 
 fn fmt(x: f64) -> String {
