@@ -200,12 +200,11 @@ impl Store {
             }
             store.migrate()?;
         }
-        for (k, v) in [("journal_mode", "WAL"), ("synchronous", "FULL")] {
-            store
-                .conn
-                .pragma_update(None, k, v)
-                .map_err(|e| db_err(path, e))?;
-        }
+        store.wal()?;
+        store
+            .conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| db_err(path, e))?;
         Ok(store)
     }
 
@@ -249,6 +248,33 @@ impl Store {
     /// Creates the layout in an empty database. Several processes may race to
     /// create the same new store: the immediate transaction serializes them,
     /// and the loser finds the tables there and leaves them.
+    /// WAL mode, kept in the file once set. Switching to it takes an
+    /// exclusive lock without SQLite's busy handler, so writers opening a
+    /// new store at once retry for the busy timeout instead of failing.
+    fn wal(&self) -> Result<()> {
+        let e = |x: rusqlite::Error| db_err(&self.path, x);
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(e)?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        let start = std::time::Instant::now();
+        loop {
+            match self.conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => return Ok(()),
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        && start.elapsed() < Duration::from_secs(30) =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(x) => return Err(e(x)),
+            }
+        }
+    }
+
     fn init(&self) -> Result<()> {
         let e = |x: rusqlite::Error| db_err(&self.path, x);
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(e)?;
