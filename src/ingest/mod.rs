@@ -213,12 +213,12 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
         }
     }
-    // The same file twice (as two names, or matched by two patterns) would
-    // count its rows twice.
-    let mut seen: std::collections::BTreeMap<PathBuf, &PathBuf> = Default::default();
+    // The same file twice (as two names, two links, or matched by two
+    // patterns) would count its rows twice.
+    let mut seen: std::collections::BTreeMap<FileId, &PathBuf> = Default::default();
     for p in &out {
-        if let Ok(real) = std::fs::canonicalize(p) {
-            if let Some(first) = seen.insert(real, p) {
+        if let Some(id) = file_id(p) {
+            if let Some(first) = seen.insert(id, p) {
                 return Err(Error::usage(format!(
                     "the file '{}' is given twice (also as '{}'): its rows would count twice",
                     p.display(),
@@ -228,6 +228,29 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// What makes two names one file: its device and inode where there are such
+/// (hard links too), else its canonical path.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum FileId {
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(p: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(p).ok().map(FileId::Path)
+    }
 }
 
 /// The format of `path`: the override if given, else from its extension.

@@ -685,6 +685,11 @@ fn outcome_attribute_json(o: &crate::audit::outcomes::OutcomeAudit, ai: usize, a
                     );
                     e.insert("ratio".into(), est(ds.value.ratio.get(), ds.ratio_ci));
                     let mut why = Map::new();
+                    for r in [Rate::Tpr, Rate::Fpr] {
+                        if t.rates.get(r).is_none() {
+                            why.insert(r.name().into(), json!(r.undefined_reason(&t.cell)));
+                        }
+                    }
                     for (k, v) in [
                         ("difference", &ds.value.difference),
                         ("ratio", &ds.value.ratio),

@@ -113,7 +113,7 @@ impl Staged {
         // Two outputs to one file, or one to a folder, would fail at the
         // rename, after others had been renamed: refused first.
         for (i, (path, _)) in files.iter().enumerate() {
-            if files[..i].iter().any(|(p, _)| p == path) {
+            if files[..i].iter().any(|(p, _)| same_target(p, path)) {
                 return Err(Error::usage(format!(
                     "two outputs are to be written to '{}'",
                     path.display()
@@ -168,6 +168,23 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(tmp);
         }
     }
+}
+
+/// Whether two output paths name one target (`out.json` and `./out.json`,
+/// or through a linked folder): the later rename would replace the earlier
+/// file. The file itself may not exist yet, so its folder is compared.
+fn same_target(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::canonicalize(dir)
+            .ok()
+            .zip(p.file_name())
+            .map(|(d, n)| d.join(n))
+    };
+    a == b || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// A temporary name beside `path` (same directory, so the rename is atomic).

@@ -303,7 +303,10 @@ fn columns_files_and_names_given_twice_are_refused() {
     let (_d, dup) = temp_file("dup.csv", "g,g,y_true,y_pred\na,b,1,0\nb,a,0,1\n");
     let (_d2, f) = temp_file("f.csv", "g,x,y_true,y_pred\na,1,1,0\nb,2,0,1\na,3,0,0\n");
     let same = f.parent().unwrap().join(".").join("f.csv");
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    // A hard link has its own canonical path, and the same rows.
+    let link = f.parent().unwrap().join("link.csv");
+    std::fs::hard_link(&f, &link).unwrap();
+    let mut cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["audit", p(&dup), "--attr", "g"],
             "names the column 'g' more than once",
@@ -342,6 +345,13 @@ fn columns_files_and_names_given_twice_are_refused() {
             "--range of column 'x' is given twice",
         ),
     ];
+    // Files are told apart by inode where there are inodes.
+    if cfg!(unix) {
+        cases.push((
+            vec!["audit", p(&f), p(&link), "--attr", "g"],
+            "is given twice",
+        ));
+    }
     for (args, needle) in cases {
         let o = fairaudit().args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
@@ -363,15 +373,21 @@ fn a_ragged_csv_line_is_named() {
     assert!(e.contains("line 4 has 5 fields, the header 3"), "{e}");
 }
 
-/// Two outputs to one file, or an output to a folder, are refused before
-/// anything is written (they would fail at the rename, after others).
+/// Two outputs to one file (by one name or two), or an output to a folder,
+/// are refused before anything is written (they would fail at the rename, after others).
 #[test]
 fn outputs_to_one_file_or_to_a_folder_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path().join("r.json");
     let folder = dir.path().join("sub");
     std::fs::create_dir(&folder).unwrap();
-    for (second, needle) in [(&r, "two outputs"), (&folder, "is a folder")] {
+    // The same target under another name (`sub/../r.json`).
+    let again = folder.join("..").join("r.json");
+    for (second, needle) in [
+        (&r, "two outputs"),
+        (&again, "two outputs"),
+        (&folder, "is a folder"),
+    ] {
         let o = fairaudit()
             .args(["audit", "fixtures/german_credit.csv", "--attr", "sex"])
             .arg("--out-json")

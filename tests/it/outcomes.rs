@@ -1602,7 +1602,9 @@ fn an_override_rate_over_no_rows_says_why() {
     );
 }
 
-/// A level no group takes has a 0/0 ratio: null, with its reason.
+/// A level no group takes has a 0/0 ratio: null, with its reason. Group a's
+/// labels are all 0 and b's all 1, so every level's one-vs-rest TPR of a and
+/// FPR of b are over no rows: null, with their reasons.
 #[test]
 fn a_level_ratio_over_nothing_says_why() {
     let mut csv = String::from("g,y_true,y_pred\n");
@@ -1627,5 +1629,14 @@ fn a_level_ratio_over_nothing_says_why() {
         assert_eq!(high["count"], 0, "{g}");
         assert!(high["ratio"].is_null(), "{high}");
         assert!(high["undefined"]["ratio"].is_string(), "{high}");
+        let (rate, why) = match g["group"].as_str().unwrap() {
+            "a" => ("tpr", "no actual positives in group"),
+            _ => ("fpr", "no actual negatives in group"),
+        };
+        for level in ["Low", "Medium", "High"] {
+            let l = &g["levels"][level];
+            assert!(l[rate]["value"].is_null(), "{l}");
+            assert_eq!(l["undefined"][rate], why, "{l}");
+        }
     }
 }
