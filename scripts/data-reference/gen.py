@@ -131,6 +131,9 @@ def two_proportions(k1, n1, k2, n2):
     return "z_test", float(2 * stats.norm.sf(abs(z)))
 
 
+# The minimum group size (fairaudit's default --min-group-size).
+MIN_GROUP = 30
+
 QS = [k / 10 for k in range(1, 10)]  # 0.1 .. 0.9, each the f64 nearest k/10
 
 
@@ -500,12 +503,29 @@ def missingness(path, attr):
             k_empty = int((s[col] == "").to_numpy()[m].sum())
             per[g] = {"n": ng, "isna": k_na, "isna_share": k_na / ng,
                       "empty": k_empty, "empty_share": k_empty / ng}
-        na_sh = [per[g]["isna_share"] for g in groups]
-        em_sh = [per[g]["empty_share"] for g in groups]
+        # Only groups of at least MIN_GROUP rows are compared; the high group
+        # is the first with the largest share, the low one the first other
+        # group with the smallest.
+        live = [g for g in groups if per[g]["n"] >= MIN_GROUP]
+        na_sh = [per[g]["isna_share"] for g in live]
+        em_sh = [per[g]["empty_share"] for g in live]
+        hi = live[int(np.argmax(na_sh))]
+        others = [g for g in live if g != hi]
+        lo = others[int(np.argmin([per[g]["isna_share"] for g in others]))]
+        k1, n1, k2, n2 = per[hi]["isna"], per[hi]["n"], per[lo]["isna"], per[lo]["n"]
+        if k1 + k2 in (0, n1 + n2):
+            kind, p = "fisher", 1.0  # one outcome only: the tables are equal
+        else:
+            kind, p = two_proportions(k1, n1, k2, n2)
+        pairs = len(live) * (len(live) - 1) // 2
         res["columns"][col] = {
             "per_group": per,
             "isna_gap": max(na_sh) - min(na_sh),
-            "isna_gap_groups": [groups[int(np.argmax(na_sh))], groups[int(np.argmin(na_sh))]],
+            "isna_gap_groups": [hi, lo],
+            "isna_gap_test": kind,
+            "isna_gap_p": p,
+            "isna_gap_p_bonferroni": min(1.0, p * pairs),
+            "left_out": [g for g in groups if per[g]["n"] < MIN_GROUP],
             "empty_gap": max(em_sh) - min(em_sh),
             "na_literals": {str(k): int(v) for k, v in na_lits.items()},
         }
@@ -528,7 +548,8 @@ out["missingness"] = {
     "conventions": {
         "isna": "pandas.read_csv(path) with default NA handling, then DataFrame.isna(); share = isna count / group rows",
         "empty": "pandas.read_csv(path, keep_default_na=False, na_filter=False, dtype=str): share of cells equal to the empty string (an empty field and a quoted \"\" both read as \"\"); with default NA handling every empty cell is NA, so empty <= isna",
-        "gap": "max - min over the groups of the attribute, per column (isna_gap_groups = [argmax, argmin], first in group order on ties)",
+        "gap": "max - min over the groups of the attribute with at least MIN_GROUP rows (the others are left_out), per column (isna_gap_groups = [argmax, argmin of the other groups], first in group order on ties); isna_gap_p: the audit's test of the two (z, or Fisher when an expected count is below 5), isna_gap_p_bonferroni: times the k(k-1)/2 pairs of the k compared groups, at most 1",
+        "min_group": MIN_GROUP,
         "groups": "sorted as text; the attribute column has no missing values in either file",
         "pandas_default_na_strings": sorted(STR_NA_VALUES),
         "not_na_to_pandas": "matching is exact and case-sensitive on the whole field: 'none', 'missing', 'unknown', 'n.a.', '-', ' NA' (leading space) are values, not NA",
@@ -640,13 +661,15 @@ for g in lb:
         "difference": a["rate"] - r["rate"],
         "newcombe_95": newcombe(a["favourable"], a["n"], r["favourable"], r["n"]),
         "ratio": ratio, "test": kind, "p": p,
-        "status": "warn" if ratio < LB_WARN and p < ALPHA else "pass",
+        "status": ("insufficient_data" if min(a["n"], r["n"]) < MIN_GROUP
+                   else "warn" if ratio < LB_WARN and p < ALPHA else "pass"),
     })
 out["label_base_rate"] = {
     "file": "fixtures/" + LB_FILE, "attribute": "race", "label": "y_true",
     "favourable": "y_true == 0 (--favorable negative)", "reference_group": LB_REF,
     "label_ratio_warn": LB_WARN, "alpha": ALPHA,
-    "rule": "warn when ratio < label_ratio_warn and the test's p < alpha, else pass",
+    "rule": "insufficient_data when the group or the reference has fewer than min_group rows; else warn when ratio < label_ratio_warn and the test's p < alpha, else pass",
+    "min_group": MIN_GROUP,
     "groups": lb,
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::counts::examine::{fine_upper, ColumnCounts, DataCounts, Level};
 use crate::spec::examine::{ExamineSpec, Population};
-use crate::spec::Favorable;
+use crate::spec::{Favorable, StatOptions};
 use crate::stats::{self, association};
 
 /// An interval.
@@ -88,6 +88,11 @@ pub struct GroupRate {
     pub ratio: Option<f64>,
     /// Two-proportion z test (Fisher's exact test for small counts) p-value.
     pub p_value: Option<f64>,
+    /// Why the group is not judged: it or the reference is below the
+    /// minimum group size or share (`None`: judged).
+    pub not_judged: Option<String>,
+    /// Why each null of `rate`, `difference`, `ratio`, `p_value` is null.
+    pub undefined: BTreeMap<&'static str, String>,
 }
 
 /// Favourable rates of an outcome column (the label, or the model's output).
@@ -133,6 +138,10 @@ pub struct Gap {
     pub low: String,
     /// Two-proportion test of the two (z, or Fisher's exact for small counts).
     pub p_value: Option<f64>,
+    /// That p-value times the k(k − 1)/2 pairs of the k compared groups
+    /// (Bonferroni: the pair was picked for being the extremes), at most 1;
+    /// the finding is judged on it.
+    pub p_adjusted: Option<f64>,
     /// Counts behind it: (count, n) of the high and the low group.
     pub counts: [(u64, u64); 2],
 }
@@ -150,6 +159,20 @@ pub struct ColumnQuality {
     pub missing_gap: Option<Gap>,
     /// Gap of the out-of-range share (with a range).
     pub out_of_range_gap: Option<Gap>,
+    /// Groups below the minimum group size or share, left out of the gaps,
+    /// and why.
+    pub left_out: Vec<LeftOut>,
+    /// Why there are no gaps (fewer than two groups to compare).
+    pub gaps_undefined: Option<String>,
+}
+
+/// A group left out of a comparison, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeftOut {
+    /// The group.
+    pub group: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// One column screened as a proxy of one attribute.
@@ -299,6 +322,8 @@ pub struct Settings<'a> {
     pub outcomes: OutcomeColumns<'a>,
     /// Which value is favourable.
     pub favorable: Favorable,
+    /// The minimum group size and share (`[stats]`, shared with the audit).
+    pub stats: &'a StatOptions,
 }
 
 /// Rows per group of attribute `a` (index in the key) in a column's cells,
@@ -429,8 +454,15 @@ pub fn outcome_values(c: &ColumnCounts) -> BTreeMap<String, u64> {
     m
 }
 
-fn rates(counts: &BTreeMap<String, (u64, u64)>, reference: &str, level: f64) -> Vec<GroupRate> {
+fn rates(
+    counts: &BTreeMap<String, (u64, u64)>,
+    reference: &str,
+    level: f64,
+    stats: &StatOptions,
+) -> Vec<GroupRate> {
     let (rx, rn) = counts.get(reference).copied().unwrap_or((0, 0));
+    let total: u64 = counts.values().map(|(_, n)| n).sum();
+    let reference_small = too_small(rn, total, stats);
     counts
         .iter()
         .map(|(g, &(x, n))| {
@@ -439,7 +471,39 @@ fn rates(counts: &BTreeMap<String, (u64, u64)>, reference: &str, level: f64) -> 
             let is_reference = g == reference;
             let cmp = !is_reference && rate.is_some() && rref.is_some();
             let (xf, nf, rxf, rnf) = (x as f64, n as f64, rx as f64, rn as f64);
+            // Why a comparison with the reference is missing.
+            let no_comparison = if is_reference {
+                "the reference group".to_string()
+            } else if rate.is_none() {
+                "the group has no rows with a value".to_string()
+            } else {
+                format!("the reference group '{reference}' has no rows with a value")
+            };
+            let mut undefined = BTreeMap::new();
+            if rate.is_none() {
+                undefined.insert("rate", "the group has no rows with a value".to_string());
+            }
+            if !cmp {
+                for k in ["difference", "ratio", "p_value"] {
+                    undefined.insert(k, no_comparison.clone());
+                }
+            } else if rref == Some(0.0) {
+                undefined.insert(
+                    "ratio",
+                    format!("the reference group '{reference}' has a rate of 0"),
+                );
+            }
             GroupRate {
+                not_judged: too_small(n, total, stats).or_else(|| {
+                    (!is_reference)
+                        .then(|| {
+                            reference_small
+                                .as_ref()
+                                .map(|why| format!("the reference group '{reference}': {why}"))
+                        })
+                        .flatten()
+                }),
+                undefined,
                 group: g.clone(),
                 is_reference,
                 n,
@@ -480,33 +544,55 @@ fn reference_of(s: &Settings, attr: &str, counts: &BTreeMap<String, u64>) -> Str
     })
 }
 
-fn gap(groups: &[GroupQuality], share: impl Fn(&GroupQuality) -> (u64, f64)) -> Option<Gap> {
-    let live: Vec<&GroupQuality> = groups.iter().filter(|g| g.n > 0).collect();
+fn gap(live: &[&GroupQuality], share: impl Fn(&GroupQuality) -> (u64, f64)) -> Option<Gap> {
     if live.len() < 2 {
         return None;
     }
+    // The highest share (first on ties), then the lowest of the others, so
+    // that equal shares compare two groups, not one with itself.
     let mut hi = live[0];
-    let mut lo = live[0];
-    for g in &live {
+    for g in live {
         if share(g).1 > share(hi).1 {
             hi = g;
         }
+    }
+    let mut others = live.iter().filter(|g| !std::ptr::eq(**g, hi));
+    let mut lo = *others.next()?;
+    for g in others {
         if share(g).1 < share(lo).1 {
             lo = g;
         }
     }
     let (xh, xl) = (share(hi).0, share(lo).0);
+    let p_value =
+        stats::compare_proportions(xh as f64, hi.n as f64, xl as f64, lo.n as f64).map(|(p, _)| p);
+    let pairs = (live.len() * (live.len() - 1) / 2) as f64;
     Some(Gap {
         value: share(hi).1 - share(lo).1,
         high: hi.group.clone(),
         low: lo.group.clone(),
-        p_value: stats::compare_proportions(xh as f64, hi.n as f64, xl as f64, lo.n as f64)
-            .map(|(p, _)| p),
+        p_value,
+        p_adjusted: p_value.map(|p| (p * pairs).min(1.0)),
         counts: [(xh, hi.n), (xl, lo.n)],
     })
 }
 
-fn quality(c: &ColumnCounts, attr: &str, a: usize, has_range: bool) -> ColumnQuality {
+/// Why a group of `n` of `total` rows is too small to judge, if it is (the
+/// audit's rule, `audit::attribute::size_status`).
+fn too_small(n: u64, total: u64, stats: &StatOptions) -> Option<String> {
+    match super::attribute::size_status(n, total.max(1) as f64, stats) {
+        super::group::GroupStatus::Ok => None,
+        super::group::GroupStatus::InsufficientData(why) => Some(why),
+    }
+}
+
+fn quality(
+    c: &ColumnCounts,
+    attr: &str,
+    a: usize,
+    has_range: bool,
+    stats: &StatOptions,
+) -> ColumnQuality {
     // Per key first (no text per cell), then per group.
     let mut by_key = vec![[0u64; 5]; c.keys.len()];
     for ((k, l), lc) in &c.cells {
@@ -541,15 +627,44 @@ fn quality(c: &ColumnCounts, attr: &str, a: usize, has_range: bool) -> ColumnQua
             out_of_range_share: o as f64 / n.max(1) as f64,
         })
         .collect();
+    // Only groups that reach the minimum are compared: a handful of rows
+    // would otherwise set the extremes, and its untestable gap would stand
+    // in for a real one between two large groups.
+    let total: u64 = groups.iter().map(|g| g.n).sum();
+    let mut live = vec![];
+    let mut left_out = vec![];
+    for g in &groups {
+        match too_small(g.n, total, stats) {
+            None => live.push(g),
+            Some(reason) => left_out.push(LeftOut {
+                group: g.group.clone(),
+                reason,
+            }),
+        }
+    }
+    let gaps_undefined = match (groups.len(), live.len()) {
+        (0 | 1, _) => Some(format!(
+            "{} group(s) with rows: nothing to compare",
+            groups.len()
+        )),
+        (_, 0 | 1) => Some(format!(
+            "{} of {} groups reach the minimum group size or share: nothing to compare",
+            live.len(),
+            groups.len()
+        )),
+        _ => None,
+    };
     ColumnQuality {
         column: c.name.clone(),
         attribute: attr.to_string(),
-        missing_gap: gap(&groups, |g| (g.missing + g.empty, g.missing_share)),
+        missing_gap: gap(&live, |g| (g.missing + g.empty, g.missing_share)),
         out_of_range_gap: if has_range {
-            gap(&groups, |g| (g.out_of_range, g.out_of_range_share))
+            gap(&live, |g| (g.out_of_range, g.out_of_range_share))
         } else {
             None
         },
+        left_out,
+        gaps_undefined,
         groups,
     }
 }
@@ -980,7 +1095,7 @@ pub fn examine(d: &DataCounts, s: &Settings, previous: Option<&PreviousData>) ->
                 let sizes: BTreeMap<String, u64> =
                     oc.iter().map(|(g, (_, n))| (g.clone(), *n)).collect();
                 let reference = reference_of(s, attr, &sizes);
-                (attr.clone(), rates(&oc, &reference, s.level))
+                (attr.clone(), rates(&oc, &reference, s.level, s.stats))
             })
             .collect();
         x.outcomes.push(OutcomeRates {
@@ -997,7 +1112,7 @@ pub fn examine(d: &DataCounts, s: &Settings, previous: Option<&PreviousData>) ->
         .map(|c| {
             let has_range = e.ranges.iter().any(|r| r.column == c.name);
             (d.attributes.iter().enumerate())
-                .map(|(a, attr)| quality(c, attr, a, has_range))
+                .map(|(a, attr)| quality(c, attr, a, has_range, s.stats))
                 .collect()
         })
         .collect();

@@ -420,6 +420,12 @@ pub struct ExamineArgs {
     /// Significance level of the tests behind findings [default: 0.05].
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
+    /// Groups with fewer rows are insufficient_data in base-rate findings and left out of missing-value gaps [default: 30].
+    #[arg(long, value_name = "N")]
+    pub min_group_size: Option<u64>,
+    /// Groups with a smaller share of rows are treated the same way [default: 0].
+    #[arg(long, value_name = "F")]
+    pub min_group_share: Option<f64>,
 }
 
 /// Where the examination goes.

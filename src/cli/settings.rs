@@ -36,6 +36,8 @@ impl super::args::ExamineArgs {
         }
         set(&mut a.stats.ci_level, &self.ci_level);
         set(&mut a.stats.alpha, &self.alpha);
+        set(&mut a.stats.min_group_size, &self.min_group_size);
+        set(&mut a.stats.min_group_share, &self.min_group_share);
         let e = &mut spec.examine;
         if !self.columns.is_empty() {
             e.columns = self.columns.iter().map(|c| c.trim().to_string()).collect();

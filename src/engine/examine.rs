@@ -246,6 +246,7 @@ pub fn examine(spec: &Spec, store: Option<&Store>) -> Result<DataReport> {
                     .collect(),
             },
             favorable: a.favorable,
+            stats: &a.stats,
         },
         prev.as_ref().map(|p| &p.0),
     );

@@ -17,7 +17,7 @@
 //!   previous recorded examination: PSI warn at `psi_warn`, fail at
 //!   `psi_fail`; a changed schema warns.
 
-use crate::audit::examine::{DataExamination, Gap};
+use crate::audit::examine::{DataExamination, Gap, LeftOut};
 use crate::checks::finding::{
     finding_id, severity, Basis, DataMeasure, Finding, Measured, Status, Thresholds,
 };
@@ -55,6 +55,8 @@ struct Draft {
     status: Status,
     breached: Option<String>,
     statement: String,
+    /// Why the finding is insufficient_data or undefined.
+    reason: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -85,7 +87,7 @@ impl Ctx<'_> {
                 reference: None,
                 groups: vec![],
             },
-            reason: None,
+            reason: d.reason,
             controls: vec![],
             risks: vec![],
             cycle: self.cycle.to_string(),
@@ -156,6 +158,7 @@ fn representation(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<F
                 thresholds: t,
                 status,
                 breached,
+                reason: None,
                 statement: format!(
                     "{} = {} is {} of the rows ({} of {}{ci}) against an expected {}: ratio {}; {rule}",
                     r.attribute, g.group, fmt(g.share), g.count, x.rows, fmt(exp), fmt(ratio)
@@ -172,26 +175,41 @@ fn label_bias(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Findi
                 continue;
             };
             for g in groups.iter().filter(|g| !g.is_reference) {
-                let Some(ratio) = g.ratio else { continue };
-                let sig = g.p_value.is_some_and(|p| p < c.alpha);
-                let (status, breached, rule) = if ratio < e.label_ratio_warn && sig {
-                    (Status::Warn, Some(format!("ratio below {}", e.label_ratio_warn)),
-                     format!("warn: below {} and significant: a model trained on these labels learns the gap", e.label_ratio_warn))
-                } else if ratio < e.label_ratio_warn {
-                    (
-                        Status::Pass,
+                let rate = |r: &crate::audit::examine::GroupRate| {
+                    r.rate.map_or("an undefined rate".into(), fmt)
+                };
+                let facts = format!(
+                    "The label '{}' is favourable for {} of {attr} = {} ({} of {}) against {} for {}",
+                    o.column,
+                    rate(g),
+                    g.group,
+                    g.favourable,
+                    g.n,
+                    rate(reference),
+                    reference.group,
+                );
+                let (status, breached, rule, reason) = match (&g.not_judged, g.ratio) {
+                    (Some(why), _) => (
+                        Status::InsufficientData,
                         None,
-                        format!(
-                            "pass: below {} but the test does not reject equal rates",
-                            e.label_ratio_warn
-                        ),
-                    )
-                } else {
-                    (
-                        Status::Pass,
-                        None,
-                        format!("pass: not below {}", e.label_ratio_warn),
-                    )
+                        format!("too few rows to judge ({why}); reported, not judged"),
+                        Some(why.clone()),
+                    ),
+                    (None, None) => {
+                        let why = g.undefined.get("ratio").cloned().unwrap_or_default();
+                        (
+                            Status::Undefined,
+                            None,
+                            format!("the ratio is undefined: {why}"),
+                            Some(why),
+                        )
+                    }
+                    (None, Some(ratio)) => {
+                        let sig = g.p_value.is_some_and(|p| p < c.alpha);
+                        let (status, breached, rule) = label_rule(ratio, sig, e.label_ratio_warn);
+                        let rule = format!("ratio {}, {}; {rule}", fmt(ratio), p_text(g.p_value));
+                        (status, breached, rule, None)
+                    }
                 };
                 let mut t = Thresholds::none(c.alpha);
                 t.warn_below = Some(e.label_ratio_warn);
@@ -202,39 +220,48 @@ fn label_bias(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Findi
                     attribute: attr.clone(),
                     group: Some(g.group.clone()),
                     title: format!("Label base rate: {attr} = {}", g.group),
-                    value: Some(ratio),
+                    value: g.ratio,
                     ci: None,
                     p: g.p_value,
                     thresholds: t,
                     status,
                     breached,
-                    statement: format!(
-                        "The label '{}' is favourable for {} of {attr} = {} ({} of {}) against {} for {} (ratio {}, {}); {rule}",
-                        o.column,
-                        fmt(g.rate.unwrap_or(0.0)),
-                        g.group,
-                        g.favourable,
-                        g.n,
-                        fmt(reference.rate.unwrap_or(0.0)),
-                        reference.group,
-                        fmt(ratio),
-                        p_text(g.p_value)
-                    ),
+                    statement: format!("{facts}: {rule}"),
+                    reason,
                 }));
             }
         }
     }
 }
 
+/// The label-bias rule on a defined ratio: warn below the bound when the
+/// test rejects equal rates.
+fn label_rule(ratio: f64, sig: bool, warn: f64) -> (Status, Option<String>, String) {
+    if ratio < warn && sig {
+        (
+            Status::Warn,
+            Some(format!("ratio below {warn}")),
+            format!("warn: below {warn} and significant: a model trained on these labels learns the gap"),
+        )
+    } else if ratio < warn {
+        (
+            Status::Pass,
+            None,
+            format!("pass: below {warn} but the test does not reject equal rates"),
+        )
+    } else {
+        (Status::Pass, None, format!("pass: not below {warn}"))
+    }
+}
+
 fn gap_finding(
     c: &Ctx,
     e: &ExamineSpec,
-    column: &str,
-    attr: &str,
+    (column, attr, left_out): (&str, &str, &[LeftOut]),
     gap: &Gap,
     what: (&'static str, DataMeasure, &str),
 ) -> Finding {
-    let sig = gap.p_value.is_some_and(|p| p < c.alpha);
+    let sig = gap.p_adjusted.is_some_and(|p| p < c.alpha);
     let (status, breached, rule) = if gap.value >= e.missing_gap_fail && sig {
         (
             Status::Fail,
@@ -270,7 +297,17 @@ fn gap_finding(
     let mut t = Thresholds::none(c.alpha);
     t.warn_above = Some(e.missing_gap_warn);
     t.fail_above = Some(e.missing_gap_fail);
-    c.finding(Draft {
+    let left_out = match left_out {
+        [] => String::new(),
+        l => format!(
+            " (left out, too small to judge: {})",
+            l.iter()
+                .map(|g| format!("{} = {}: {}", attr, g.group, g.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    };
+    let mut f = c.finding(Draft {
         check: what.0,
         test: "z or Fisher",
         measure: what.1,
@@ -284,7 +321,7 @@ fn gap_finding(
         status,
         breached,
         statement: format!(
-            "Column '{column}' is {} for {} of {attr} = {} ({} of {}) and {} of {attr} = {} ({} of {}): gap {} ({}); {rule}",
+            "Column '{column}' is {} for {} of {attr} = {} ({} of {}) and {} of {attr} = {} ({} of {}): gap {} ({}); {rule}{left_out}",
             what.2.to_lowercase(),
             fmt(share(gap.counts[0])),
             gap.high,
@@ -295,39 +332,106 @@ fn gap_finding(
             gap.counts[1].0,
             gap.counts[1].1,
             fmt(gap.value),
-            p_text(gap.p_value)
+            match (gap.p_value, gap.p_adjusted) {
+                (Some(p), Some(a)) if a != p =>
+                    format!("{}, Bonferroni-adjusted {a:.2e} for the pair of extremes", p_text(Some(p))),
+                (p, _) => p_text(p),
+            }
         ),
+        reason: None,
+    });
+    f.p_adjusted = gap.p_adjusted;
+    f.significant = gap.p_adjusted.map(|p| p < c.alpha);
+    f
+}
+
+/// A gap finding without a gap: too few groups reach the minimum
+/// (insufficient_data), or the attribute has fewer than two groups
+/// (undefined).
+fn no_gap_finding(
+    c: &Ctx,
+    e: &ExamineSpec,
+    q: &crate::audit::examine::ColumnQuality,
+    why: &str,
+    what: (&'static str, DataMeasure, &str),
+) -> Finding {
+    let status = if q.groups.len() >= 2 {
+        Status::InsufficientData
+    } else {
+        Status::Undefined
+    };
+    let mut t = Thresholds::none(c.alpha);
+    t.warn_above = Some(e.missing_gap_warn);
+    t.fail_above = Some(e.missing_gap_fail);
+    let sizes: Vec<String> = q
+        .left_out
+        .iter()
+        .map(|g| format!("{} = {}: {}", q.attribute, g.group, g.reason))
+        .collect();
+    c.finding(Draft {
+        check: what.0,
+        test: "z or Fisher",
+        measure: what.1,
+        attribute: q.attribute.clone(),
+        group: Some(q.column.clone()),
+        title: format!("{}: {} by {}", what.2, q.column, q.attribute),
+        value: None,
+        ci: None,
+        p: None,
+        thresholds: t,
+        status,
+        breached: None,
+        statement: format!(
+            "Column '{}' by {}: no gap to judge: {why}{}",
+            q.column,
+            q.attribute,
+            if sizes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", sizes.join("; "))
+            }
+        ),
+        reason: Some(why.to_string()),
     })
 }
 
 fn quality(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
     for q in &x.quality {
-        if let Some(g) = &q.missing_gap {
-            out.push(gap_finding(
-                c,
-                e,
-                &q.column,
-                &q.attribute,
-                g,
+        let has_range = e.ranges.iter().any(|r| r.column == q.column);
+        let kinds = [
+            (
+                &q.missing_gap,
+                true,
                 ("missing-data", DataMeasure::MissingGap, "Missing"),
-            ));
-        }
-        if let Some(g) = &q.out_of_range_gap {
-            out.push(gap_finding(
-                c,
-                e,
-                &q.column,
-                &q.attribute,
-                g,
+            ),
+            (
+                &q.out_of_range_gap,
+                has_range,
                 ("out-of-range", DataMeasure::OutOfRangeGap, "Out of range"),
-            ));
+            ),
+        ];
+        for (gap, applies, what) in kinds {
+            match (gap, &q.gaps_undefined) {
+                (Some(g), _) => out.push(gap_finding(
+                    c,
+                    e,
+                    (&q.column, &q.attribute, &q.left_out),
+                    g,
+                    what,
+                )),
+                (None, Some(why)) if applies => out.push(no_gap_finding(c, e, q, why, what)),
+                _ => {}
+            }
         }
     }
 }
 
 fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
     for p in &x.proxies {
-        let Some(a) = &p.association else { continue };
+        let Some(a) = &p.association else {
+            out.push(no_association(p, e, c));
+            continue;
+        };
         let v = a.cramers_v_corrected;
         let auc = p.max_auc.as_ref().map_or(String::new(), |(g, v)| {
             format!(", AUC up to {} for {g}", fmt(*v))
@@ -363,8 +467,39 @@ fn proxies(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>
                 "Column '{}' ranks {} of the screened columns for {}: bias-corrected Cramér's V {} (plain {}; chi-square {:.1}, df {}, {}){auc}; {rule}",
                 p.column, p.rank, p.attribute, fmt(v), fmt(a.cramers_v), a.chi2, a.df, p_text(Some(a.p_value))
             ),
+            reason: None,
         }));
     }
+}
+
+/// A screened column without an association: one value, or one group.
+fn no_association(p: &crate::audit::examine::ProxyScreen, e: &ExamineSpec, c: &Ctx) -> Finding {
+    let why = if p.groups.len() < 2 {
+        format!("{} has fewer than two groups", p.attribute)
+    } else {
+        "fewer than two of its values (or of the groups) have rows".to_string()
+    };
+    let mut t = Thresholds::none(c.alpha);
+    t.warn_above = Some(e.proxy_threshold);
+    c.finding(Draft {
+        check: "proxy",
+        test: "chi-square",
+        measure: DataMeasure::Proxy,
+        attribute: p.attribute.clone(),
+        group: Some(p.column.clone()),
+        title: format!("Proxy screening: {} for {}", p.column, p.attribute),
+        value: None,
+        ci: None,
+        p: None,
+        thresholds: t,
+        status: Status::Undefined,
+        breached: None,
+        statement: format!(
+            "Column '{}' against {}: no association to measure: {why}",
+            p.column, p.attribute
+        ),
+        reason: Some(why),
+    })
 }
 
 fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) {
@@ -396,6 +531,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
                 d.previous_run, d.previous_date
             )
         },
+        reason: None,
     }));
     for p in &d.psi {
         let (status, breached, rule) = if p.psi >= e.psi_fail {
@@ -466,6 +602,7 @@ fn drift(x: &DataExamination, e: &ExamineSpec, c: &Ctx, out: &mut Vec<Finding>) 
                     fmt(p.psi),
                     p.band
                 ),
+                reason: None,
             }),
         );
     }

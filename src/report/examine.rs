@@ -17,7 +17,7 @@ use super::svg;
 use super::Format;
 
 /// Version of the data-examination JSON report.
-pub const DATA_SCHEMA_VERSION: u32 = 1;
+pub const DATA_SCHEMA_VERSION: u32 = 2;
 
 fn rank(s: Status) -> u8 {
     match s {
@@ -148,7 +148,11 @@ fn table_outcomes(s: &mut String, x: &DataExamination) {
                     g.n,
                     opt3(g.rate),
                     g.ratio.map_or("—".into(), f3),
-                    if g.is_reference { "  (reference)" } else { "" }
+                    match (g.is_reference, &g.not_judged) {
+                        (true, _) => "  (reference)",
+                        (false, Some(_)) => "  (too few rows to judge)",
+                        (false, None) => "",
+                    }
                 );
             }
         }
@@ -172,6 +176,15 @@ fn table_quality(s: &mut String, x: &DataExamination) {
                 f3(g.counts[1].0 as f64 / g.counts[1].1.max(1) as f64),
                 g.p_value.map_or("—".into(), |p| format!("{p:.2e}"))
             );
+            if !q.left_out.is_empty() {
+                let names: Vec<&str> = q.left_out.iter().map(|l| l.group.as_str()).collect();
+                let _ = writeln!(
+                    s,
+                    "  {:<20}    left out, too few rows to judge: {}",
+                    "",
+                    names.join(", ")
+                );
+            }
         }
     }
 }
