@@ -67,7 +67,9 @@ pub struct ModelGovernance {
     pub retention_years: u32,
 }
 
-/// The governance settings recorded with the model's latest run.
+/// The governance settings recorded with the model's latest run; the owner
+/// from the latest run that names one (a run from flags alone, without a
+/// spec, must not erase the owner and with it the check of independence).
 pub fn model_governance(store: &Store, model: &str) -> Result<ModelGovernance> {
     let last = store.last_run(model)?.ok_or_else(|| {
         Error::usage(format!(
@@ -76,8 +78,20 @@ pub fn model_governance(store: &Store, model: &str) -> Result<ModelGovernance> {
         ))
     })?;
     let report: serde_json::Value = serde_json::from_str(&last.run.report_json).unwrap_or_default();
+    let mut owner = report["model"]["owner"].as_str().map(String::from);
+    if owner.is_none() {
+        for r in store.list(Some(model))?.iter().rev() {
+            let v: serde_json::Value =
+                serde_json::from_str(&store.get(&r.seq.to_string())?.run.report_json)
+                    .unwrap_or_default();
+            if let Some(o) = v["model"]["owner"].as_str() {
+                owner = Some(o.to_string());
+                break;
+            }
+        }
+    }
     Ok(ModelGovernance {
-        owner: report["model"]["owner"].as_str().map(String::from),
+        owner,
         allow_self_review: report["governance"]["allow_self_review"]
             .as_bool()
             .unwrap_or(false),
@@ -85,6 +99,18 @@ pub fn model_governance(store: &Store, model: &str) -> Result<ModelGovernance> {
             .as_u64()
             .unwrap_or(10) as u32,
     })
+}
+
+/// A name or text the record needs: refused when blank (an empty owner,
+/// approver or plan would be cited as evidence of a control).
+fn given<'a>(flag: &str, v: &'a str) -> Result<&'a str> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(Error::usage(format!(
+            "{flag} is empty: the record needs it"
+        )));
+    }
+    Ok(t)
 }
 
 fn same_person(a: &str, b: &str) -> bool {
@@ -134,13 +160,33 @@ pub fn review(
         },
         model,
     )?;
+    if date > actor.today() {
+        return Err(Error::usage(format!(
+            "--date {date} is in the future: a review is recorded when it has happened"
+        )));
+    }
     let run = run.map(|r| store.get(r)).transpose()?;
+    if let Some(r) = &run {
+        if r.summary.model_id != model {
+            return Err(Error::usage(format!(
+                "run {} is of model '{}', not '{model}'",
+                r.summary.run_id, r.summary.model_id
+            )));
+        }
+        if date.to_string() < r.summary.run_date {
+            return Err(Error::usage(format!(
+                "the review's date {date} is before the run it used ({}, {})",
+                r.summary.run_id, r.summary.run_date
+            )));
+        }
+    }
     let data = json!({"note": note, "run": run.as_ref().map(|r| r.summary.run_id.clone())});
     store.add_event(&actor.event(kind, model, None, date, data))
 }
 
 /// Sets a finding's owner.
 pub fn assign(store: &mut Store, actor: &Actor, id: &str, owner: &str) -> Result<i64> {
+    let owner = given("--owner", owner)?;
     let (model, _) = finding_model(store, id, actor.today())?;
     store.add_event(&actor.event(
         EventKind::Assign,
@@ -163,6 +209,12 @@ pub fn treat(
     if treatment == Treatment::Accept {
         return Err(Error::usage("a risk is accepted with `fairaudit finding accept`, which records the approver, the justification and the expiry"));
     }
+    let plan = given("--plan", plan)?;
+    if due < actor.today() {
+        return Err(Error::usage(format!(
+            "--due {due} is in the past: a treatment is planned to be done by a later date"
+        )));
+    }
     let (model, state) = finding_model(store, id, actor.today())?;
     if state == State::Closed {
         return Err(Error::usage(format!("finding {id} is closed")));
@@ -181,6 +233,7 @@ pub fn accept(
     justification: &str,
     expires: NaiveDate,
 ) -> Result<i64> {
+    let approver = given("--approver", approver)?;
     let (model, state) = finding_model(store, id, actor.today())?;
     let g = model_governance(store, &model)?;
     independent(&g, approver, "accept the risks of", &model)?;
@@ -211,6 +264,7 @@ pub fn action(
     cause: Option<&str>,
     effectiveness: Option<&str>,
 ) -> Result<i64> {
+    let action = given("--corrective", action)?;
     let (model, _) = finding_model(store, id, actor.today())?;
     let data = json!({"action": action, "cause": cause, "effectiveness": effectiveness});
     store.add_event(&actor.event(EventKind::Action, &model, Some(id), actor.today(), data))
@@ -237,19 +291,40 @@ pub fn close(store: &mut Store, actor: &Actor, id: &str, evidence_run: &str) -> 
             run.summary.run_id
         )));
     }
+    // The fix must come after the last breach: a run from before it shows
+    // nothing about the fix.
+    if let Some(last) = store.last_breach(id)? {
+        if run.summary.seq < last {
+            return Err(Error::usage(format!(
+                "run {} (#{}) is from before the finding's last breach (run #{last}); name a later run in which it passes",
+                run.summary.run_id, run.summary.seq
+            )));
+        }
+    }
     let data = json!({"evidence_run": run.summary.run_id});
     store.add_event(&actor.event(EventKind::Close, &model, Some(id), actor.today(), data))
 }
 
 /// Records the approval of a spec file's thresholds for its model.
+/// The spec's own `[model] owner` and `allow_self_review` are checked
+/// first: the owner may not approve their own thresholds even before the
+/// model has a run.
 pub fn approve_spec(
     store: &mut Store,
     actor: &Actor,
-    model: &str,
+    spec: &crate::spec::Spec,
     spec_sha256: &str,
     approver: &str,
     path: &str,
 ) -> Result<i64> {
+    let approver = given("--approver", approver)?;
+    let model = spec.model.id.as_str();
+    let own = ModelGovernance {
+        owner: spec.model.owner.clone(),
+        allow_self_review: spec.governance.allow_self_review,
+        retention_years: spec.governance.retention_years,
+    };
+    independent(&own, approver, "approve the thresholds of", model)?;
     if let Ok(g) = model_governance(store, model) {
         independent(&g, approver, "approve the thresholds of", model)?;
     }
@@ -267,14 +342,27 @@ pub fn prune(store: &mut Store, actor: &Actor, before: NaiveDate) -> Result<Vec<
         if date >= before {
             continue;
         }
-        let g = model_governance(store, &r.model_id)?;
-        let keep_until = date
-            .checked_add_months(chrono::Months::new(12 * g.retention_years))
+        // Each run keeps the period recorded with it (a later spec with a
+        // shorter one does not shorten it), counted from the later of its
+        // run date and the day it was recorded (a backdated run is kept as
+        // long as one recorded that day).
+        let stored = store.get(&r.seq.to_string())?;
+        let report: serde_json::Value =
+            serde_json::from_str(&stored.run.report_json).unwrap_or_default();
+        let years = report["governance"]["retention_years"]
+            .as_u64()
+            .unwrap_or(10) as u32;
+        let recorded = chrono::DateTime::parse_from_rfc3339(&r.recorded_at)
+            .map(|t| t.date_naive())
             .unwrap_or(date);
+        let from = date.max(recorded);
+        let keep_until = from
+            .checked_add_months(chrono::Months::new(12 * years))
+            .unwrap_or(from);
         if actor.today() < keep_until {
             return Err(Error::usage(format!(
-                "run #{} ({}, model {}, {}) is inside its {}-year retention period (until {keep_until}): nothing was removed",
-                r.seq, r.run_id, r.model_id, r.run_date, g.retention_years
+                "run #{} ({}, model {}, {}, recorded {recorded}) is inside its {years}-year retention period (until {keep_until}): nothing was removed",
+                r.seq, r.run_id, r.model_id, r.run_date
             )));
         }
         drop.push(r);

@@ -208,7 +208,7 @@ pub fn write_pack(
     out: &Path,
     signer: Option<&Signer>,
 ) -> Result<crate::governance::store::RunSummary> {
-    let r = store.get(run)?;
+    let r = store.get_verified(run)?;
     let files = pack_files(store, &r, signer)?;
     let werr = |e: std::io::Error| Error::Write {
         path: out.to_path_buf(),
@@ -258,6 +258,9 @@ pub struct PackCheck {
 /// Checks every file of a pack against SHA256SUMS (and that no file is
 /// missing or added), and with `pubkey` the signature of SHA256SUMS.
 pub fn verify_pack(dir: &Path, pubkey: Option<&Path>) -> Result<PackCheck> {
+    if let Some(pk) = pubkey {
+        super::signing::check_public_key(pk)?;
+    }
     let read = |name: &str| {
         std::fs::read(dir.join(name))
             .map_err(|e| Error::usage(format!("cannot read '{}': {e}", dir.join(name).display())))
@@ -300,6 +303,11 @@ pub fn verify_pack(dir: &Path, pubkey: Option<&Path>) -> Result<PackCheck> {
             ok = false;
             lines.push(format!("{name}: NOT LISTED in SHA256SUMS"));
         }
+    }
+    if pubkey.is_none() && dir.join(SIGNATURE).exists() {
+        lines.push(format!(
+            "{SIGNATURE}: present, NOT CHECKED (pass --pubkey KEY.pub to verify who signed)"
+        ));
     }
     if let Some(pk) = pubkey {
         match std::fs::read_to_string(dir.join(SIGNATURE)) {

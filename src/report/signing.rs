@@ -81,6 +81,17 @@ pub fn sign(key: &Path, data: &[u8], trusted_comment: &str) -> Result<String> {
     Ok(sig.into_string())
 }
 
+/// Whether `pubkey` is a readable minisign public key: a key that cannot
+/// be read is a usage error (exit 2), not a failed signature.
+pub fn check_public_key(pubkey: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(pubkey)
+        .map_err(|e| sig_err("cannot read public key", pubkey, e))?;
+    PublicKeyBox::from_string(&text)
+        .and_then(|b| b.into_public_key())
+        .map_err(|e| sig_err("not a minisign public key", pubkey, e))?;
+    Ok(())
+}
+
 /// Verifies a signature of `data` with the public key file; returns the
 /// signed trusted comment (who signed, when).
 pub fn verify(pubkey: &Path, data: &[u8], signature: &str) -> Result<String> {

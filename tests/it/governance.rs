@@ -764,3 +764,339 @@ fn pruning_respects_retention_and_is_recorded() {
     assert_eq!(who, "DPO");
     assert!(data.contains("2026-08-05"), "{data}");
 }
+
+/// The record cannot be made to say what did not happen: a tampered store
+/// gives no evidence pack; planted findings, edited chain hashes and a
+/// deleted head are caught; blank names and plans, impossible reviews and
+/// closes on runs from before the breach are refused; an ambiguous run
+/// prefix picks nothing; a run without an owner does not lift the check of
+/// independence; a spec's own owner cannot approve it on an empty store.
+#[test]
+fn the_record_refuses_what_did_not_happen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    // The spec's owner approves its thresholds before any run: refused.
+    let err = refused(
+        &store,
+        &[
+            "spec",
+            "approve",
+            strict.to_str().unwrap(),
+            "--approver",
+            OWNER,
+        ],
+    );
+    assert!(err.contains("cannot approve"), "{err}");
+    // Passes, breaches, passes again.
+    for (s, date) in [
+        (&lenient, "2026-08-05"),
+        (&strict, "2026-09-05"),
+        (&lenient, "2026-10-05"),
+    ] {
+        record(&store, s, &german, date, &[]);
+    }
+    let err = refused(&store, &["finding", "close", DP_AGE, "--evidence", "1"]);
+    assert!(
+        err.contains("before the finding's last breach (run #2)"),
+        "{err}"
+    );
+    ok(
+        &store,
+        &["finding", "close", DP_AGE, "--evidence", "3", "--by", CRO],
+    );
+    // Blank fields and a past due date.
+    for (args, needle) in [
+        (
+            vec!["finding", "assign", ACC_AGE, "--owner", " "],
+            "--owner is empty",
+        ),
+        (
+            vec![
+                "finding",
+                "treat",
+                ACC_AGE,
+                "--plan",
+                "",
+                "--due",
+                &days(30),
+            ],
+            "--plan is empty",
+        ),
+        (
+            vec![
+                "finding",
+                "treat",
+                ACC_AGE,
+                "--plan",
+                "retrain",
+                "--due",
+                "2020-01-01",
+            ],
+            "is in the past",
+        ),
+        (
+            vec![
+                "finding",
+                "accept",
+                ACC_AGE,
+                "--approver",
+                "",
+                "--justification",
+                "j",
+                "--expires",
+                &days(30),
+            ],
+            "--approver is empty",
+        ),
+        (
+            vec!["finding", "action", ACC_AGE, "--corrective", ""],
+            "--corrective is empty",
+        ),
+        (
+            vec![
+                "cycle",
+                "review",
+                "--model",
+                "loan-approval",
+                "--date",
+                &days(30),
+                "--by",
+                CRO,
+            ],
+            "in the future",
+        ),
+        (
+            vec![
+                "cycle",
+                "review",
+                "--model",
+                "loan-approval",
+                "--date",
+                "2026-09-01",
+                "--run",
+                "3",
+                "--by",
+                CRO,
+            ],
+            "before the run it used",
+        ),
+        (vec!["history", "show", "run-"], "is ambiguous"),
+        (
+            vec!["history", "verify", "--expect-head", "zzz"],
+            "no chain hash",
+        ),
+    ] {
+        let err = refused(&store, &args);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // A run of the model from flags alone (no owner) keeps the owner's check.
+    let (code, _) = {
+        let o = fairaudit()
+            .args([
+                "audit",
+                "--record",
+                "--model-id",
+                "loan-approval",
+                "--attr",
+                "sex",
+            ])
+            .args([
+                "--as-of",
+                "2026-10-20",
+                "--bootstrap",
+                "0",
+                "--format",
+                "json",
+                "--store",
+            ])
+            .arg(&store)
+            .arg(&german)
+            .output()
+            .unwrap();
+        (o.status.code().unwrap(), ())
+    };
+    assert!(code == 0 || code == 1);
+    let err = refused(
+        &store,
+        &[
+            "finding",
+            "accept",
+            ACC_AGE,
+            "--approver",
+            OWNER,
+            "--justification",
+            "j",
+            "--expires",
+            &days(30),
+        ],
+    );
+    assert!(err.contains("cannot accept"), "{err}");
+    // Another model's run cannot be the evidence of this model's review.
+    let other = spec(dir.path(), "other.toml", &|s| {
+        s.replace("id = \"loan-approval\"", "id = \"other-model\"")
+    });
+    record(&store, &other, &german, "2026-10-21", &[]);
+    let err = refused(
+        &store,
+        &[
+            "cycle",
+            "review",
+            "--model",
+            "loan-approval",
+            "--run",
+            "5",
+            "--by",
+            CRO,
+        ],
+    );
+    assert!(err.contains("of model 'other-model'"), "{err}");
+    // Without a signer's name a pack is not signed.
+    let key = dir.path().join("team");
+    let o = fairaudit()
+        .arg("keygen")
+        .arg("--out")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = fairaudit()
+        .args(["evidence", "3", "--out"])
+        .arg(dir.path().join("unsigned-pack"))
+        .arg("--sign")
+        .arg(key.with_extension("key"))
+        .arg("--store")
+        .arg(&store)
+        .env_remove("FAIRAUDIT_ACTOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A public key that cannot be read is a usage error, not a bad signature.
+    let pack = dir.path().join("pack");
+    ok(&store, &["evidence", "3", "--out", pack.to_str().unwrap()]);
+    let o = fairaudit()
+        .args([
+            "verify-pack",
+            pack.to_str().unwrap(),
+            "--pubkey",
+            "/nonexistent.pub",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = fairaudit()
+        .args(["verify-pack", pack.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+
+    // Tampering: each on its own copy of the store.
+    let tampered = |name: &str, sql: &str| {
+        let p = dir.path().join(name);
+        std::fs::copy(&store, &p).unwrap();
+        rusqlite::Connection::open(&p)
+            .unwrap()
+            .execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
+            .unwrap();
+        p
+    };
+    let forged = tampered(
+        "forged.db",
+        "UPDATE runs SET verdict = 'pass' WHERE seq = 2; UPDATE findings SET status = 'pass' WHERE run_seq = 2;",
+    );
+    let out = dir.path().join("forged-pack");
+    let err = refused(&forged, &["evidence", "2", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("fails verification"), "{err}");
+    assert!(!out.exists());
+    let err = refused(
+        &forged,
+        &[
+            "export",
+            "ciso-assistant",
+            "2",
+            "--out",
+            dir.path().join("ciso").to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("fails verification"), "{err}");
+    for (name, sql, needle) in [
+        (
+            "chain.db",
+            "UPDATE runs SET chain_hash = 'deadbeef' || substr(chain_hash, 9) WHERE seq = 2;",
+            "its chain hashes differ from the ledger's",
+        ),
+        (
+            "planted.db",
+            "INSERT INTO findings (run_seq, finding_id, check_id, metric, attribute, grp, status, severity, statement) VALUES (6, 'FA-planted00000', 'x', 'impact_ratio', 'sex', 'female', 'fail', 'critical', 'planted');",
+            "findings of run #6, which is not in the store",
+        ),
+        ("nohead.db", "DELETE FROM meta WHERE key = 'head';", "the store's head is missing"),
+    ] {
+        let p = tampered(name, sql);
+        let (code, out, _) = cmd(&p, &["history", "verify"]);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains(needle), "{name}: {out}");
+    }
+    // The next run does not adopt planted findings.
+    let planted = dir.path().join("planted.db");
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--record",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+            "--spec",
+        ])
+        .arg(&strict)
+        .arg("--store")
+        .arg(&planted)
+        .arg(&german)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exist before it is recorded"));
+}
+
+/// Pruning keeps each run for the period recorded with it, from the day it
+/// was recorded: a later spec with no retention does not unlock earlier
+/// runs, and a run backdated with --as-of is kept like one of today.
+#[test]
+fn pruning_keeps_each_runs_own_period_from_its_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let none = spec(dir.path(), "none.toml", &|s| {
+        s + "\n[governance]\nretention_years = 0\n"
+    });
+    record(&store, &strict, &german, "2026-01-15", &[]);
+    record(&store, &none, &german, "2026-11-01", &[]);
+    let err = refused(
+        &store,
+        &["history", "prune", "--before", "2026-03-01", "--by", "DPO"],
+    );
+    assert!(
+        err.contains("run #1") && err.contains("10-year retention period"),
+        "{err}"
+    );
+    let store2 = dir.path().join("h2.db");
+    record(&store2, &strict, &german, "2010-01-15", &[]);
+    let err = refused(
+        &store2,
+        &["history", "prune", "--before", "2011-01-01", "--by", "DPO"],
+    );
+    assert!(err.contains("10-year retention period"), "{err}");
+}

@@ -10,11 +10,24 @@ use crate::report::evidence::Signer;
 /// Runs `evidence`.
 pub fn run(a: &EvidenceArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(&a.store.path())?;
-    let signer = a.sign.as_ref().map(|key| Signer {
-        key: key.clone(),
-        name: actor(a.by.as_deref()),
-        at: chrono::Utc::now(),
-    });
+    let signer = match &a.sign {
+        None => None,
+        Some(key) => {
+            // A pack signed by "unknown" is evidence of nothing.
+            let name = actor(a.by.as_deref());
+            if name == "unknown" {
+                return Err(crate::Error::usage(
+                    "--sign: who signs? pass --by NAME or set FAIRAUDIT_ACTOR (no login name is known here)",
+                )
+                .into());
+            }
+            Some(Signer {
+                key: key.clone(),
+                name,
+                at: chrono::Utc::now(),
+            })
+        }
+    };
     let written = crate::report::evidence::write_pack(&store, &a.run, &a.out, signer.as_ref())?;
     eprintln!(
         "wrote the evidence pack of run {} to {}{}",

@@ -17,7 +17,7 @@ pub fn run(a: &SpecCmdArgs) -> anyhow::Result<ExitCode> {
             workflow::approve_spec(
                 &mut store,
                 &Actor::new(actor(by.as_deref())),
-                &spec.model.id,
+                &spec,
                 &sha,
                 approver,
                 &file.display().to_string(),

@@ -245,6 +245,21 @@ impl Store {
                 eprintln!("fairaudit: test hook: pausing inside the record transaction");
                 std::thread::sleep(std::time::Duration::from_millis(ms));
             }
+            // Rows already filed under the new run's number were put there
+            // outside fairaudit; adopting them would record them as this run's.
+            let planted: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM findings WHERE run_seq = ?1",
+                    params![seq],
+                    |r| r.get(0),
+                )
+                .map_err(e)?;
+            if planted > 0 {
+                return Err(db_err(
+                    path,
+                    format!("{planted} finding row(s) of run #{seq} exist before it is recorded: the store was altered outside fairaudit (see `fairaudit history verify`); nothing was recorded"),
+                ));
+            }
             insert_findings(tx, path, seq, &run.findings)?;
             let chained = append_ledger(tx, path, "run", seq, &content)?;
             debug_assert_eq!(chained, chain);
@@ -434,19 +449,58 @@ impl Store {
         seq.map(|s| self.get(&s.to_string())).transpose()
     }
 
-    /// A run by sequence number, run id, or a unique prefix of the run id.
-    pub fn get(&self, key: &str) -> Result<StoredRun> {
-        let seq: Option<i64> = self.q(self
+    /// The last run (number) in which a finding breached (warn or fail).
+    pub fn last_breach(&self, finding_id: &str) -> Result<Option<i64>> {
+        self.q(self.conn.query_row(
+            "SELECT max(run_seq) FROM findings WHERE finding_id = ?1 AND status IN ('fail', 'warn')",
+            params![finding_id],
+            |r| r.get(0),
+        ))
+    }
+
+    /// The run a key names: its number, its id, or a prefix of exactly one
+    /// id (a prefix of several is refused with the runs it matches: picking
+    /// one would pack or close on the wrong run).
+    fn run_seq(&self, key: &str) -> Result<i64> {
+        let exact: Option<i64> = self.q(self
             .conn
             .query_row(
-                "SELECT seq FROM runs WHERE CAST(seq AS TEXT) = ?1 OR run_id = ?1
-                     UNION ALL SELECT seq FROM runs WHERE run_id LIKE ?1 || '%' AND run_id != ?1
-                     LIMIT 1",
+                "SELECT seq FROM runs WHERE CAST(seq AS TEXT) = ?1 OR run_id = ?1 LIMIT 1",
                 params![key],
                 |r| r.get(0),
             )
             .optional())?;
-        let seq = seq.ok_or_else(|| db_err(&self.path, format!("no run '{key}'")))?;
+        if let Some(seq) = exact {
+            return Ok(seq);
+        }
+        // substr, not LIKE: '_' and '%' in a key are characters, not patterns.
+        let mut st = self.q(self.conn.prepare(
+            "SELECT seq, run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 ORDER BY seq LIMIT 6",
+        ))?;
+        let hits: Vec<(i64, String)> = self.q(st
+            .query_map(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect()))?;
+        match hits.as_slice() {
+            [] => Err(db_err(&self.path, format!("no run '{key}'"))),
+            [(seq, _)] if !key.is_empty() => Ok(*seq),
+            _ => Err(db_err(
+                &self.path,
+                format!(
+                "the run '{key}' is ambiguous: it begins {}{}; give more of the id or the run number",
+                hits.iter()
+                    .take(5)
+                    .map(|(s, id)| format!("#{s} {id}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if hits.len() > 5 { ", …" } else { "" }
+            ),
+            )),
+        }
+    }
+
+    /// A run by sequence number, run id, or a unique prefix of the run id.
+    pub fn get(&self, key: &str) -> Result<StoredRun> {
+        let seq = self.run_seq(key)?;
         let (summary, run, content, prev) = self.q(self.conn.query_row(
             &format!(
                 "SELECT {SUMMARY_COLS}, engine_version, data_sha256, spec_sha256, register_sha256, rows_used,

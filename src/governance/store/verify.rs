@@ -62,19 +62,22 @@ impl Head {
 }
 
 /// What a kept head line says: its hash and, when given, its last run number.
-fn parse_head(text: &str) -> (String, Option<i64>) {
+fn parse_head(text: &str) -> Result<(String, Option<i64>)> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let hash = words
         .iter()
         .find(|w| w.len() == 64 && w.chars().all(|c| c.is_ascii_hexdigit()))
-        .or(words.first())
         .map(|w| w.to_ascii_lowercase())
-        .unwrap_or_default();
+        .ok_or_else(|| {
+            crate::Error::usage(format!(
+                "--expect-head '{text}': no chain hash (64 hexadecimal digits) in it; give the line `fairaudit history head` printed"
+            ))
+        })?;
     let run = words
         .windows(3)
         .find(|w| w[0] == "last" && w[1] == "run")
         .and_then(|w| w[2].trim_start_matches('#').parse().ok());
-    (hash, run)
+    Ok((hash, run))
 }
 
 struct Entry {
@@ -206,7 +209,21 @@ impl Store {
                 )));
             }
         }
-        Ok(None)
+        // Findings of a run that is not there (planted for a later run, or
+        // left behind) would be adopted by the run that takes that number.
+        let stray: Option<i64> = self.q(self
+            .conn
+            .query_row(
+                "SELECT run_seq FROM findings WHERE run_seq NOT IN (SELECT seq FROM runs) LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional())?;
+        Ok(stray.map(|s| {
+            format!(
+                "findings of run #{s}, which is not in the store, were inserted outside fairaudit"
+            )
+        }))
     }
 
     fn run_exists(&self, seq: i64) -> Result<bool> {
@@ -227,6 +244,14 @@ impl Store {
                     .then(|| format!("run #{} (ledger entry #{}) was deleted", e.r, e.seq)));
             }
             let r = self.get(&e.r.to_string())?;
+            // The run's own copy of its links (shown by `history list` and
+            // in packs) must be the ledger's.
+            if r.prev_hash != e.prev || r.summary.chain_hash != e.chain {
+                return Ok(Some(format!(
+                    "run #{} ({}) was altered: its chain hashes differ from the ledger's",
+                    e.r, r.summary.run_id
+                )));
+            }
             let content = content_hash(&r.run);
             if content != e.content || content != r.content_sha256 {
                 return Ok(Some(format!(
@@ -256,6 +281,21 @@ impl Store {
             )),
             Some(_) => None,
         })
+    }
+
+    /// A run to be given as evidence (a pack, an export, a push): only from
+    /// a store whose chain verifies, else a forged verdict would leave
+    /// signed and look like the record.
+    pub fn get_verified(&self, run: &str) -> Result<super::StoredRun> {
+        let r = self.get(run)?;
+        let v = self.verify(None)?;
+        if let Some(problem) = v.problem.filter(|_| !v.ok) {
+            return Err(crate::Error::usage(format!(
+                "history store '{}' fails verification ({problem}): no evidence is made from it; `fairaudit history verify` explains",
+                self.path.display()
+            )));
+        }
+        Ok(r)
     }
 
     /// Recomputes every entry's content hash and the chain, in order. Names
@@ -308,13 +348,18 @@ impl Store {
             })
             .optional())?;
         let want = format!("{n}:{prev}");
+        if head.is_none() && n > 0 {
+            return Ok(fail(n, format!(
+                "the store's head is missing although the chain has {n} entries: it was deleted, perhaps with the last entries"
+            )));
+        }
         if let Some(h) = head.filter(|h| *h != want) {
             return Ok(fail(n, format!(
                 "the store's head ({h}) does not match its last entry ({want}): entries were removed from the end or the head was edited"
             )));
         }
         if let Some(text) = expect_head {
-            let (x, run) = parse_head(text);
+            let (x, run) = parse_head(text)?;
             let found = ledger.iter().any(|e| e.chain == x) || (x == GENESIS && n == 0);
             if !found {
                 let gone = match run {
