@@ -22,6 +22,8 @@ use super::{AttributeAudit, Ci};
 
 /// An estimate with its interval, or why it is undefined.
 pub type Estimate = Result<(f64, Ci), String>;
+/// An adjusted estimate with its p-value, or why it is undefined.
+pub type Tested = Result<(f64, Ci, f64), String>;
 
 /// One group against the reference.
 #[derive(Clone, Debug)]

@@ -274,9 +274,19 @@ pub fn audit(
                     )
                 })
                 .collect();
+            // Over the groups large enough to judge (the audit's rule): a
+            // group of a few rows would name itself the worst by chance.
+            let total: u64 = groups.iter().map(|g| g.n).sum();
+            let judged = |g: &&NumericGroup| {
+                matches!(
+                    super::attribute::size_status(g.n, total.max(1) as f64, &spec.stats),
+                    super::group::GroupStatus::Ok
+                )
+            };
             let worst = |k: usize| {
                 groups
                     .iter()
+                    .filter(judged)
                     .filter_map(|g| g.errors.map(|e| (e[k], g.group.clone())))
                     .max_by(|a, b| a.0.total_cmp(&b.0))
             };

@@ -148,8 +148,20 @@ pub fn audit(spec: &AuditSpec, counts: &Counts) -> Result<Option<OutcomeAudit>> 
                 .collect();
             // Missing values last, as in the binary audit.
             groups.sort_by_key(|g| g.group.contains(crate::counts::MISSING));
-            let t = Array2::from_shape_fn((groups.len(), oc.levels.len()), |(i, j)| {
-                let c = &groups[i].counts[j];
+            // The test over the groups large enough to judge, as the binary
+            // audit's chi-square (docs/metrics.md, "Small groups").
+            let total: u64 = groups.iter().map(|g| g.rows()).sum();
+            let judged: Vec<&OutcomeGroup> = groups
+                .iter()
+                .filter(|g| {
+                    matches!(
+                        super::attribute::size_status(g.rows(), total.max(1) as f64, &spec.stats),
+                        super::group::GroupStatus::Ok
+                    )
+                })
+                .collect();
+            let t = Array2::from_shape_fn((judged.len(), oc.levels.len()), |(i, j)| {
+                let c = &judged[i].counts[j];
                 if counts.weighted {
                     c.w[0] + c.w[1]
                 } else {

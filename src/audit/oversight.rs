@@ -100,7 +100,9 @@ fn compare(r: &mut OverrideRate, reference: &OverrideRate, level: f64) {
         r.vs_reference = Some((
             a - b,
             stats::newcombe_diff(x1, n1, x2, n2, level),
-            stats::two_proportion_z(x1, n1, x2, n2),
+            // z, or Fisher's exact test when an expected count is below 5
+            // (one overturned approval of one is not significant).
+            stats::compare_proportions(x1, n1, x2, n2).map(|(p, _)| p),
         ));
     }
 }

@@ -25,6 +25,10 @@ pub enum ApprovalStatus {
     Changed,
     /// No spec of the model was ever approved.
     Unapproved,
+    /// This spec was approved, but the run's flags changed its decision
+    /// settings (alpha, minimum group size, references...): it did not run
+    /// under the approved policy.
+    Overridden,
     /// The run read no spec file (flags only).
     NoSpecFile,
     /// No history store to look in.
@@ -42,6 +46,8 @@ pub struct SpecApproval {
     pub approver: Option<String>,
     /// When the approval was recorded.
     pub approved_at: Option<String>,
+    /// The decision settings the run's flags changed from the spec file's.
+    pub overrides: Vec<String>,
 }
 
 impl SpecApproval {
@@ -51,6 +57,7 @@ impl SpecApproval {
             sha256,
             approver: None,
             approved_at: None,
+            overrides: vec![],
         }
     }
 }
@@ -77,6 +84,19 @@ pub fn spec_sha256(spec: &Spec) -> Result<Option<String>> {
         .transpose()
 }
 
+/// An approved spec whose decision settings the flags changed is
+/// `Overridden`, with the changes.
+fn overridden(mut a: SpecApproval, spec: &Spec) -> Result<SpecApproval> {
+    if let (ApprovalStatus::Approved, Some(path)) = (a.status, &spec.spec_file) {
+        let (file, _) = crate::spec::file::load(path)?;
+        a.overrides = crate::governance::policy::overrides(&file.audit, &spec.audit);
+        if !a.overrides.is_empty() {
+            a.status = ApprovalStatus::Overridden;
+        }
+    }
+    Ok(a)
+}
+
 /// Whether `sha` is an approved spec of `model` in the store.
 pub fn approval(store: &Store, model: &str, sha: Option<String>) -> Result<SpecApproval> {
     let Some(sha) = sha else {
@@ -85,6 +105,7 @@ pub fn approval(store: &Store, model: &str, sha: Option<String>) -> Result<SpecA
             sha256: None,
             approver: None,
             approved_at: None,
+            overrides: vec![],
         });
     };
     let approvals: Vec<_> = store
@@ -102,6 +123,7 @@ pub fn approval(store: &Store, model: &str, sha: Option<String>) -> Result<SpecA
             approver: e.event.data["approver"].as_str().map(String::from),
             approved_at: Some(e.event.recorded_at.clone()),
             sha256: Some(sha),
+            overrides: vec![],
         },
         None => SpecApproval {
             status: if approvals.is_empty() {
@@ -112,6 +134,7 @@ pub fn approval(store: &Store, model: &str, sha: Option<String>) -> Result<SpecA
             sha256: Some(sha),
             approver: None,
             approved_at: None,
+            overrides: vec![],
         },
     })
 }
@@ -172,7 +195,7 @@ impl History {
             previous,
             past,
             lifecycles: Some(lifecycle::replay(store, Some(model), as_of)?),
-            spec_approval: approval(store, model, spec_sha256(spec)?)?,
+            spec_approval: overridden(approval(store, model, spec_sha256(spec)?)?, spec)?,
             trend_points: trend_points(store, model, policy)?,
         })
     }

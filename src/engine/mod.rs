@@ -345,7 +345,11 @@ pub fn report_from_audit(
             spec.model.risk_tier,
         );
         findings.extend(regressions);
-        let changes = governance::policy::changes(&prev_report["policy"]["checks"], &policy);
+        let mut changes = governance::policy::changes(&prev_report["policy"]["checks"], &policy);
+        changes.extend(governance::policy::setting_changes(
+            prev_report,
+            &spec.audit,
+        ));
         if !changes.is_empty() {
             findings.push(governance::policy::finding(
                 &spec.model,

@@ -1,7 +1,7 @@
 //! Findings of the human-oversight audit (EU AI Act Art. 14): a group whose
 //! favourable recommendations people overturn more often than the
 //! reference's. The rule: the difference of the favourable→adverse override
-//! rates is at least `MIN_GAP` and the two-proportion z test rejects equality
+//! rates is at least `MIN_GAP` and the two-proportion test (z, or Fisher's exact test for small counts) rejects equality
 //! at the statistics' alpha → warn; when the final decisions' impact ratio
 //! is also below 0.8 while the recommendations' was not lower (the human
 //! layer pushes the group under the four-fifths line) → fail. Each group is
@@ -38,7 +38,7 @@ fn judge(
     Ok(if *d < MIN_GAP || *p >= alpha {
         (
             Status::Pass,
-            format!("pass: the override gap is below {MIN_GAP} or the z test does not find it significant"),
+            format!("pass: the override gap is below {MIN_GAP} or the test does not find it significant"),
         )
     } else if pushed_under {
         (
@@ -48,9 +48,7 @@ fn judge(
     } else {
         (
             Status::Warn,
-            format!(
-                "warn: an override gap of at least {MIN_GAP} that the z test finds significant"
-            ),
+            format!("warn: an override gap of at least {MIN_GAP} that the test finds significant"),
         )
     })
 }
@@ -197,7 +195,7 @@ fn statement(
         }
         Err((_, why)) => format!("{measured}; the gap is undefined: {why}"),
         Ok((_, rule)) => format!(
-            "{measured} (difference {}{ci_text}; z test p = {}){ir}; {rule}",
+            "{measured} (difference {}{ci_text}; test p = {}){ir}; {rule}",
             fmt(d),
             p.map_or("undefined".to_string(), |p| format!("{p:.2e}")),
         ),

@@ -87,6 +87,11 @@ pub fn changes(previous: &Value, current: &[Check]) -> Vec<String> {
                 what.push(format!("alpha {a} → {b}"));
             }
         }
+        if let Some(f) = p["family"].as_str() {
+            if f != c.family.name() {
+                what.push(format!("family {f} → {}", c.family.name()));
+            }
+        }
         if !what.is_empty() {
             out.push(format!("check {id}: {}", what.join(", ")));
         }
@@ -100,6 +105,78 @@ pub fn changes(previous: &Value, current: &[Check]) -> Vec<String> {
     out
 }
 
+/// The changes of the decision settings every check shares (the spec's
+/// `[stats]` and references, or the flags laid over them) since the
+/// previous run's report: each moves every finding's status as much as a
+/// threshold does.
+pub fn setting_changes(previous: &Value, spec: &crate::spec::AuditSpec) -> Vec<String> {
+    setting_changes_of(previous, &settings_json(spec))
+}
+
+/// The decision settings of a spec as the report writes them.
+fn settings_json(spec: &crate::spec::AuditSpec) -> Value {
+    serde_json::json!({
+        "statistics": {
+            "alpha": spec.stats.alpha,
+            "ci_level": spec.stats.ci_level,
+            "min_group_size": spec.stats.min_group_size,
+            "min_group_share": spec.stats.min_group_share,
+        },
+        "settings": {
+            "reference_strategy": spec.references.strategy.to_string(),
+            "reference_groups": spec.references.named,
+            "favorable": spec.favorable,
+        },
+    })
+}
+
+/// The decision settings a run's flags changed from its spec file's: a run
+/// that overrides them does not run under the approved spec.
+pub fn overrides(file: &crate::spec::AuditSpec, effective: &crate::spec::AuditSpec) -> Vec<String> {
+    setting_changes_of(&settings_json(file), &settings_json(effective))
+}
+
+fn setting_changes_of(previous: &Value, current: &Value) -> Vec<String> {
+    let st = &previous["statistics"];
+    let mut out = vec![];
+    let num = |name: &str, old: Option<f64>, new: f64, looser_up: bool, out: &mut Vec<String>| {
+        if let Some(a) = old {
+            if (a - new).abs() > 1e-12 {
+                let looser = (new > a) == looser_up;
+                out.push(format!(
+                    "{name} {a} → {new} ({})",
+                    if looser { "looser" } else { "stricter" }
+                ));
+            }
+        }
+    };
+    let now = &current["statistics"];
+    // A larger alpha rejects more often (stricter); a larger minimum judges
+    // fewer groups, a wider interval finds fewer gaps certain (looser).
+    for (name, looser_up) in [
+        ("alpha", false),
+        ("ci_level", true),
+        ("min_group_size", true),
+        ("min_group_share", true),
+    ] {
+        if let Some(new) = now[name].as_f64() {
+            num(name, st[name].as_f64(), new, looser_up, &mut out);
+        }
+    }
+    let (set, cur) = (&previous["settings"], &current["settings"]);
+    for (key, name) in [
+        ("reference_strategy", "reference"),
+        ("reference_groups", "reference groups"),
+        ("favorable", "favorable"),
+    ] {
+        // Absent from an old report: no comparison.
+        if !set[key].is_null() && set[key] != cur[key] {
+            out.push(format!("{name} {} → {}", set[key], cur[key]));
+        }
+    }
+    out
+}
+
 /// The finding that reports a change of policy since the previous run.
 pub fn finding(model: &ModelInfo, changes: &[String], previous_run: &str, cycle: &str) -> Finding {
     let status = Status::Warn;
@@ -108,7 +185,7 @@ pub fn finding(model: &ModelInfo, changes: &[String], previous_run: &str, cycle:
         id: finding_id(&model.id, &check, "(policy)", None),
         title: "Policy changed since the previous run".into(),
         statement: format!(
-            "The checks changed since run {previous_run}: {}; a changed policy needs approval before it is used (fairaudit spec approve)",
+            "The policy changed since run {previous_run}: {}; a changed policy needs approval before it is used (fairaudit spec approve)",
             changes.join("; ")
         ),
         check,

@@ -250,8 +250,65 @@ fn adjusted_chart(report: &Report, ai: usize, name: &str, out: &mut Vec<String>)
                     Some(1.0),
                 ));
             }
+            out.push(adjusted_table(at));
         }
     }
+}
+
+/// The controlled analysis in numbers: every group with its raw and adjusted
+/// estimates and p-values, or why one is undefined; the likelihood-ratio
+/// test and the fit's warnings (the chart shows only defined ratios).
+fn adjusted_table(at: &crate::audit::controlled::ControlledAttribute) -> String {
+    use super::svg::esc;
+    let est = |r: &crate::audit::controlled::Tested, d: usize| match r {
+        Ok((v, Some((lo, hi)), p)) => (format!("{v:.d$} ({lo:.d$}–{hi:.d$})"), format!("{p:.2e}")),
+        Ok((v, None, p)) => (format!("{v:.d$}"), format!("{p:.2e}")),
+        Err(w) => (format!("undefined: {}", esc(w)), "—".into()),
+    };
+    let numeric = at
+        .groups
+        .iter()
+        .any(|g| !matches!(&g.adjusted_mean_difference, Err(w) if w == "no numeric outcome"));
+    let mut t = String::from("<table class=\"groups\"><tr><th>group</th><th>raw odds ratio</th><th>adjusted odds ratio</th><th>p</th><th>explained</th>");
+    if numeric {
+        t.push_str("<th>raw mean difference</th><th>adjusted mean difference</th><th>p</th>");
+    }
+    t.push_str("</tr>");
+    for g in &at.groups {
+        let raw = match &g.raw_odds_ratio {
+            Ok((v, Some((lo, hi)))) => format!("{v:.3} ({lo:.3}–{hi:.3})"),
+            Ok((v, None)) => format!("{v:.3}"),
+            Err(w) => format!("undefined: {}", esc(w)),
+        };
+        let (adj, p) = est(&g.adjusted_odds_ratio, 3);
+        let explained = g
+            .share_explained
+            .map_or("—".into(), |s| format!("{:.0}%", 100.0 * s));
+        t.push_str(&format!(
+            "<tr><td>{}</td><td>{raw}</td><td>{adj}</td><td class=\"num\">{p}</td><td class=\"num\">{explained}</td>",
+            esc(&g.group)
+        ));
+        if numeric {
+            let (adj, p) = est(&g.adjusted_mean_difference, 4);
+            t.push_str(&format!(
+                "<td class=\"num\">{}</td><td>{adj}</td><td class=\"num\">{p}</td>",
+                g.raw_mean_difference
+                    .map_or("—".into(), |d| format!("{d:.4}"))
+            ));
+        }
+        t.push_str("</tr>");
+    }
+    t.push_str("</table>");
+    if let Some((s, df, p)) = at.lr_test {
+        t.push_str(&format!(
+            "<p>Likelihood-ratio test of {} given the controls: {s:.2}, df {df}, p = {p:.2e}</p>",
+            esc(&at.name)
+        ));
+    }
+    for w in &at.warnings {
+        t.push_str(&format!("<p class=\"legend\">Note: {}</p>", esc(w)));
+    }
+    t
 }
 
 /// Human-override rates, and impact ratios of recommendations and final decisions.

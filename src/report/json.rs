@@ -632,6 +632,12 @@ fn controlled_json(
             },
             "adjusted_odds_ratio": res(&g.adjusted_odds_ratio),
             "share_explained": g.share_explained,
+            "share_explained_undefined": match (&g.share_explained, &g.raw_odds_ratio, &g.adjusted_odds_ratio) {
+                (Some(_), _, _) => Json::Null,
+                (None, Err(_), _) => json!("the raw odds ratio is undefined"),
+                (None, _, Err(_)) => json!("the adjusted odds ratio is undefined"),
+                (None, _, _) => json!("no raw gap to explain: the raw odds ratio is 1"),
+            },
             "raw_mean_difference": g.raw_mean_difference,
             "adjusted_mean_difference": match &g.adjusted_mean_difference {
                 Err(w) if w == "no numeric outcome" => Json::Null,

@@ -325,6 +325,35 @@ fn controlled_md(out: &mut String, c: &crate::audit::controlled::ControlledAudit
                     .map_or("—".into(), |s| format!("{:.0}%", 100.0 * s))
             );
         }
+        let numeric: Vec<_> = a
+            .groups
+            .iter()
+            .filter(|g| !matches!(&g.adjusted_mean_difference, Err(w) if w == "no numeric outcome"))
+            .collect();
+        if !numeric.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n| {} (reference {}) | raw mean difference | adjusted mean difference (least squares) | p |\n|---|---|---|---|",
+                cell(&a.name),
+                cell(&a.reference)
+            );
+            for g in numeric {
+                let (adj, p) = match &g.adjusted_mean_difference {
+                    Ok((v, Some((lo, hi)), p)) => {
+                        (format!("{v:.4} ({lo:.4}–{hi:.4})"), format!("{p:.3e}"))
+                    }
+                    Ok((v, None, p)) => (format!("{v:.4}"), format!("{p:.3e}")),
+                    Err(w) => (format!("— ({})", cell(w)), "—".into()),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {adj} | {p} |",
+                    cell(&g.group),
+                    g.raw_mean_difference
+                        .map_or("—".into(), |d| format!("{d:.4}"))
+                );
+            }
+        }
         if let Some((s, df, p)) = a.lr_test {
             let _ = writeln!(
                 out,

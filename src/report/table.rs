@@ -240,8 +240,45 @@ fn controlled_section(
             )
         );
     }
+    mean_differences_table(out, c);
     for w in &c.warnings {
         let _ = writeln!(out, "  note: {w}");
+    }
+}
+
+/// With a numeric outcome: its raw and adjusted (least squares) mean
+/// difference against the reference, group by group.
+fn mean_differences_table(out: &mut String, c: &crate::audit::controlled::ControlledAttribute) {
+    let numeric = |g: &crate::audit::controlled::ControlledGroup| !matches!(&g.adjusted_mean_difference, Err(w) if w == "no numeric outcome");
+    if !c.groups.iter().any(numeric) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  {}{}{}{}",
+        pad("group", 14),
+        rpad("raw mean diff.", 16),
+        rpad("adjusted mean diff.", 36),
+        rpad("p", 10)
+    );
+    for g in c.groups.iter().filter(|g| numeric(g)) {
+        let (adj, p) = match &g.adjusted_mean_difference {
+            Ok((v, Some((lo, hi)), p)) => (format!("{v:.4} [{lo:.4}, {hi:.4}]"), p_fmt(*p)),
+            Ok((v, None, p)) => (format!("{v:.4}"), p_fmt(*p)),
+            Err(_) => ("—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "  {}{}{}{}",
+            pad(&g.group, 14),
+            rpad(
+                &g.raw_mean_difference
+                    .map_or("—".into(), |d| format!("{d:.4}")),
+                16
+            ),
+            rpad(&adj, 36),
+            rpad(&p, 10)
+        );
     }
 }
 

@@ -712,6 +712,39 @@ impl AuditSpec {
                 )));
             }
         }
+        // The numeric, adjusted and oversight analyses compare each group
+        // with a reference group; against the whole data they had nothing
+        // to compare with and their findings vanished.
+        if self.references.strategy == ReferenceStrategy::Overall {
+            let what = [
+                (self.value.is_some(), "--value (the numeric outcome)"),
+                (
+                    !self.controls.is_empty(),
+                    "--control (the adjusted analysis)",
+                ),
+                (
+                    self.final_decision.is_some(),
+                    "--final (the human-oversight audit)",
+                ),
+            ]
+            .into_iter()
+            .find(|(on, _)| *on)
+            .map(|(_, w)| w);
+            let unnamed = self
+                .attributes
+                .iter()
+                .find(|a| !self.references.named.contains_key(*a));
+            if let (Some(what), Some(a)) = (what, unnamed) {
+                return Err(Error::usage(format!(
+                    "{what} compares each group with a reference group, not with the whole data (--reference overall): name one for '{a}' with --reference {a}=GROUP, or use largest or best"
+                )));
+            }
+            if let (Some(what), true) = (what, self.intersect) {
+                return Err(Error::usage(format!(
+                    "{what} compares each group with a reference group, not with the whole data (--reference overall), and intersections have none named: use largest or best"
+                )));
+            }
+        }
         if let Some(s) = &self.stratify {
             if self.attributes.contains(s) {
                 return Err(Error::usage(format!(

@@ -422,3 +422,45 @@ fn a_column_named_like_a_renamed_copy_is_accepted() {
         );
     }
 }
+
+/// The numeric, adjusted and oversight analyses compare with a reference
+/// group: with `--reference overall` and no group named they are refused,
+/// not left out of the report while the gate passes.
+#[test]
+fn analyses_needing_a_reference_group_refuse_overall() {
+    let data = "fixtures/override_planted.csv";
+    for (extra, needle) in [
+        (
+            vec!["--final", "final"],
+            "--final (the human-oversight audit)",
+        ),
+        (vec!["--value", "y_true"], "--value (the numeric outcome)"),
+    ] {
+        let o = fairaudit()
+            .args(["audit", data, "--attr", "group", "--prediction", "y_pred"])
+            .args(["--reference", "overall"])
+            .args(&extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(needle) && err.contains("--reference group=GROUP"),
+            "{err}"
+        );
+    }
+    // With the group named, it runs.
+    let o = fairaudit()
+        .args(["audit", data, "--attr", "group", "--final", "final"])
+        .args([
+            "--reference",
+            "overall",
+            "--reference",
+            "group=A",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

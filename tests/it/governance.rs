@@ -1100,3 +1100,79 @@ fn pruning_keeps_each_runs_own_period_from_its_recording() {
     );
     assert!(err.contains("10-year retention period"), "{err}");
 }
+
+/// Flags that change the shared decision settings of an approved spec do
+/// not run under the approval: the run's approval is `overridden` with the
+/// changes, `--require-approved-spec` refuses it, and the change since the
+/// previous run is a `policy_changed` finding (all thirteen findings had
+/// turned insufficient_data and the gate passed unnoticed).
+#[test]
+fn flags_that_change_decision_settings_override_the_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    ok(
+        &store,
+        &[
+            "spec",
+            "approve",
+            strict.to_str().unwrap(),
+            "--approver",
+            CRO,
+        ],
+    );
+    let (_, r) = record(&store, &strict, &german, "2026-09-05", &[]);
+    assert_eq!(r["spec_approval"]["status"], "approved");
+    let (_, r) = record(
+        &store,
+        &strict,
+        &german,
+        "2026-10-05",
+        &["--min-group-size", "100000", "--alpha", "0.01"],
+    );
+    let a = &r["spec_approval"];
+    assert_eq!(a["status"], "overridden", "{a}");
+    let overrides: Vec<&str> = a["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overrides,
+        [
+            "alpha 0.05 → 0.01 (looser)",
+            "min_group_size 30 → 100000 (looser)"
+        ]
+    );
+    let pc = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "policy_changed")
+        .expect("a policy_changed finding");
+    assert!(
+        pc["statement"]
+            .as_str()
+            .unwrap()
+            .contains("min_group_size 30 → 100000 (looser)"),
+        "{}",
+        pc["statement"]
+    );
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--require-approved-spec",
+            "--min-group-size",
+            "100000",
+            "--spec",
+        ])
+        .arg(&strict)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("overridden by flags"));
+}

@@ -63,17 +63,25 @@ fn multiclass_rates_and_simultaneous_intervals_match_statsmodels() {
             }
         }
     }
-    let chi = &want["chi2_independence"];
-    let got = &race["outcomes"]["chi_square"];
-    assert_close!(
-        got["statistic"].as_f64().unwrap(),
-        chi["statistic"].as_f64().unwrap(),
-        1e-9,
-        "chi-square"
-    );
-    assert_eq!(got["df"], chi["dof"]);
-    let rel = (got["p_value"].as_f64().unwrap() / chi["p"].as_f64().unwrap() - 1.0).abs();
-    assert!(rel < 1e-6, "chi-square p: relative error {rel}");
+    // Over the groups judged (Native American, 18 rows, left out), and with
+    // --min-group-size 0 over every group, as SciPy on the whole table.
+    let all = compas(&["--min-group-size", "0"]);
+    for (r, key) in [
+        (&r, "chi2_independence_judged"),
+        (&all, "chi2_independence"),
+    ] {
+        let chi = &want[key];
+        let got = &attribute(r, "race")["outcomes"]["chi_square"];
+        assert_close!(
+            got["statistic"].as_f64().unwrap(),
+            chi["statistic"].as_f64().unwrap(),
+            1e-9,
+            "chi-square {key}"
+        );
+        assert_eq!(got["df"], chi["dof"], "{key}");
+        let rel = (got["p_value"].as_f64().unwrap() / chi["p"].as_f64().unwrap() - 1.0).abs();
+        assert!(rel < 1e-6, "chi-square p {key}: relative error {rel}");
+    }
 }
 
 #[test]
@@ -398,20 +406,29 @@ fn regression_errors_by_group_and_bounded_group_loss() {
             assert_close!(f(&e[k]), f(&w[k]), 1e-12, "{g} {k}");
         }
     }
-    let b = &race["numeric"]["bounded_group_loss"];
-    assert_close!(
-        f(&b["mse"]["value"]),
-        f(&want["bounded_group_loss_mse"]["value"]),
-        1e-12,
-        "bounded group loss (squared)"
-    );
-    assert_eq!(b["mse"]["group"], want["bounded_group_loss_mse"]["group"]);
-    assert_close!(
-        f(&b["mae"]["value"]),
-        f(&want["bounded_group_loss_mae"]["value"]),
-        1e-12,
-        "bounded group loss (absolute)"
-    );
+    // Over the groups judged (hipac, 29 rows, left out), and with
+    // --min-group-size 0 over every group, as Fairlearn.
+    let all = hmda(&[
+        "--value",
+        "loan_amount_pred",
+        "--value-truth",
+        "loan_amount_std",
+        "--min-group-size",
+        "0",
+    ]);
+    for (r, suffix) in [(&r, "_judged"), (&all, "")] {
+        let b = &attribute(r, "race")["numeric"]["bounded_group_loss"];
+        for loss in ["mse", "mae"] {
+            let w = &want[format!("bounded_group_loss_{loss}{suffix}")];
+            assert_close!(
+                f(&b[loss]["value"]),
+                f(&w["value"]),
+                1e-12,
+                "bounded group loss {loss}{suffix}"
+            );
+            assert_eq!(b[loss]["group"], w["group"], "{loss}{suffix}");
+        }
+    }
 }
 
 #[test]
@@ -1639,4 +1656,118 @@ fn a_level_ratio_over_nothing_says_why() {
             assert_eq!(l["undefined"][rate], why, "{l}");
         }
     }
+}
+
+/// One overturned approval of one is not evidence: the override rates are
+/// compared with the audit's test (z, or Fisher's exact test when an
+/// expected count is below 5). For a group whose single favourable
+/// recommendation was overturned, Fisher's two-sided p is (k + 1)/(n + 1)
+/// with k of n the reference's overturned approvals (the table's other
+/// margin fixed, only X = 1 is as extreme); the z test had said 2e-5 and
+/// failed the group.
+#[test]
+fn one_overturned_approval_is_tested_exactly() {
+    let text = std::fs::read_to_string(fixture("override_planted.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap());
+    for l in lines.filter(|l| l.split(',').nth(1) == Some("A")) {
+        csv.push_str(l);
+        csv.push('\n');
+    }
+    for i in 0..200 {
+        let pred = (i == 0) as u8;
+        csv.push_str(&format!("{},E,0,{pred},0\n", 30000 + i));
+    }
+    let (_d, p) = crate::temp_file("one.csv", &csv);
+    let r = audit_json(&[
+        p.to_str().unwrap(),
+        "--attr",
+        "group",
+        "--reference",
+        "group=A",
+        "--final",
+        "final",
+        "--bootstrap",
+        "0",
+    ]);
+    let a = &data_reference()["override"]["per_group"]["A"]["favourable_to_adverse"];
+    let (k, n) = (a["count"].as_f64().unwrap(), a["of"].as_f64().unwrap());
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "human-oversight" && f["group"] == "E")
+        .unwrap();
+    assert_close!(
+        f["p_value"].as_f64().unwrap(),
+        (k + 1.0) / (n + 1.0),
+        1e-12,
+        "Fisher p"
+    );
+    assert_eq!(f["status"], "pass", "{}", f["statement"]);
+}
+
+/// The adjusted mean difference of a numeric outcome (least squares on the
+/// controls) is in every output, not only the JSON: the table, Markdown and
+/// HTML show each group's value as the JSON has it, and the HTML lists
+/// every group with its adjusted odds ratio and p-value.
+#[test]
+fn adjusted_mean_differences_are_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |ext: &str| dir.path().join(format!("r.{ext}"));
+    let o = fairaudit()
+        .arg("audit")
+        .arg(fixture("hmda_2018_controls_sample.csv"))
+        .args([
+            "--attr",
+            "race",
+            "--reference",
+            "race=white",
+            "--prediction",
+            "y_true",
+        ])
+        .args([
+            "--favorable",
+            "negative",
+            "--control",
+            "ltv_band",
+            "--control",
+            "dti_band",
+        ])
+        .args(["--value", "score", "--bootstrap", "0", "--fail-on", "never"])
+        .arg("--out-json")
+        .arg(out("json"))
+        .arg("--out-table")
+        .arg(out("txt"))
+        .arg("--out-md")
+        .arg(out("md"))
+        .arg("--out-html")
+        .arg(out("html"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(out("json")).unwrap()).unwrap();
+    let black = attribute(&r, "race")["controlled"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "black")
+        .unwrap()
+        .clone();
+    let md = black["adjusted_mean_difference"]["value"].as_f64().unwrap();
+    let or = black["adjusted_odds_ratio"]["value"].as_f64().unwrap();
+    let shown = format!("{md:.4}");
+    for ext in ["txt", "md", "html"] {
+        let text = std::fs::read_to_string(out(ext)).unwrap();
+        assert!(
+            text.contains(&shown),
+            "{ext} lacks the adjusted mean difference {shown}"
+        );
+    }
+    let html = std::fs::read_to_string(out("html")).unwrap();
+    assert!(
+        html.contains(&format!("{or:.3}")),
+        "the HTML lacks the adjusted odds ratio"
+    );
+    assert!(html.contains("Likelihood-ratio test of race"));
 }

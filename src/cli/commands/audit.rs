@@ -77,13 +77,19 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     if out.require_approved_spec && report.spec_approval.status != engine::ApprovalStatus::Approved
     {
-        return Err(crate::Error::usage(format!(
-            "--require-approved-spec: the spec is not approved ({}); approve it with `fairaudit spec approve FILE --approver NAME`",
-            serde_json::to_value(report.spec_approval.status)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        ))
+        let a = &report.spec_approval;
+        let status = serde_json::to_value(a.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        return Err(crate::Error::usage(if a.overrides.is_empty() {
+            format!("--require-approved-spec: the spec is not approved ({status}); approve it with `fairaudit spec approve FILE --approver NAME`")
+        } else {
+            format!(
+                "--require-approved-spec: the approved spec's decision settings are overridden by flags ({}); put them in the spec and approve it",
+                a.overrides.join("; ")
+            )
+        })
         .into());
     }
     if store.is_some() || o.html.is_some() || format == Format::Html {

@@ -288,7 +288,7 @@ pub fn requirement_results(report: &Value) -> Value {
     let approval = text(&report["spec_approval"]["status"]);
     let (result, score) = match approval.as_str() {
         "approved" => ("compliant", 3),
-        "changed" | "unapproved" => ("non_compliant", 1),
+        "changed" | "unapproved" | "overridden" => ("non_compliant", 1),
         _ => ("not_assessed", 0),
     };
     out.push(json!({
