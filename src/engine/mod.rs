@@ -350,11 +350,36 @@ pub fn report_from_audit(
             prev_report,
             &spec.audit,
         ));
-        if !changes.is_empty() {
+        let key = governance::policy::policy_key(&policy, &spec.audit);
+        let approved = (history.spec_approval.status == history::ApprovalStatus::Approved)
+            .then(|| history.spec_approval.approver.clone().unwrap_or_default());
+        // An earlier change to this same policy whose finding is still open
+        // is judged again: it resolves once the spec in force is approved.
+        let pending = history.lifecycles.as_ref().is_some_and(|l| {
+            l.findings
+                .get(&governance::policy::finding_id_of(&spec.model.id, &key))
+                .is_some_and(|f| {
+                    !matches!(
+                        f.state,
+                        governance::lifecycle::State::Resolved
+                            | governance::lifecycle::State::Closed
+                    )
+                })
+        });
+        let change = if !changes.is_empty() {
+            Some(governance::policy::Change::Changed {
+                changes: &changes,
+                previous_run: &prev_run.run_id,
+            })
+        } else {
+            pending.then_some(governance::policy::Change::Pending)
+        };
+        if let Some(change) = change {
             findings.push(governance::policy::finding(
                 &spec.model,
-                &changes,
-                &prev_run.run_id,
+                &key,
+                change,
+                approved.as_deref(),
                 &cycle.id,
             ));
         }

@@ -177,17 +177,69 @@ fn setting_changes_of(previous: &Value, current: &Value) -> Vec<String> {
     out
 }
 
-/// The finding that reports a change of policy since the previous run.
-pub fn finding(model: &ModelInfo, changes: &[String], previous_run: &str, cycle: &str) -> Finding {
-    let status = Status::Warn;
-    let check = "policy_changed".to_string();
-    let mut f = Finding {
-        id: finding_id(&model.id, &check, "(policy)", None),
-        title: "Policy changed since the previous run".into(),
-        statement: format!(
-            "The policy changed since run {previous_run}: {}; a changed policy needs approval before it is used (fairaudit spec approve)",
+/// A short digest of the policy in force (its checks and shared decision
+/// settings): each policy a model moves to has its own `policy_changed`
+/// finding, so accepting one change never waives a later one.
+pub fn policy_key(checks: &[Check], spec: &crate::spec::AuditSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::json!({"checks": checks, "settings": settings_json(spec)}).to_string();
+    crate::digest::hex(&Sha256::digest(text.as_bytes())[..6])
+}
+
+/// The id of the `policy_changed` finding of the policy `key`.
+pub fn finding_id_of(model: &str, key: &str) -> String {
+    finding_id(model, "policy_changed", "(policy)", Some(key))
+}
+
+/// Where a policy change stands: `Changed` in this run (with the changes
+/// since the previous run), or `Pending` from an earlier run whose finding
+/// is still open; `approved` names who approved the spec now in force.
+pub enum Change<'a> {
+    /// Changed since `previous_run`.
+    Changed {
+        /// Each change, in words.
+        changes: &'a [String],
+        /// The run compared with.
+        previous_run: &'a str,
+    },
+    /// Changed earlier; its finding is still open.
+    Pending,
+}
+
+/// The finding of a policy change: warn until the spec in force is
+/// approved (`approved`: by whom), then pass, which resolves it.
+pub fn finding(
+    model: &ModelInfo,
+    key: &str,
+    change: Change,
+    approved: Option<&str>,
+    cycle: &str,
+) -> Finding {
+    let status = if approved.is_some() {
+        Status::Pass
+    } else {
+        Status::Warn
+    };
+    let what = match change {
+        Change::Changed {
+            changes,
+            previous_run,
+        } => format!(
+            "The policy changed since run {previous_run}: {}",
             changes.join("; ")
         ),
+        Change::Pending => "The policy changed in an earlier run".to_string(),
+    };
+    let rule = match approved {
+        Some(by) => format!("pass: the spec now in force was approved by {by}"),
+        None => "warn: a changed policy needs approval before it is used (fairaudit spec approve)"
+            .to_string(),
+    };
+    let check = "policy_changed".to_string();
+    let mut f = Finding {
+        id: finding_id_of(&model.id, key),
+        title: "Policy changed since the previous run".into(),
+        statement: format!("{what}; {rule}"),
         check,
         metric: Measured::Policy,
         attribute: "(policy)".into(),
@@ -201,7 +253,7 @@ pub fn finding(model: &ModelInfo, changes: &[String], previous_run: &str, cycle:
         pair: None,
         significant: None,
         thresholds: Thresholds::none(0.0),
-        breached: Some("policy changed".into()),
+        breached: approved.is_none().then(|| "policy changed".into()),
         status,
         severity: severity(status, false, model.risk_tier),
         basis: Basis {

@@ -1176,3 +1176,81 @@ fn flags_that_change_decision_settings_override_the_approval() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("overridden by flags"));
 }
+
+/// Each policy change has its own finding: an acceptance of one (a
+/// stricter spec) does not waive a later looser one, and a change resolves
+/// once the spec in force is approved, so it can be closed.
+#[test]
+fn each_policy_change_is_its_own_finding_and_resolves_on_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let loose = spec(dir.path(), "loose.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.5")
+    });
+    let pc = |r: &Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "policy_changed")
+            .cloned()
+    };
+    record(&store, &lenient, &german, "2026-08-05", &[]);
+    let (_, r) = record(&store, &strict, &german, "2026-09-05", &[]);
+    let stricter = pc(&r).expect("the change to strict");
+    assert_eq!(stricter["status"], "warn");
+    let id = stricter["id"].as_str().unwrap().to_string();
+    ok(
+        &store,
+        &[
+            "finding",
+            "accept",
+            &id,
+            "--approver",
+            CRO,
+            "--justification",
+            "tighter is fine",
+            "--expires",
+            &days(60),
+        ],
+    );
+    let (_, r) = record(&store, &loose, &german, "2026-10-05", &[]);
+    let looser = pc(&r).expect("the change to loose");
+    assert_ne!(looser["id"], stricter["id"]);
+    assert_eq!(looser["status"], "warn");
+    assert!(looser["lifecycle"]["waived"] != true, "{looser}");
+    // Approving the loose spec resolves its change at the next run.
+    ok(
+        &store,
+        &[
+            "spec",
+            "approve",
+            loose.to_str().unwrap(),
+            "--approver",
+            CRO,
+        ],
+    );
+    let (_, r) = record(&store, &loose, &german, "2026-11-05", &[]);
+    let now = pc(&r).expect("the pending change judged again");
+    assert_eq!(now["id"], looser["id"]);
+    assert_eq!(now["status"], "pass", "{}", now["statement"]);
+    let l = life(&store, looser["id"].as_str().unwrap());
+    assert_eq!(l["state"], "resolved", "{l}");
+    ok(
+        &store,
+        &[
+            "finding",
+            "close",
+            looser["id"].as_str().unwrap(),
+            "--evidence",
+            "4",
+            "--by",
+            CRO,
+        ],
+    );
+}
