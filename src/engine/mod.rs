@@ -374,14 +374,38 @@ pub fn report_from_audit(
         } else {
             pending.then_some(governance::policy::Change::Pending)
         };
+        let this_id = governance::policy::finding_id_of(&spec.model.id, &key);
         if let Some(change) = change {
             findings.push(governance::policy::finding(
                 &spec.model,
-                &key,
+                this_id.clone(),
                 change,
                 approved.as_deref(),
                 &cycle.id,
             ));
+        }
+        // Open findings of earlier policies this model has moved away from
+        // (and the single one of stores written before policies had their
+        // own) pass: there is nothing left to approve.
+        if let Some(l) = &history.lifecycles {
+            for f in l.findings.values().filter(|f| {
+                f.check == "policy_changed"
+                    && f.model_id == spec.model.id
+                    && f.finding_id != this_id
+                    && !matches!(
+                        f.state,
+                        governance::lifecycle::State::Resolved
+                            | governance::lifecycle::State::Closed
+                    )
+            }) {
+                findings.push(governance::policy::finding(
+                    &spec.model,
+                    f.finding_id.clone(),
+                    governance::policy::Change::Superseded,
+                    None,
+                    &cycle.id,
+                ));
+            }
         }
     }
     if let Some(lc) = &history.lifecycles {

@@ -297,6 +297,23 @@ impl Lifecycles {
 
 /// Replays the store's runs and events in chain order up to `as_of`.
 pub fn replay(store: &Store, model: Option<&str>, as_of: NaiveDate) -> Result<Lifecycles> {
+    replay_through(store, model, as_of, None)
+}
+
+/// The lifecycles as they stood on `until`: runs dated and events recorded
+/// for after it are left out (a management review of a past window must not
+/// show a finding closed later as closed).
+pub fn replay_until(store: &Store, model: Option<&str>, until: NaiveDate) -> Result<Lifecycles> {
+    replay_through(store, model, until, Some(until))
+}
+
+fn replay_through(
+    store: &Store,
+    model: Option<&str>,
+    as_of: NaiveDate,
+    until: Option<NaiveDate>,
+) -> Result<Lifecycles> {
+    let after = |d: NaiveDate| until.is_some_and(|u| d > u);
     let mut lc = Lifecycles {
         findings: BTreeMap::new(),
     };
@@ -311,15 +328,15 @@ pub fn replay(store: &Store, model: Option<&str>, as_of: NaiveDate) -> Result<Li
     for (is_run, r) in store.chain_order()? {
         if is_run {
             if let Some(run) = runs.get(&r) {
-                lc.apply_run(
-                    &run.model_id,
-                    run.seq,
-                    date(&run.run_date)?,
-                    &store.findings(run.seq)?,
-                );
+                let d = date(&run.run_date)?;
+                if !after(d) {
+                    lc.apply_run(&run.model_id, run.seq, d, &store.findings(run.seq)?);
+                }
             }
         } else if let Some(e) = events.get(&r) {
-            lc.apply_event(e)?;
+            if !after(date(&e.event.event_date)?) {
+                lc.apply_event(e)?;
+            }
         }
     }
     for l in lc.findings.values_mut() {

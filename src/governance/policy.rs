@@ -204,18 +204,22 @@ pub enum Change<'a> {
     },
     /// Changed earlier; its finding is still open.
     Pending,
+    /// An earlier change to a policy no longer in force (the policy moved
+    /// on): nothing left to approve, so it passes and resolves.
+    Superseded,
 }
 
 /// The finding of a policy change: warn until the spec in force is
 /// approved (`approved`: by whom), then pass, which resolves it.
 pub fn finding(
     model: &ModelInfo,
-    key: &str,
+    id: String,
     change: Change,
     approved: Option<&str>,
     cycle: &str,
 ) -> Finding {
-    let status = if approved.is_some() {
+    let superseded = matches!(change, Change::Superseded);
+    let status = if approved.is_some() || superseded {
         Status::Pass
     } else {
         Status::Warn
@@ -229,15 +233,24 @@ pub fn finding(
             changes.join("; ")
         ),
         Change::Pending => "The policy changed in an earlier run".to_string(),
+        Change::Superseded => {
+            "The policy changed in an earlier run and has changed again since".to_string()
+        }
     };
-    let rule = match approved {
-        Some(by) => format!("pass: the spec now in force was approved by {by}"),
-        None => "warn: a changed policy needs approval before it is used (fairaudit spec approve)"
-            .to_string(),
+    let rule = match (approved, superseded) {
+        (_, true) => {
+            "pass: that policy is no longer in force (the later change has its own finding)"
+                .to_string()
+        }
+        (Some(by), _) => format!("pass: the spec now in force was approved by {by}"),
+        (None, _) => {
+            "warn: a changed policy needs approval before it is used (fairaudit spec approve)"
+                .to_string()
+        }
     };
     let check = "policy_changed".to_string();
     let mut f = Finding {
-        id: finding_id_of(&model.id, key),
+        id,
         title: "Policy changed since the previous run".into(),
         statement: format!("{what}; {rule}"),
         check,

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 
 use crate::governance::cycle::{past_of, schedule};
-use crate::governance::lifecycle::{replay, Life, State};
+use crate::governance::lifecycle::{replay_until, Life, State};
 use crate::governance::store::{EventKind, Store};
 use crate::Result;
 
@@ -46,11 +46,14 @@ pub fn review(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Model
             .into_iter()
             .filter(|r| in_window(&r.run_date))
             .collect();
-        let lc = replay(store, Some(&model), to)?;
+        let lc = replay_until(store, Some(&model), to)?;
         let mut policy_changes = vec![];
         for r in &runs {
             for f in store.findings(r.seq)? {
-                if f.check_id == "policy_changed" {
+                // A pending change judged again is not a new change.
+                if f.check_id == "policy_changed"
+                    && f.statement.starts_with("The policy changed since run")
+                {
                     policy_changes.push(format!("{} ({}): {}", r.run_date, r.run_id, f.statement));
                 }
             }

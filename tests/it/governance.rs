@@ -1224,6 +1224,9 @@ fn each_policy_change_is_its_own_finding_and_resolves_on_approval() {
     assert_ne!(looser["id"], stricter["id"]);
     assert_eq!(looser["status"], "warn");
     assert!(looser["lifecycle"]["waived"] != true, "{looser}");
+    // The stricter policy is no longer in force: its change passes.
+    let l = life(&store, &id);
+    assert_eq!(l["state"], "resolved", "{l}");
     // Approving the loose spec resolves its change at the next run.
     ok(
         &store,
@@ -1252,5 +1255,58 @@ fn each_policy_change_is_its_own_finding_and_resolves_on_approval() {
             "--by",
             CRO,
         ],
+    );
+}
+
+/// A management review of a past window shows the findings as they stood
+/// at its end: a finding that breached in the window and was resolved and
+/// closed after it is open there, not closed.
+#[test]
+fn a_review_pack_of_a_past_window_shows_the_states_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(&store, &lenient, &german, "2026-01-15", &[]);
+    record(&store, &strict, &german, "2026-02-15", &[]);
+    record(&store, &lenient, &german, "2026-03-15", &[]);
+    ok(
+        &store,
+        &["finding", "close", DP_AGE, "--evidence", "3", "--by", CRO],
+    );
+    let row = |to: &str| {
+        let out = dir.path().join(format!("rp-{to}"));
+        ok(
+            &store,
+            &[
+                "review-pack",
+                "--from",
+                "2026-01-01",
+                "--to",
+                to,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let md = std::fs::read_to_string(out.join("review.md")).unwrap();
+        let line = md
+            .lines()
+            .find(|l| l.starts_with("| loan-approval"))
+            .unwrap()
+            .to_string();
+        // open, in treatment, accepted, resolved, closed
+        let cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
+        (cells[4].clone(), cells[8].clone())
+    };
+    let (open_then, closed_then) = row("2026-02-20");
+    assert_eq!(closed_then, "0");
+    let (open_now, closed_now) = row(&today().to_string());
+    assert_eq!(closed_now, "1");
+    assert!(
+        open_then.parse::<u32>().unwrap() >= 1,
+        "{open_then} {open_now}"
     );
 }
