@@ -61,6 +61,8 @@ pub struct Representation {
     pub groups: Vec<GroupShare>,
     /// Goodness of fit of the counts to the population's shares.
     pub goodness_of_fit: Option<ChiTest>,
+    /// Why there is no goodness-of-fit test.
+    pub goodness_of_fit_undefined: Option<String>,
     /// Groups of the data that the population file does not list.
     pub not_in_population: Vec<String>,
 }
@@ -379,6 +381,9 @@ fn representation(
                 ratio: ratio_of(c as f64 / n_listed.max(1) as f64),
                 ratio_ci: listed_ci.and_then(|(lo, hi)| Some((ratio_of(lo)?, ratio_of(hi)?))),
                 undefined: match (pop.is_some(), e) {
+                    (false, _) => {
+                        Some("no population file (--population): no expected share".into())
+                    }
                     (true, None) => Some("the population file does not list the group".into()),
                     (true, Some(x)) if x <= 0.0 => {
                         Some("the population's expected share is 0: no ratio to it".into())
@@ -402,8 +407,16 @@ fn representation(
             p_value,
         })
     });
+    let goodness_of_fit_undefined = match (pop, &goodness_of_fit) {
+        (_, Some(_)) => None,
+        (None, None) => Some("no population file (--population)".to_string()),
+        (Some(_), None) => {
+            Some("fewer than two listed groups with an expected share or rows".to_string())
+        }
+    };
     Representation {
         attribute: attr.to_string(),
+        goodness_of_fit_undefined,
         not_in_population: pop
             .map(|p| {
                 names

@@ -44,8 +44,11 @@ pub struct OutcomeAttribute {
     pub name: String,
     /// Every group, in the binary audit's order.
     pub groups: Vec<OutcomeGroup>,
-    /// Group × level chi-square test of independence (`None`: fewer than two groups or levels with rows).
+    /// Group × level chi-square test of independence over the groups large
+    /// enough to judge (`None`: fewer than two such groups or levels with rows).
     pub chi_square: Option<ChiSquare>,
+    /// Groups left out of the test (below the minimum size or share).
+    pub left_out: Vec<String>,
 }
 
 /// The multi-outcome part of an audit.
@@ -168,9 +171,15 @@ pub fn audit(spec: &AuditSpec, counts: &Counts) -> Result<Option<OutcomeAudit>> 
                     (c.n[0] + c.n[1]) as f64
                 }
             });
+            let left_out = groups
+                .iter()
+                .filter(|g| !judged.iter().any(|j| j.group == g.group))
+                .map(|g| g.group.clone())
+                .collect();
             OutcomeAttribute {
                 name: names.join(" & "),
                 chi_square: stats::chi_square_independence(&t),
+                left_out,
                 groups,
             }
         })

@@ -89,7 +89,7 @@ pub fn spec_sha256(spec: &Spec) -> Result<Option<String>> {
 fn overridden(mut a: SpecApproval, spec: &Spec) -> Result<SpecApproval> {
     if let (ApprovalStatus::Approved, Some(path)) = (a.status, &spec.spec_file) {
         let (file, _) = crate::spec::file::load(path)?;
-        a.overrides = crate::governance::policy::overrides(&file.audit, &spec.audit);
+        a.overrides = crate::governance::policy::overrides(&file, spec);
         if !a.overrides.is_empty() {
             a.status = ApprovalStatus::Overridden;
         }

@@ -346,11 +346,8 @@ pub fn report_from_audit(
         );
         findings.extend(regressions);
         let mut changes = governance::policy::changes(&prev_report["policy"]["checks"], &policy);
-        changes.extend(governance::policy::setting_changes(
-            prev_report,
-            &spec.audit,
-        ));
-        let key = governance::policy::policy_key(&policy, &spec.audit);
+        changes.extend(governance::policy::setting_changes(prev_report, spec));
+        let key = governance::policy::policy_key(&policy, spec);
         let approved = (history.spec_approval.status == history::ApprovalStatus::Approved)
             .then(|| history.spec_approval.approver.clone().unwrap_or_default());
         // An earlier change to this same policy whose finding is still open

@@ -109,30 +109,35 @@ pub fn changes(previous: &Value, current: &[Check]) -> Vec<String> {
 /// `[stats]` and references, or the flags laid over them) since the
 /// previous run's report: each moves every finding's status as much as a
 /// threshold does.
-pub fn setting_changes(previous: &Value, spec: &crate::spec::AuditSpec) -> Vec<String> {
+pub fn setting_changes(previous: &Value, spec: &crate::spec::Spec) -> Vec<String> {
     setting_changes_of(previous, &settings_json(spec))
 }
 
 /// The decision settings of a spec as the report writes them.
-fn settings_json(spec: &crate::spec::AuditSpec) -> Value {
+fn settings_json(spec: &crate::spec::Spec) -> Value {
+    let a = &spec.audit;
     serde_json::json!({
         "statistics": {
-            "alpha": spec.stats.alpha,
-            "ci_level": spec.stats.ci_level,
-            "min_group_size": spec.stats.min_group_size,
-            "min_group_share": spec.stats.min_group_share,
+            "alpha": a.stats.alpha,
+            "ci_level": a.stats.ci_level,
+            "min_group_size": a.stats.min_group_size,
+            "min_group_share": a.stats.min_group_share,
+            "ci_method": a.stats.ci_method,
+            "p_adjust": a.stats.p_adjust,
         },
         "settings": {
-            "reference_strategy": spec.references.strategy.to_string(),
-            "reference_groups": spec.references.named,
-            "favorable": spec.favorable,
+            "reference_strategy": a.references.strategy.to_string(),
+            "reference_groups": a.references.named,
+            "favorable": a.favorable,
+            "threshold": a.columns.threshold,
         },
+        "gate": {"fail_on": spec.fail_on},
     })
 }
 
 /// The decision settings a run's flags changed from its spec file's: a run
 /// that overrides them does not run under the approved spec.
-pub fn overrides(file: &crate::spec::AuditSpec, effective: &crate::spec::AuditSpec) -> Vec<String> {
+pub fn overrides(file: &crate::spec::Spec, effective: &crate::spec::Spec) -> Vec<String> {
     setting_changes_of(&settings_json(file), &settings_json(effective))
 }
 
@@ -163,15 +168,19 @@ fn setting_changes_of(previous: &Value, current: &Value) -> Vec<String> {
             num(name, st[name].as_f64(), new, looser_up, &mut out);
         }
     }
-    let (set, cur) = (&previous["settings"], &current["settings"]);
-    for (key, name) in [
-        ("reference_strategy", "reference"),
-        ("reference_groups", "reference groups"),
-        ("favorable", "favorable"),
+    for (section, key, name) in [
+        ("statistics", "ci_method", "interval method"),
+        ("statistics", "p_adjust", "p-value adjustment"),
+        ("settings", "reference_strategy", "reference"),
+        ("settings", "reference_groups", "reference groups"),
+        ("settings", "favorable", "favorable"),
+        ("settings", "threshold", "score threshold"),
+        ("gate", "fail_on", "gate fail_on"),
     ] {
+        let (old, new) = (&previous[section][key], &current[section][key]);
         // Absent from an old report: no comparison.
-        if !set[key].is_null() && set[key] != cur[key] {
-            out.push(format!("{name} {} → {}", set[key], cur[key]));
+        if !old.is_null() && !new.is_null() && old != new {
+            out.push(format!("{name} {old} → {new}"));
         }
     }
     out
@@ -180,7 +189,7 @@ fn setting_changes_of(previous: &Value, current: &Value) -> Vec<String> {
 /// A short digest of the policy in force (its checks and shared decision
 /// settings): each policy a model moves to has its own `policy_changed`
 /// finding, so accepting one change never waives a later one.
-pub fn policy_key(checks: &[Check], spec: &crate::spec::AuditSpec) -> String {
+pub fn policy_key(checks: &[Check], spec: &crate::spec::Spec) -> String {
     use sha2::{Digest, Sha256};
     let text = serde_json::json!({"checks": checks, "settings": settings_json(spec)}).to_string();
     crate::digest::hex(&Sha256::digest(text.as_bytes())[..6])

@@ -67,31 +67,34 @@ pub struct ModelGovernance {
     pub retention_years: u32,
 }
 
-/// The governance settings recorded with the model's latest run; the owner
-/// from the latest run that names one (a run from flags alone, without a
-/// spec, must not erase the owner and with it the check of independence).
+/// The governance settings of the model's latest recorded run that names
+/// an owner (else of its latest run): a run from flags alone, without a
+/// spec, has no owner and default settings, and must erase neither the
+/// owner nor the spec's `allow_self_review`.
 pub fn model_governance(store: &Store, model: &str) -> Result<ModelGovernance> {
-    let last = store.last_run(model)?.ok_or_else(|| {
-        Error::usage(format!(
+    let runs = store.list(Some(model))?;
+    if runs.is_empty() {
+        return Err(Error::usage(format!(
             "model '{model}' has no recorded run in {}",
             store.path().display()
-        ))
-    })?;
-    let report: serde_json::Value = serde_json::from_str(&last.run.report_json).unwrap_or_default();
-    let mut owner = report["model"]["owner"].as_str().map(String::from);
-    if owner.is_none() {
-        for r in store.list(Some(model))?.iter().rev() {
-            let v: serde_json::Value =
-                serde_json::from_str(&store.get(&r.seq.to_string())?.run.report_json)
-                    .unwrap_or_default();
-            if let Some(o) = v["model"]["owner"].as_str() {
-                owner = Some(o.to_string());
-                break;
-            }
+        )));
+    }
+    let mut chosen: Option<serde_json::Value> = None;
+    for r in runs.iter().rev() {
+        let v: serde_json::Value =
+            serde_json::from_str(&store.get(&r.seq.to_string())?.run.report_json)
+                .unwrap_or_default();
+        let named = v["model"]["owner"].is_string();
+        if chosen.is_none() || named {
+            chosen = Some(v);
+        }
+        if named {
+            break;
         }
     }
+    let report = chosen.unwrap_or_default();
     Ok(ModelGovernance {
-        owner,
+        owner: report["model"]["owner"].as_str().map(String::from),
         allow_self_review: report["governance"]["allow_self_review"]
             .as_bool()
             .unwrap_or(false),
@@ -349,9 +352,12 @@ pub fn prune(store: &mut Store, actor: &Actor, before: NaiveDate) -> Result<Vec<
         let stored = store.get(&r.seq.to_string())?;
         let report: serde_json::Value =
             serde_json::from_str(&stored.run.report_json).unwrap_or_default();
-        let years = report["governance"]["retention_years"]
-            .as_u64()
-            .unwrap_or(10) as u32;
+        // A run recorded before reports carried the setting keeps the
+        // model's latest recorded one.
+        let years = match report["governance"]["retention_years"].as_u64() {
+            Some(y) => y as u32,
+            None => model_governance(store, &r.model_id)?.retention_years,
+        };
         let recorded = chrono::DateTime::parse_from_rfc3339(&r.recorded_at)
             .map(|t| t.date_naive())
             .unwrap_or(date);

@@ -166,7 +166,7 @@ fn table_quality(s: &mut String, x: &DataExamination) {
         if let Some(g) = q.missing_gap.as_ref().filter(|g| g.value > 0.0) {
             let _ = writeln!(
                 s,
-                "  {:<20} by {:<12} gap {} ({} {} vs {} {}), p = {}",
+                "  {:<20} by {:<12} gap {} ({} {} vs {} {}), p = {} (adjusted {})",
                 q.column,
                 q.attribute,
                 f3(g.value),
@@ -174,7 +174,8 @@ fn table_quality(s: &mut String, x: &DataExamination) {
                 f3(g.counts[0].0 as f64 / g.counts[0].1.max(1) as f64),
                 g.low,
                 f3(g.counts[1].0 as f64 / g.counts[1].1.max(1) as f64),
-                g.p_value.map_or("—".into(), |p| format!("{p:.2e}"))
+                g.p_value.map_or("—".into(), |p| format!("{p:.2e}")),
+                g.p_adjusted.map_or("—".into(), |p| format!("{p:.2e}"))
             );
             if !q.left_out.is_empty() {
                 let names: Vec<&str> = q.left_out.iter().map(|l| l.group.as_str()).collect();

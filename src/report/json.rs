@@ -506,6 +506,12 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
             if g.sd.is_none() {
                 why.insert("sd".into(), json!("fewer than two rows with a value"));
             }
+            if matches!(&g.mean, Ok((_, None))) {
+                why.insert(
+                    "mean_ci".into(),
+                    json!("no interval: fewer than two rows with a value, or no spread"),
+                );
+            }
             if g.quantiles.iter().any(Option::is_none) {
                 why.insert("quantiles".into(), json!("no row with a value"));
             }
@@ -564,6 +570,7 @@ fn numeric_attribute_json(a: &crate::audit::numeric::NumericAttribute) -> Json {
 
 fn override_rate_json(r: &crate::audit::oversight::OverrideRate, alpha: f64) -> Json {
     let mut o = json!({"count": r.count, "of": r.of, "rate": est(r.rate, r.ci)});
+    let mut why = Map::new();
     if let Some((d, ci, p)) = &r.vs_reference {
         o["difference"] = est(Some(*d), *ci);
         o["p_value"] = json!(p);
@@ -571,7 +578,16 @@ fn override_rate_json(r: &crate::audit::oversight::OverrideRate, alpha: f64) -> 
     }
     // A rate over no rows says why it is null.
     if r.rate.is_none() {
-        o["undefined"] = json!({"rate": "no row it could happen to (of = 0)"});
+        why.insert("rate".into(), json!("no row it could happen to (of = 0)"));
+    }
+    if r.vs_reference.is_none() {
+        why.insert(
+            "difference".into(),
+            json!("no comparison: the reference group, or this group's or the reference's rate is over no rows"),
+        );
+    }
+    if !why.is_empty() {
+        o["undefined"] = Json::Object(why);
     }
     o
 }
@@ -726,8 +742,16 @@ fn outcome_attribute_json(o: &crate::audit::outcomes::OutcomeAudit, ai: usize, a
     json!({
         "groups": groups,
         "chi_square": match &oa.chi_square {
-            Some(c) => json!({"statistic": c.statistic, "df": c.df, "p_value": c.p_value}),
-            None => json!({"statistic": null, "undefined": "fewer than two groups or levels with rows"}),
+            Some(c) => json!({"statistic": c.statistic, "df": c.df, "p_value": c.p_value, "groups_left_out": oa.left_out}),
+            None => json!({
+                "statistic": null,
+                "undefined": if oa.left_out.is_empty() {
+                    "fewer than two groups or levels with rows"
+                } else {
+                    "fewer than two groups large enough to judge, or levels with rows"
+                },
+                "groups_left_out": oa.left_out,
+            }),
         },
     })
 }

@@ -730,18 +730,24 @@ impl AuditSpec {
             .into_iter()
             .find(|(on, _)| *on)
             .map(|(_, w)| w);
-            let unnamed = self
-                .attributes
-                .iter()
-                .find(|a| !self.references.named.contains_key(*a));
+            // Every attribute, and with --intersect every intersection
+            // ("a & b"), needs a named group.
+            let n = self.attributes.len();
+            let sets = (1u64..(1 << n.min(20)))
+                .filter(|m| self.intersect || m.count_ones() == 1)
+                .map(|m| {
+                    (0..n)
+                        .filter(|i| m & (1 << i) != 0)
+                        .map(|i| self.attributes[i].as_str())
+                        .collect::<Vec<_>>()
+                        .join(" & ")
+                });
+            let unnamed = sets
+                .into_iter()
+                .find(|a| !self.references.named.contains_key(a));
             if let (Some(what), Some(a)) = (what, unnamed) {
                 return Err(Error::usage(format!(
-                    "{what} compares each group with a reference group, not with the whole data (--reference overall): name one for '{a}' with --reference {a}=GROUP, or use largest or best"
-                )));
-            }
-            if let (Some(what), true) = (what, self.intersect) {
-                return Err(Error::usage(format!(
-                    "{what} compares each group with a reference group, not with the whole data (--reference overall), and intersections have none named: use largest or best"
+                    "{what} compares each group with a reference group, not with the whole data (--reference overall): name one for '{a}' with --reference \"{a}=GROUP\", or use largest or best"
                 )));
             }
         }

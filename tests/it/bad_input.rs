@@ -444,11 +444,29 @@ fn analyses_needing_a_reference_group_refuse_overall() {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(needle) && err.contains("--reference group=GROUP"),
-            "{err}"
-        );
+        assert!(err.contains(needle) && err.contains("group=GROUP"), "{err}");
     }
+    // Every intersection named too: it runs.
+    let o = fairaudit()
+        .args([
+            "audit",
+            "fixtures/german_credit.csv",
+            "--attr",
+            "sex",
+            "--attr",
+            "age_group",
+        ])
+        .args(["--intersect", "--value", "age", "--reference", "overall"])
+        .args(["--reference", "sex=male", "--reference", "age_group=gt25"])
+        .args([
+            "--reference",
+            "sex & age_group=female & le25",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // With the group named, it runs.
     let o = fairaudit()
         .args(["audit", data, "--attr", "group", "--final", "final"])

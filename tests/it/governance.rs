@@ -525,17 +525,31 @@ fn signed_packs_and_heads_verify_with_the_reference_minisign() {
     assert!(!check(&ev, "SHA256SUMS").status.success());
     // The signed head, too.
     let head = l.dir.path().join("head.txt");
-    ok(
-        &l.store,
-        &[
-            "history",
-            "head",
-            "--out",
-            head.to_str().unwrap(),
-            "--sign",
-            key.with_extension("key").to_str().unwrap(),
-        ],
-    );
+    let o = fairaudit()
+        .args(["history", "head", "--out"])
+        .arg(&head)
+        .arg("--sign")
+        .arg(key.with_extension("key"))
+        .arg("--store")
+        .arg(&l.store)
+        .env("FAIRAUDIT_ACTOR", "Jane Doe")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Without a signer's name the head is not signed.
+    let o = fairaudit()
+        .args(["history", "head", "--out"])
+        .arg(l.dir.path().join("head2.txt"))
+        .arg("--sign")
+        .arg(key.with_extension("key"))
+        .arg("--store")
+        .arg(&l.store)
+        .env_remove("FAIRAUDIT_ACTOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
     let o = std::process::Command::new(&minisign)
         .args(["-V", "-m"])
         .arg(&head)
@@ -661,14 +675,7 @@ fn spec_approval_gates_the_run_and_policy_changes_are_findings() {
     record(&store, &strict, &german, "2026-10-05", &[]);
     let gated = |s: &Path| {
         fairaudit()
-            .args([
-                "audit",
-                "--require-approved-spec",
-                "--bootstrap",
-                "0",
-                "--fail-on",
-                "never",
-            ])
+            .args(["audit", "--require-approved-spec", "--bootstrap", "0"])
             .args(["--as-of", "2026-11-05", "--spec"])
             .arg(s)
             .arg("--store")
@@ -687,10 +694,11 @@ fn spec_approval_gates_the_run_and_policy_changes_are_findings() {
     let s = strict.to_str().unwrap();
     refused(&store, &["spec", "approve", s, "--approver", OWNER]);
     ok(&store, &["spec", "approve", s, "--approver", CRO]);
+    // It runs (and its gate fails: the strict policy fails the sample).
     let o = gated(&strict);
     assert_eq!(
         o.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
@@ -1309,4 +1317,109 @@ fn a_review_pack_of_a_past_window_shows_the_states_then() {
         open_then.parse::<u32>().unwrap() >= 1,
         "{open_then} {open_now}"
     );
+}
+
+/// What the review of this session's changes found: a run from flags alone
+/// keeps the spec's owner *and* its allow_self_review; `--out-ciso` on a
+/// store that fails verification records nothing; `--fail-on never` on an
+/// approved spec is an override.
+#[test]
+fn owner_settings_ciso_refusal_and_gate_override() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let own = spec(dir.path(), "self.toml", &|s| {
+        s.replace(&format!("owner = \"{OWNER}\""), "owner = \"Alice\"")
+            + "\n[governance]\nallow_self_review = true\n"
+    });
+    record(&store, &own, &german, "2026-09-05", &[]);
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--record",
+            "--model-id",
+            "loan-approval",
+            "--attr",
+            "sex",
+        ])
+        .args([
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--store",
+        ])
+        .arg(&store)
+        .arg(&german)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(
+        &store,
+        &[
+            "cycle",
+            "review",
+            "--model",
+            "loan-approval",
+            "--by",
+            "Alice",
+        ],
+    );
+
+    // A store that fails verification: --out-ciso refuses before recording.
+    let broken = dir.path().join("broken.db");
+    std::fs::copy(&store, &broken).unwrap();
+    rusqlite::Connection::open(&broken)
+        .unwrap()
+        .execute_batch("UPDATE runs SET verdict = 'pass' WHERE seq = 1;")
+        .unwrap();
+    let before = ok(&broken, &["history", "list"]).lines().count();
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--record",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+            "--spec",
+        ])
+        .arg(&own)
+        .arg("--store")
+        .arg(&broken)
+        .arg("--out-ciso")
+        .arg(dir.path().join("ciso"))
+        .arg(&german)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was recorded"));
+    assert_eq!(ok(&broken, &["history", "list"]).lines().count(), before);
+
+    // Switching the gate off is an override of the approved spec.
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let s2 = dir.path().join("s2.db");
+    ok(
+        &s2,
+        &[
+            "spec",
+            "approve",
+            strict.to_str().unwrap(),
+            "--approver",
+            CRO,
+        ],
+    );
+    let (code, r) = record(&s2, &strict, &german, "2026-10-05", &["--fail-on", "never"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        r["spec_approval"]["status"], "overridden",
+        "{}",
+        r["spec_approval"]
+    );
+    assert!(r["spec_approval"]["overrides"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("gate fail_on"));
 }

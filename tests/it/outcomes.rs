@@ -79,6 +79,17 @@ fn multiclass_rates_and_simultaneous_intervals_match_statsmodels() {
             "chi-square {key}"
         );
         assert_eq!(got["df"], chi["dof"], "{key}");
+        let left: Vec<&str> = got["groups_left_out"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap())
+            .collect();
+        let want_left: Vec<&str> = chi["left_out"]
+            .as_array()
+            .map(|a| a.iter().map(|g| g.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(left, want_left, "{key}");
         let rel = (got["p_value"].as_f64().unwrap() / chi["p"].as_f64().unwrap() - 1.0).abs();
         assert!(rel < 1e-6, "chi-square p {key}: relative error {rel}");
     }

@@ -84,6 +84,12 @@ fn head(
     }
     if let Some(key) = sign {
         let who = crate::cli::settings::actor(None);
+        if who == "unknown" {
+            return Err(crate::Error::usage(
+                "--sign: who signs? set FAIRAUDIT_ACTOR (no login name is known here)",
+            )
+            .into());
+        }
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let sig = crate::report::signing::sign(
             key,
