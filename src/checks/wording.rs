@@ -12,9 +12,12 @@ pub fn fmt(v: f64) -> String {
     }
 }
 
-/// A p-value: three decimals, scientific below 0.001.
+/// A p-value: three decimals, scientific below 0.001; one that underflowed
+/// to 0 is below the smallest double, not 0.
 pub fn p_text(p: f64) -> String {
-    if p < 0.001 {
+    if p == 0.0 {
+        "< 1e-300".into()
+    } else if p < 0.001 {
         format!("{p:.1e}")
     } else {
         format!("{p:.3}")

@@ -37,7 +37,11 @@ fn fmt(x: f64) -> String {
 }
 
 fn p_text(p: Option<f64>) -> String {
-    p.map_or("no test".into(), |p| format!("p = {p:.2e}"))
+    match p {
+        Some(0.0) => "p < 1e-300".into(),
+        Some(p) => format!("p = {p:.2e}"),
+        None => "no test".into(),
+    }
 }
 
 struct Draft {

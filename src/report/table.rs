@@ -48,11 +48,7 @@ fn rpad(s: &str, w: usize) -> String {
 
 /// A p-value in a short form.
 fn p_fmt(p: f64) -> String {
-    if p < 0.001 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
+    crate::checks::wording::p_text(p)
 }
 
 impl Exporter for TableExporter {
