@@ -83,14 +83,23 @@ pub fn review(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Model
             })
             .map(|e| {
                 format!(
-                    "{} {} by {}{}",
+                    "{} {} by {}{}{}",
                     e.event.event_date,
                     e.event.kind.name().replace('_', " "),
                     e.event.actor,
                     e.event.data["approver"]
                         .as_str()
                         .map(|a| format!(" (approver {a})"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    // Recorded on another day than the one it is dated.
+                    if e.backdated() {
+                        format!(
+                            " (backdated: recorded {})",
+                            &e.event.recorded_at[..e.event.recorded_at.len().min(10)]
+                        )
+                    } else {
+                        String::new()
+                    }
                 )
             })
             .collect();

@@ -1285,6 +1285,22 @@ fn a_review_pack_of_a_past_window_shows_the_states_then() {
         &store,
         &["finding", "close", DP_AGE, "--evidence", "3", "--by", CRO],
     );
+    // A review recorded today for an earlier day is shown as backdated.
+    ok(
+        &store,
+        &[
+            "cycle",
+            "review",
+            "--model",
+            "loan-approval",
+            "--date",
+            "2026-02-18",
+            "--run",
+            "2",
+            "--by",
+            CRO,
+        ],
+    );
     let row = |to: &str| {
         let out = dir.path().join(format!("rp-{to}"));
         ok(
@@ -1310,6 +1326,14 @@ fn a_review_pack_of_a_past_window_shows_the_states_then() {
         (cells[4].clone(), cells[8].clone())
     };
     let (open_then, closed_then) = row("2026-02-20");
+    let md = std::fs::read_to_string(dir.path().join("rp-2026-02-20").join("review.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "2026-02-18 review by {CRO} (backdated: recorded {})",
+            today()
+        )),
+        "{md}"
+    );
     assert_eq!(closed_then, "0");
     let (open_now, closed_now) = row(&today().to_string());
     assert_eq!(closed_now, "1");
