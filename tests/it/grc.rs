@@ -1009,6 +1009,22 @@ fn push_follows_the_rest_contract_and_never_shows_the_token() {
     let said = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{said}");
     assert!(!said.contains(token), "the token is never printed");
+    assert!(
+        !said.contains("plain http"),
+        "no warning for the local host: {said}"
+    );
+    // Another host over plain http is warned about (the store is missing,
+    // so nothing is sent).
+    let o = push(
+        "http://grc.example.org",
+        &dir.path().join("none.db"),
+        Some(token),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is plain http: the API token is sent unencrypted"),
+        "{err}"
+    );
     let reqs = log.lock().unwrap().clone();
     for r in &reqs {
         assert_eq!(

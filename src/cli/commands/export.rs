@@ -113,6 +113,19 @@ pub fn push(a: &PushArgs) -> anyhow::Result<ExitCode> {
             "--token-env {token_env}: the environment variable is not set (put the CISO Assistant API token in it)"
         ))
     })?;
+    // The token travels in a header: over plain http anyone on the path
+    // reads it. Said once; a local or lab server is the user's call.
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = match rest.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => rest.split(['/', ':']).next().unwrap_or_default(),
+        };
+        if !(host == "localhost" || host == "::1" || host.starts_with("127.")) {
+            eprintln!(
+                "fairaudit: warning: {url} is plain http: the API token is sent unencrypted; use https"
+            );
+        }
+    }
     let store = Store::open_existing(&store.path())?;
     let m = matrix(risk_matrix.as_deref())?;
     let (report, pack, zip) = stored(&store, run)?;
