@@ -14,7 +14,7 @@ use crate::{Error, Result};
 
 use super::finding::{finding_id, severity, Basis, Finding, Measured, Status, Thresholds};
 use super::judge::{judge, TestEvidence};
-use super::wording::{ci_text, fmt, p_text};
+use super::wording::{ci_text, fmt, p_is};
 
 /// One group's measure against the reference.
 struct GroupValue {
@@ -329,7 +329,7 @@ impl Context<'_> {
                 b.words(),
                 fmt(v),
                 ci_text(&self.level, ci),
-                p.map_or(String::new(), |p| format!(", {test_name} {}", p_text(p))),
+                p.map_or(String::new(), |p| format!(", {test_name} p {}", p_is(p))),
                 j.words,
             ),
             (None, None) => format!(

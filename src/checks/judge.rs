@@ -80,11 +80,11 @@ fn test_words(t: &TestEvidence, alpha: f64) -> String {
         format!(" ({})", t.adjustment)
     };
     format!(
-        "the {} of {} vs {} gives p = {}{adj} {} {alpha}",
+        "the {} of {} vs {} gives p {}{adj} {} {alpha}",
         t.kind.replace('_', " "),
         t.pair.0,
         t.pair.1,
-        super::wording::p_text(p),
+        super::wording::p_is(p),
         if p < alpha { "<" } else { "≥" }
     )
 }

@@ -377,15 +377,15 @@ impl<'a> Site<'a> {
     /// The decision in words; where the verdict does not already cite the
     /// test, the test follows in brackets.
     fn why(&self, d: &Decision, m: &Measure) -> String {
-        let cites_test = d.verdict.contains(" gives p = ");
+        let cites_test = d.verdict.contains(" gives p ");
         match (&m.test, cites_test) {
             (Some(t), false) => format!(
-                "{} ({} of {} vs {}: p = {}{})",
+                "{} ({} of {} vs {}: p {}{})",
                 d.verdict,
                 t.kind.replace('_', " "),
                 t.pair.0,
                 t.pair.1,
-                wording::p_text(t.p_adjusted),
+                wording::p_is(t.p_adjusted),
                 if t.adjustment.is_empty() {
                     String::new()
                 } else {

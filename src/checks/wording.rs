@@ -24,6 +24,15 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
+/// "= 0.021", or "< 1e-300" for one that underflowed: to follow "p ".
+pub fn p_is(p: f64) -> String {
+    if p == 0.0 {
+        p_text(p)
+    } else {
+        format!("= {}", p_text(p))
+    }
+}
+
 /// " (95% CI 0.77–0.95)", or nothing without an interval.
 pub fn ci_text(level: &str, ci: Option<(f64, f64)>) -> String {
     ci.map(|(lo, hi)| format!(" ({level} CI {}–{})", fmt(lo), fmt(hi)))

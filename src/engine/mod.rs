@@ -345,65 +345,13 @@ pub fn report_from_audit(
             spec.model.risk_tier,
         );
         findings.extend(regressions);
-        let mut changes = governance::policy::changes(&prev_report["policy"]["checks"], &policy);
-        changes.extend(governance::policy::setting_changes(prev_report, spec));
-        let key = governance::policy::policy_key(&policy, spec);
-        let approved = (history.spec_approval.status == history::ApprovalStatus::Approved)
-            .then(|| history.spec_approval.approver.clone().unwrap_or_default());
-        // An earlier change to this same policy whose finding is still open
-        // is judged again: it resolves once the spec in force is approved.
-        let pending = history.lifecycles.as_ref().is_some_and(|l| {
-            l.findings
-                .get(&governance::policy::finding_id_of(&spec.model.id, &key))
-                .is_some_and(|f| {
-                    !matches!(
-                        f.state,
-                        governance::lifecycle::State::Resolved
-                            | governance::lifecycle::State::Closed
-                    )
-                })
-        });
-        let change = if !changes.is_empty() {
-            Some(governance::policy::Change::Changed {
-                changes: &changes,
-                previous_run: &prev_run.run_id,
-            })
-        } else {
-            pending.then_some(governance::policy::Change::Pending)
-        };
-        let this_id = governance::policy::finding_id_of(&spec.model.id, &key);
-        if let Some(change) = change {
-            findings.push(governance::policy::finding(
-                &spec.model,
-                this_id.clone(),
-                change,
-                approved.as_deref(),
-                &cycle.id,
-            ));
-        }
-        // Open findings of earlier policies this model has moved away from
-        // (and the single one of stores written before policies had their
-        // own) pass: there is nothing left to approve.
-        if let Some(l) = &history.lifecycles {
-            for f in l.findings.values().filter(|f| {
-                f.check == "policy_changed"
-                    && f.model_id == spec.model.id
-                    && f.finding_id != this_id
-                    && !matches!(
-                        f.state,
-                        governance::lifecycle::State::Resolved
-                            | governance::lifecycle::State::Closed
-                    )
-            }) {
-                findings.push(governance::policy::finding(
-                    &spec.model,
-                    f.finding_id.clone(),
-                    governance::policy::Change::Superseded,
-                    None,
-                    &cycle.id,
-                ));
-            }
-        }
+        findings.extend(policy_findings(
+            spec,
+            &policy,
+            &history,
+            (prev_run, prev_report),
+            &cycle.id,
+        ));
     }
     if let Some(lc) = &history.lifecycles {
         history::attach_lifecycles(&mut findings, lc, &spec.model.id, date);
@@ -473,4 +421,68 @@ pub fn input_digests(a: &AuditResult) -> Result<Vec<(String, String)>> {
     }
     out.extend(a.counts.fetched.iter().cloned());
     Ok(out)
+}
+
+/// The `policy_changed` findings of a run against the previous one: the
+/// change of policy, if any, and the open changes judged again or left
+/// behind (docs/governance.md).
+fn policy_findings(
+    spec: &Spec,
+    policy: &[Check],
+    history: &history::History,
+    (prev_run, prev_report): (&RunSummary, &serde_json::Value),
+    cycle: &str,
+) -> Vec<Finding> {
+    let mut out = vec![];
+    let mut changes = governance::policy::changes(&prev_report["policy"]["checks"], policy);
+    changes.extend(governance::policy::setting_changes(prev_report, spec));
+    let key = governance::policy::policy_key(policy, spec);
+    let approved = (history.spec_approval.status == history::ApprovalStatus::Approved)
+        .then(|| history.spec_approval.approver.clone().unwrap_or_default());
+    let this_id = governance::policy::finding_id_of(&spec.model.id, &key);
+    // The model's policy_changed findings still open (older stores have
+    // one per model, without a key).
+    let open: Vec<String> = history
+        .lifecycles
+        .as_ref()
+        .map(|l| {
+            l.findings
+                .values()
+                .filter(|f| {
+                    f.check == "policy_changed"
+                        && f.model_id == spec.model.id
+                        && !matches!(
+                            f.state,
+                            governance::lifecycle::State::Resolved
+                                | governance::lifecycle::State::Closed
+                        )
+                })
+                .map(|f| f.finding_id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let finding = |id: String, change| {
+        governance::policy::finding(&spec.model, id, change, approved.as_deref(), cycle)
+    };
+    if !changes.is_empty() {
+        // A new policy: its own finding; the open ones of the policies
+        // left behind pass, nothing is left to approve there.
+        out.push(finding(
+            this_id.clone(),
+            governance::policy::Change::Changed {
+                changes: &changes,
+                previous_run: &prev_run.run_id,
+            },
+        ));
+        for id in open.into_iter().filter(|id| *id != this_id) {
+            out.push(finding(id, governance::policy::Change::Superseded));
+        }
+    } else {
+        // The same policy as the previous run: an open change is judged
+        // again, and passes once the spec in force is approved.
+        for id in open {
+            out.push(finding(id, governance::policy::Change::Pending));
+        }
+    }
+    out
 }

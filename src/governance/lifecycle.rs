@@ -334,7 +334,16 @@ fn replay_through(
                 }
             }
         } else if let Some(e) = events.get(&r) {
-            if !after(date(&e.event.event_date)?) {
+            // Cut at `until`, a close counts only on a finding resolved by
+            // then: the run that resolved it may be dated after the cut.
+            let unresolved_close = until.is_some()
+                && e.event.kind == EventKind::Close
+                && e.event
+                    .finding_id
+                    .as_ref()
+                    .and_then(|id| lc.findings.get(id))
+                    .is_none_or(|l| l.state != State::Resolved);
+            if !after(date(&e.event.event_date)?) && !unresolved_close {
                 lc.apply_event(e)?;
             }
         }

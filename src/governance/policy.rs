@@ -92,6 +92,21 @@ pub fn changes(previous: &Value, current: &[Check]) -> Vec<String> {
                 what.push(format!("family {f} → {}", c.family.name()));
             }
         }
+        // Fewer attributes judged is looser; another outcome level is another check.
+        let attrs = serde_json::to_value(&c.attributes).unwrap_or_default();
+        let old_attrs = p.get("attributes").unwrap_or(&Value::Null);
+        if old_attrs != &attrs {
+            what.push(format!("attributes {old_attrs} → {attrs}"));
+        }
+        if p.get("outcome").and_then(Value::as_str) != c.outcome.as_deref() {
+            what.push(format!(
+                "outcome {} → {}",
+                p.get("outcome")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(favourable levels)"),
+                c.outcome.as_deref().unwrap_or("(favourable levels)")
+            ));
+        }
         if !what.is_empty() {
             out.push(format!("check {id}: {}", what.join(", ")));
         }
@@ -129,7 +144,8 @@ fn settings_json(spec: &crate::spec::Spec) -> Value {
             "reference_strategy": a.references.strategy.to_string(),
             "reference_groups": a.references.named,
             "favorable": a.favorable,
-            "threshold": a.columns.threshold,
+            // The threshold decides only when a score makes the prediction.
+            "threshold": a.columns.score.as_ref().map(|_| a.columns.threshold),
         },
         "gate": {"fail_on": spec.fail_on},
     })
@@ -191,7 +207,25 @@ fn setting_changes_of(previous: &Value, current: &Value) -> Vec<String> {
 /// finding, so accepting one change never waives a later one.
 pub fn policy_key(checks: &[Check], spec: &crate::spec::Spec) -> String {
     use sha2::{Digest, Sha256};
-    let text = serde_json::json!({"checks": checks, "settings": settings_json(spec)}).to_string();
+    // Only what `changes` compares, in id order: a title, a control tag or
+    // the order of the checks is not a change of policy.
+    let mut decision: Vec<Value> = checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id(),
+                "metric": c.metric.name(),
+                "bounds": [c.fail_below, c.warn_below, c.fail_above, c.warn_above],
+                "rule": c.rule().name(),
+                "alpha": c.alpha,
+                "family": c.family.name(),
+                "attributes": c.attributes,
+                "outcome": c.outcome,
+            })
+        })
+        .collect();
+    decision.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    let text = serde_json::json!({"checks": decision, "settings": settings_json(spec)}).to_string();
     crate::digest::hex(&Sha256::digest(text.as_bytes())[..6])
 }
 

@@ -429,10 +429,13 @@ fn attribute_section(out: &mut String, a: &AttributeAudit, alpha: f64) {
                 let t = d.test.as_ref().ok()?;
                 (t.p_adjusted < alpha).then(|| {
                     format!(
-                        "{} {:+.3} (p={})",
+                        "{} {:+.3} (p{})",
                         d.rate.name(),
                         d.value.difference.get().unwrap_or(0.0),
-                        p_fmt(t.p_adjusted)
+                        match t.p_adjusted {
+                            0.0 => "<1e-300".to_string(),
+                            p => format!("={}", p_fmt(p)),
+                        }
                     )
                 })
             })

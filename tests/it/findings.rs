@@ -577,3 +577,21 @@ fn the_documented_control_mapping_is_the_applied_one() {
         );
     }
 }
+
+/// A p-value that underflows to 0 reads "p < 1e-300" in a statement, never
+/// "p = 0" (or "p = < 1e-300"): every group of a approved, none of b.
+#[test]
+fn an_underflowing_p_value_is_written_as_a_bound() {
+    let mut csv = String::from("g,y_true,y_pred\n");
+    for i in 0..40_000 {
+        let (g, pred) = if i % 2 == 0 { ("a", 1) } else { ("b", 0) };
+        csv.push_str(&format!("{g},{},{pred}\n", (i / 2) % 2));
+    }
+    let (_d, p) = crate::temp_file("extreme.csv", &csv);
+    let (_, r, _) = run(&[p.to_str().unwrap(), "--attr", "g", "--bootstrap", "0"]);
+    let f = find(&r, "four-fifths-rule", "g", Some("b"));
+    assert_eq!(f["p_value"], 0.0, "{f}");
+    let st = f["statement"].as_str().unwrap();
+    assert!(st.contains("p < 1e-300"), "{st}");
+    assert!(!st.contains("p = <") && !st.contains("p = 0"), "{st}");
+}

@@ -1447,3 +1447,110 @@ fn owner_settings_ciso_refusal_and_gate_override() {
         .unwrap()
         .starts_with("gate fail_on"));
 }
+
+/// An open policy change is not cleared by edits that change no decision:
+/// a renamed check or reordered checks keep the same policy, so the change
+/// stays open (warn) until the spec is approved. A score threshold is a
+/// decision setting only when a score makes the prediction.
+#[test]
+fn cosmetic_spec_edits_do_not_clear_an_unapproved_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    let renamed = spec(dir.path(), "renamed.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7").replace(
+            "title = \"Accuracy parity\"",
+            "title = \"Accuracy parity (renamed)\"",
+        )
+    });
+    let pcs = |r: &Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "policy_changed")
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    record(&store, &strict, &german, "2026-01-10", &[]);
+    let (_, r) = record(&store, &lenient, &german, "2026-02-10", &[]);
+    let changed = pcs(&r);
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].1, "warn");
+    for date in ["2026-03-10", "2026-04-10"] {
+        let (_, r) = record(&store, &renamed, &german, date, &[]);
+        assert_eq!(
+            pcs(&r),
+            changed,
+            "{date}: the same change, still unapproved"
+        );
+    }
+    // --threshold without --score decides nothing: not an override.
+    let s2 = dir.path().join("s2.db");
+    ok(
+        &s2,
+        &[
+            "spec",
+            "approve",
+            strict.to_str().unwrap(),
+            "--approver",
+            CRO,
+        ],
+    );
+    let (_, r) = record(&s2, &strict, &german, "2026-10-05", &["--threshold", "0.6"]);
+    assert_eq!(
+        r["spec_approval"]["status"], "approved",
+        "{}",
+        r["spec_approval"]
+    );
+}
+
+/// A review pack cut at a date before the run that resolved a finding does
+/// not count that finding's later close.
+#[test]
+fn a_review_pack_ignores_a_close_whose_resolving_run_is_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let lenient = spec(dir.path(), "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    });
+    record(&store, &strict, &german, "2026-01-10", &[]);
+    // Resolved by a run dated after the window's end, closed today.
+    let later = today().checked_add_days(Days::new(15)).unwrap().to_string();
+    record(&store, &lenient, &german, &later, &[]);
+    ok(
+        &store,
+        &["finding", "close", DP_AGE, "--evidence", "2", "--by", CRO],
+    );
+    let out = dir.path().join("rp");
+    ok(
+        &store,
+        &[
+            "review-pack",
+            "--from",
+            "2026-01-01",
+            "--to",
+            &today().to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let md = std::fs::read_to_string(out.join("review.md")).unwrap();
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("| loan-approval"))
+        .unwrap();
+    let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+    assert_eq!(cells[8], "0", "closed: {line}");
+}

@@ -29,6 +29,20 @@ fn ciso_files(
     Ok(crate::report::ciso::files(&json, &m, with_pack))
 }
 
+/// The pack of --out-ciso comes from the store: one that fails verification
+/// gives no evidence, refused before the run is recorded.
+fn verified_for_pack(st: &Store) -> anyhow::Result<()> {
+    let v = st.verify(None)?;
+    if let Some(problem) = v.problem.filter(|_| !v.ok) {
+        return Err(crate::Error::usage(format!(
+            "--out-ciso: history store '{}' fails verification ({problem}): no evidence is made from it, and nothing was recorded",
+            st.path().display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Runs `audit`.
 pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     let s = settings::resolve(&Layers {
@@ -125,17 +139,8 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &out.out {
         files.push((p, main_text.as_bytes()));
     }
-    // The pack of --out-ciso comes from the store: one that fails
-    // verification gives no evidence, refused before the run is recorded.
     if let (Some(st), Some(_)) = (&store, &out.out_ciso) {
-        let v = st.verify(None)?;
-        if let Some(problem) = v.problem.filter(|_| !v.ok) {
-            return Err(crate::Error::usage(format!(
-                "--out-ciso: history store '{}' fails verification ({problem}): no evidence is made from it, and nothing was recorded",
-                st.path().display()
-            ))
-            .into());
-        }
+        verified_for_pack(st)?;
     }
     // The CISO Assistant folder is written after the run is recorded: made
     // (and checked) before anything is.
