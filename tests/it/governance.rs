@@ -1554,3 +1554,37 @@ fn a_review_pack_ignores_a_close_whose_resolving_run_is_later() {
     let cells: Vec<&str> = line.split('|').map(str::trim).collect();
     assert_eq!(cells[8], "0", "closed: {line}");
 }
+
+/// `export ciso-assistant` of a stored run writes its files into an empty
+/// folder, and again over its own files; a folder holding anything else
+/// (another run's pack) is refused, so an import never mixes runs.
+#[test]
+fn a_ciso_export_never_mixes_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(&store, &strict, &german, "2026-09-05", &[]);
+    record(&store, &strict, &german, "2026-10-05", &[]);
+    let out = dir.path().join("ciso");
+    let export = |run: &str| {
+        cmd(
+            &store,
+            &[
+                "export",
+                "ciso-assistant",
+                run,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    assert_eq!(export("1").0, 0);
+    let files = std::fs::read_dir(&out).unwrap().count();
+    assert!(files >= 3, "{files} files");
+    assert_eq!(export("1").0, 0, "the same export again");
+    let (code, _, err) = export("2");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("which this export does not write"), "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), files);
+}

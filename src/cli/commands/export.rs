@@ -31,6 +31,26 @@ fn stored(store: &Store, run: &str) -> anyhow::Result<(serde_json::Value, String
     Ok((report, name, std::fs::read(&zip)?))
 }
 
+/// A folder holding files this export does not write (another run's pack,
+/// other imports) is refused: CISO Assistant would import the mix. The same
+/// export again overwrites its own files.
+fn refuse_other_files(dir: &std::path::Path, files: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !files.iter().any(|(n, _)| *n == name) {
+            return Err(crate::Error::usage(format!(
+                "'{}' holds '{name}', which this export does not write: choose an empty folder (an import of mixed runs would mislead)",
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Runs `export`.
 pub fn run(a: &ExportArgs) -> anyhow::Result<ExitCode> {
     match &a.command {
@@ -45,6 +65,7 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<ExitCode> {
             let (report, pack, zip) = stored(&store, run)?;
             let mut files = ciso::files(&report, &m, true);
             files.push((pack, zip));
+            refuse_other_files(out, &files)?;
             ciso::write_files(out, &files)?;
             eprintln!(
                 "wrote {} files for CISO Assistant to {} (labels of the risk matrix '{}')",
