@@ -1489,4 +1489,29 @@ fn missing_gaps_picked_as_extremes_are_adjusted() {
         unadjusted > 5,
         "the raw tests of the extremes: {unadjusted}"
     );
+    // Without a population file, representation says why it has no ratio.
+    let rep = &r["data_examination"]["representation"][0];
+    assert!(rep["goodness_of_fit"].is_null());
+    assert_eq!(
+        rep["goodness_of_fit_undefined"],
+        "no population file (--population)"
+    );
+    assert!(rep["groups"][0]["undefined"]
+        .as_str()
+        .unwrap()
+        .starts_with("no population file"));
+    // The table shows the adjusted p the finding is judged on.
+    let o = fairaudit()
+        .args([
+            "data",
+            f.to_str().unwrap(),
+            "--attr",
+            "grp",
+            "--format",
+            "table",
+        ])
+        .args(["--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(adjusted "));
 }

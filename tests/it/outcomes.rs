@@ -1782,3 +1782,83 @@ fn adjusted_mean_differences_are_in_every_output() {
     );
     assert!(html.contains("Likelihood-ratio test of race"));
 }
+
+/// The last nulls of this session's review carry reasons too: a numeric
+/// mean of one row has no interval (`mean_ci`), an override rate without a
+/// comparison (the reference; a rate over no rows) says why its difference
+/// is missing, and a share explained over an undefined raw odds ratio says
+/// why it is null.
+#[test]
+fn the_remaining_nulls_say_why() {
+    // One row of group c: a mean without an interval.
+    let mut csv = String::from("g,y_true,y_pred,v,final,ctl\n");
+    for i in 0..80 {
+        let g = ["a", "b"][i % 2];
+        // b always favourable: its raw odds ratio against a is undefined.
+        let pred = if g == "b" { 1 } else { (i / 2) % 2 };
+        csv.push_str(&format!(
+            "{g},{},{pred},{}.5,{pred},{}\n",
+            i % 2,
+            i % 7,
+            ["x", "y"][(i / 4) % 2]
+        ));
+    }
+    csv.push_str("c,1,1,3.0,1,x\n");
+    let (_d, p) = crate::temp_file("nulls.csv", &csv);
+    let path = p.to_str().unwrap();
+    let r = audit_json(&[
+        path,
+        "--attr",
+        "g",
+        "--reference",
+        "g=a",
+        "--value",
+        "v",
+        "--bootstrap",
+        "0",
+    ]);
+    let c = numeric_group(attribute(&r, "g"), "c");
+    assert!(c["mean"]["ci"].is_null(), "{c}");
+    assert!(c["undefined"]["mean_ci"].is_string(), "{c}");
+    let r = audit_json(&[
+        path,
+        "--attr",
+        "g",
+        "--reference",
+        "g=a",
+        "--final",
+        "final",
+        "--bootstrap",
+        "0",
+    ]);
+    for g in attribute(&r, "g")["oversight"]["groups"]
+        .as_array()
+        .unwrap()
+    {
+        // a is the reference; b has no adverse recommendation.
+        let f = &g["adverse_to_favourable"];
+        if g["group"] == "a" || f["of"] == 0 {
+            assert!(f["undefined"]["difference"].is_string(), "{g}");
+        }
+    }
+    let r = audit_json(&[
+        path,
+        "--attr",
+        "g",
+        "--reference",
+        "g=a",
+        "--control",
+        "ctl",
+        "--bootstrap",
+        "0",
+    ]);
+    let b = attribute(&r, "g")["controlled"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["group"] == "b")
+        .unwrap()
+        .clone();
+    assert!(b["share_explained"].is_null(), "{b}");
+    assert!(b["share_explained_undefined"].is_string(), "{b}");
+}
