@@ -1588,3 +1588,40 @@ fn a_ciso_export_never_mixes_runs() {
     assert!(err.contains("which this export does not write"), "{err}");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), files);
 }
+
+/// A run recorded before reports carried a retention setting keeps the
+/// model's latest recorded one (here 3 years), not a silent 10.
+#[test]
+fn pruning_an_old_layout_run_uses_the_models_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let german = fixture("german_credit.csv");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let three = spec(dir.path(), "three.toml", &|s| {
+        s + "\n[governance]\nretention_years = 3\n"
+    });
+    record(&store, &strict, &german, "2020-01-15", &[]);
+    record(&store, &three, &german, "2026-10-05", &[]);
+    // Run 1 as an older version wrote it: no governance block, recorded then.
+    let c = rusqlite::Connection::open(&store).unwrap();
+    let json: String = c
+        .query_row("SELECT report_json FROM runs WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut v: Value = serde_json::from_str(&json).unwrap();
+    v.as_object_mut().unwrap().remove("governance");
+    c.execute(
+        "UPDATE runs SET report_json = ?1, recorded_at = '2020-01-15T09:00:00Z' WHERE seq = 1",
+        [v.to_string()],
+    )
+    .unwrap();
+    drop(c);
+    let out = ok(
+        &store,
+        &["history", "prune", "--before", "2021-01-01", "--by", "DPO"],
+    );
+    let _ = out;
+    let list = ok(&store, &["history", "list"]);
+    assert_eq!(list.lines().count(), 2, "header and run 2 left: {list}");
+}
