@@ -1625,3 +1625,55 @@ fn pruning_an_old_layout_run_uses_the_models_retention() {
     let list = ok(&store, &["history", "list"]);
     assert_eq!(list.lines().count(), 2, "header and run 2 left: {list}");
 }
+
+/// A first `--record` that fails (here on a missing risk register) leaves
+/// no empty store behind: a new store is created only when the run is
+/// recorded. Its report is the one an empty store gives.
+#[test]
+fn a_failed_first_record_leaves_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("sub").join("h.db");
+    let german = fixture("german_credit.csv");
+    let broken = spec(dir.path(), "broken.toml", &|s| {
+        s.replace(
+            &format!("{:?}", fixture("risk-register.csv").display().to_string()),
+            "\"/nonexistent/register.csv\"",
+        )
+    });
+    let o = fairaudit()
+        .args([
+            "audit",
+            "--record",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+            "--spec",
+        ])
+        .arg(&broken)
+        .arg("--store")
+        .arg(&store)
+        .arg(&german)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!store.exists(), "no store file after a failed first run");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    let (_, r) = record(&store, &strict, &german, "2026-10-05", &[]);
+    assert!(store.exists());
+    assert_eq!(
+        r["spec_approval"]["status"], "unapproved",
+        "{}",
+        r["spec_approval"]
+    );
+    assert_eq!(
+        finding(&r, DP_AGE)["lifecycle"]["state"],
+        "open",
+        "a first run's breaches open"
+    );
+}

@@ -43,6 +43,41 @@ fn verified_for_pack(st: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The history stores of a run: the one it records in (opened and checked
+/// before the data are read, when it exists), the empty one a new store
+/// will be (read in memory: a new store is created only when the run is
+/// recorded, so a run that fails first leaves none behind), and one it only
+/// reads (earlier runs for the HTML charts, approvals for
+/// `--require-approved-spec`).
+type Stores = (Option<Store>, Option<Store>, Option<Store>);
+
+fn stores(
+    record: Option<&Path>,
+    out: &crate::cli::args::OutputArgs,
+    o: &crate::spec::Outputs,
+    format: Format,
+) -> anyhow::Result<Stores> {
+    let store = match record {
+        Some(p) if p.exists() => Some(Store::open(p)?),
+        _ => None,
+    };
+    let fresh = match record {
+        Some(p) if !p.exists() => Some(Store::empty_in_memory(p)?),
+        _ => None,
+    };
+    let read_store = match (record, &out.store) {
+        (None, Some(p)) if p.exists() => Some(Store::open(p)?),
+        (None, None)
+            if (o.html.is_some() || format == Format::Html || out.require_approved_spec)
+                && store::default_path().exists() =>
+        {
+            Some(Store::open(&store::default_path())?)
+        }
+        _ => None,
+    };
+    Ok((store, fresh, read_store))
+}
+
 /// Runs `audit`.
 pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     let s = settings::resolve(&Layers {
@@ -68,22 +103,9 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         None if files || std::io::stdout().is_terminal() => Format::Table,
         None => Format::Json,
     };
-    // The store is opened (and checked) before the data are read.
-    let mut store = record.as_deref().map(Store::open).transpose()?;
-    // The HTML report charts earlier runs when the default (or given) store
-    // exists, even without --record.
-    // `--require-approved-spec` reads approvals from the store.
-    let read_store = match (&store, &out.store) {
-        (None, Some(p)) if p.exists() => Some(Store::open(p)?),
-        (None, None)
-            if (o.html.is_some() || format == Format::Html || out.require_approved_spec)
-                && store::default_path().exists() =>
-        {
-            Some(Store::open(&store::default_path())?)
-        }
-        _ => None,
-    };
-    let mut report = engine::run_with_history(&spec, store.as_ref().or(read_store.as_ref()))?;
+    let (mut store, fresh, read_store) = stores(record.as_deref(), out, o, format)?;
+    let history = store.as_ref().or(fresh.as_ref()).or(read_store.as_ref());
+    let mut report = engine::run_with_history(&spec, history)?;
     if a.input.verbose {
         for (input, how) in &report.audit.counts.reads.0 {
             eprintln!("fairaudit: read {input}: {how}");
@@ -106,7 +128,7 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         })
         .into());
     }
-    if store.is_some() || o.html.is_some() || format == Format::Html {
+    if record.is_some() || o.html.is_some() || format == Format::Html {
         report.compute_digests()?;
     }
     // Render everything first: nothing is written unless every format renders.
@@ -152,9 +174,12 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let staged = crate::report::Staged::write(&files)?;
     let mut ciso_files = match &out.out_ciso {
-        Some(_) => ciso_files(&report, &spec, store.is_some())?,
+        Some(_) => ciso_files(&report, &spec, record.is_some())?,
         None => vec![],
     };
+    if let (None, Some(p)) = (&store, record.as_deref()) {
+        store = Some(Store::open(p)?);
+    }
     if let Some(st) = &mut store {
         let who = crate::cli::settings::actor(out.by.as_deref());
         let r = crate::report::record::record(&report, &spec, st, &who)?;

@@ -208,6 +208,19 @@ impl Store {
         Ok(store)
     }
 
+    /// The empty store a new file at `path` would be, in memory: what a
+    /// first run reads before its store is created (`path` names it in
+    /// messages).
+    pub fn empty_in_memory(path: &Path) -> Result<Store> {
+        let conn = Connection::open_in_memory().map_err(|e| db_err(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.init()?;
+        Ok(store)
+    }
+
     /// Opens an existing store only (for reading commands).
     pub fn open_existing(path: &Path) -> Result<Store> {
         if !path.exists() {
