@@ -1515,3 +1515,39 @@ fn missing_gaps_picked_as_extremes_are_adjusted() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("(adjusted "));
 }
+
+/// A first `data --record` that fails (a column that is not there) leaves no
+/// empty store behind; one that succeeds creates it.
+#[test]
+fn a_failed_first_data_record_leaves_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let o = fairaudit()
+        .args([
+            "data",
+            "fixtures/proxy_planted.csv",
+            "--attr",
+            "no_such_column",
+            "--record",
+        ])
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!store.exists());
+    let o = fairaudit()
+        .args([
+            "data",
+            "fixtures/proxy_planted.csv",
+            "--attr",
+            "race",
+            "--record",
+        ])
+        .args(["--format", "json", "--fail-on", "never", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(store.exists());
+}

@@ -50,14 +50,21 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
         None => Format::Json,
     };
     let store_path = o.store.clone().unwrap_or_else(store::default_path);
-    // The store is opened before the data are read: to record, or (when it
-    // exists) to measure drift against the last examination.
-    let mut st = if o.record || store_path.exists() {
+    // An existing store is opened before the data are read: to record, and
+    // to measure drift against the last examination. A new one is created
+    // only when the examination is recorded (one that fails first leaves
+    // none); until then the empty store it will be is read in memory.
+    let mut st = if store_path.exists() {
         Some(Store::open(&store_path)?)
     } else {
         None
     };
-    let report = examine::examine(&spec, st.as_ref())?;
+    let fresh = if o.record && st.is_none() {
+        Some(Store::empty_in_memory(&store_path)?)
+    } else {
+        None
+    };
+    let report = examine::examine(&spec, st.as_ref().or(fresh.as_ref()))?;
     if a.read.verbose {
         for (input, how) in &report.reads.0 {
             eprintln!("fairaudit: read {input}: {how}");
@@ -83,6 +90,9 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     }
     let staged = Staged::write(&files)?;
     if o.record {
+        if st.is_none() {
+            st = Some(Store::open(&store_path)?);
+        }
         if let Some(st) = &mut st {
             let who = settings::actor(o.by.as_deref());
             let r = out::record(&report, &spec, st, &who)?;
