@@ -851,8 +851,9 @@ struct Req {
 }
 
 /// A local server answering CISO Assistant's endpoints as FORMATS.md
-/// documents them; `fail_rows` makes the Data Wizard report failed rows.
-fn server(fail_rows: bool) -> (String, Arc<Mutex<Vec<Req>>>) {
+/// documents them; `fail`: "rows" makes the Data Wizard report failed rows,
+/// "upload" makes the evidence upload fail (a late step).
+fn server(fail: &'static str) -> (String, Arc<Mutex<Vec<Req>>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", l.local_addr().unwrap());
     let log: Arc<Mutex<Vec<Req>>> = Arc::default();
@@ -893,7 +894,7 @@ fn server(fail_rows: bool) -> (String, Arc<Mutex<Vec<Req>>>) {
                 headers,
                 body,
             };
-            let (status, answer) = answer(&req, &seen.lock().unwrap(), fail_rows);
+            let (status, answer) = answer(&req, &seen.lock().unwrap(), fail);
             seen.lock().unwrap().push(req);
             let text = answer.map(|v| v.to_string()).unwrap_or_default();
             let _ = write!(
@@ -906,7 +907,8 @@ fn server(fail_rows: bool) -> (String, Arc<Mutex<Vec<Req>>>) {
     (url, log)
 }
 
-fn answer(r: &Req, before: &[Req], fail_rows: bool) -> (u16, Option<Value>) {
+fn answer(r: &Req, before: &[Req], fail: &str) -> (u16, Option<Value>) {
+    let fail_rows = fail == "rows";
     let path = r.path.split('?').next().unwrap();
     match (r.method.as_str(), path) {
         ("POST", "/api/data-wizard/load-file/") => {
@@ -932,6 +934,9 @@ fn answer(r: &Req, before: &[Req], fail_rows: bool) -> (u16, Option<Value>) {
             ),
         ),
         ("POST", "/api/evidences/") => (201, Some(json!({"id": "ev-1", "name": "x"}))),
+        ("POST", "/api/evidences/ev-1/upload/") if fail == "upload" => {
+            (500, Some(json!({"detail": "storage unavailable"})))
+        }
         ("POST", "/api/evidences/ev-1/upload/") => (200, None),
         ("GET", "/api/findings/") => {
             // The findings the Data Wizard imported, with server-side ids.
@@ -1004,7 +1009,7 @@ fn push_follows_the_rest_contract_and_never_shows_the_token() {
     let (_, report, _) = recorded_export(dir.path(), &[]);
     let store = dir.path().join("h.db");
     let token = "s3cr3t-t0ken-value";
-    let (url, log) = server(false);
+    let (url, log) = server("");
     let o = push(&url, &store, Some(token));
     let said = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{said}");
@@ -1109,7 +1114,7 @@ fn push_follows_the_rest_contract_and_never_shows_the_token() {
         );
     }
     // A rejected row stops the push with the server's reason; no token, no success.
-    let (url, _) = server(true);
+    let (url, _) = server("rows");
     let o = push(&url, &store, Some(token));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2));
@@ -1120,6 +1125,18 @@ fn push_follows_the_rest_contract_and_never_shows_the_token() {
         "{err}"
     );
     assert!(!err.contains(token));
+    assert!(err.contains("no earlier step had completed"), "{err}");
+    // A late step fails: the message lists what was already done.
+    let (url, _) = server("upload");
+    let o = push(&url, &store, Some(token));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("earlier steps completed in CISO Assistant:")
+            && err.contains("risk scenario(s) imported")
+            && err.contains("requirement result(s) set"),
+        "{err}"
+    );
     // No token: a clear error before any request.
     let o = push(&url, &store, None);
     assert_eq!(o.status.code(), Some(2));

@@ -219,27 +219,60 @@ pub fn push(
             .map(|(_, b)| b.as_slice())
             .ok_or_else(|| Error::usage(format!("export has no {name}")))
     };
-    let mut done = Pushed {
-        risks: c.load_file(
+    let mut done = Pushed::default();
+    let steps = (|| -> Result<()> {
+        done.risks = c.load_file(
             "RiskAssessment",
             &t.risk_assessment,
             &t.folder,
             super::RISKS_FILE,
             file(super::RISKS_FILE)?,
-        )?,
-        findings: c.load_file(
+        )?;
+        done.findings = c.load_file(
             "FindingsAssessment",
             &t.findings_assessment,
             &t.folder,
             super::FINDINGS_FILE,
             file(super::FINDINGS_FILE)?,
-        )?,
-        ..Default::default()
+        )?;
+        let ras = set_results(&c, t, report, &mut done)?;
+        done.evidence = attach_evidence(&c, t, report, &ras, pack)?;
+        done.linked = link_findings(&c, t, report, &done.evidence)?;
+        Ok(())
+    })();
+    match steps {
+        Ok(()) => Ok(done),
+        Err(e) => Err(partial(e, &done)),
+    }
+}
+
+/// A push that failed part-way says what it had already changed in the GRC
+/// tool, so the user knows what to check there before running it again.
+fn partial(e: Error, done: &Pushed) -> Error {
+    let mut steps = vec![];
+    if done.risks > 0 {
+        steps.push(format!("{} risk scenario(s) imported", done.risks));
+    }
+    if done.findings > 0 {
+        steps.push(format!("{} finding(s) imported", done.findings));
+    }
+    if done.results > 0 {
+        steps.push(format!("{} requirement result(s) set", done.results));
+    }
+    if !done.evidence.is_empty() {
+        steps.push(format!("evidence {} attached", done.evidence));
+    }
+    // The failing step itself may have changed some rows (an import
+    // that rejects one row keeps the others): only earlier steps are sure.
+    let said = if steps.is_empty() {
+        "no earlier step had completed".to_string()
+    } else {
+        format!(
+            "earlier steps completed in CISO Assistant: {}",
+            steps.join(", ")
+        )
     };
-    let ras = set_results(&c, t, report, &mut done)?;
-    done.evidence = attach_evidence(&c, t, report, &ras, pack)?;
-    done.linked = link_findings(&c, t, report, &done.evidence)?;
-    Ok(done)
+    Error::usage(format!("{e}; {said}"))
 }
 
 /// Sets the requirement results; returns the requirement assessments' ids.
