@@ -593,10 +593,9 @@ fn gap(live: &[&GroupQuality], share: impl Fn(&GroupQuality) -> (u64, f64)) -> O
 /// Why a group of `n` of `total` rows is too small to judge, if it is (the
 /// audit's rule, `audit::attribute::size_status`).
 fn too_small(n: u64, total: u64, stats: &StatOptions) -> Option<String> {
-    match super::attribute::size_status(n, total.max(1) as f64, stats) {
-        super::group::GroupStatus::Ok => None,
-        super::group::GroupStatus::InsufficientData(why) => Some(why),
-    }
+    super::attribute::size_status(n, total.max(1) as f64, stats)
+        .reason()
+        .map(String::from)
 }
 
 fn quality(

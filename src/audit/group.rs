@@ -80,6 +80,14 @@ impl GroupStatus {
     pub fn is_ok(&self) -> bool {
         *self == GroupStatus::Ok
     }
+
+    /// Why the group is not judged, if it is not.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            GroupStatus::Ok => None,
+            GroupStatus::InsufficientData(why) => Some(why),
+        }
+    }
 }
 
 /// One group's results within an attribute.

@@ -278,10 +278,7 @@ pub fn audit(
             // group of a few rows would name itself the worst by chance.
             let total: u64 = groups.iter().map(|g| g.n).sum();
             let judged = |g: &&NumericGroup| {
-                matches!(
-                    super::attribute::size_status(g.n, total.max(1) as f64, &spec.stats),
-                    super::group::GroupStatus::Ok
-                )
+                super::attribute::size_status(g.n, total.max(1) as f64, &spec.stats).is_ok()
             };
             let worst = |k: usize| {
                 groups

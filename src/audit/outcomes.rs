@@ -157,10 +157,8 @@ pub fn audit(spec: &AuditSpec, counts: &Counts) -> Result<Option<OutcomeAudit>> 
             let judged: Vec<&OutcomeGroup> = groups
                 .iter()
                 .filter(|g| {
-                    matches!(
-                        super::attribute::size_status(g.rows(), total.max(1) as f64, &spec.stats),
-                        super::group::GroupStatus::Ok
-                    )
+                    super::attribute::size_status(g.rows(), total.max(1) as f64, &spec.stats)
+                        .is_ok()
                 })
                 .collect();
             let t = Array2::from_shape_fn((judged.len(), oc.levels.len()), |(i, j)| {

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::audit::AttributeAudit;
+use crate::checks::wording::p_text;
 use crate::engine::Report;
 use crate::metrics::Rate;
 use crate::spec::Favorable;
@@ -44,11 +45,6 @@ fn rpad(s: &str, w: usize) -> String {
     } else {
         format!("{}{s}", " ".repeat(w - n))
     }
-}
-
-/// A p-value in a short form.
-fn p_fmt(p: f64) -> String {
-    crate::checks::wording::p_text(p)
 }
 
 impl Exporter for TableExporter {
@@ -173,7 +169,7 @@ fn oversight_section(
             } else {
                 "—".into()
             },
-            p_fmt,
+            p_text,
         );
         let _ = writeln!(
             out,
@@ -200,7 +196,7 @@ fn controlled_section(
         controls.join(", "),
         c.reference,
         c.lr_test
-            .map(|(s, df, p)| format!("  LR test of {}: {s:.2}, df {df}, p {}", c.name, p_fmt(p)))
+            .map(|(s, df, p)| format!("  LR test of {}: {s:.2}, df {df}, p {}", c.name, p_text(p)))
             .unwrap_or_default()
     );
     let or = |r: &crate::audit::controlled::Estimate| match r {
@@ -219,7 +215,7 @@ fn controlled_section(
     );
     for g in &c.groups {
         let (adj, p) = match &g.adjusted_odds_ratio {
-            Ok((v, ci, p)) => (or(&Ok((*v, *ci))), p_fmt(*p)),
+            Ok((v, ci, p)) => (or(&Ok((*v, *ci))), p_text(*p)),
             Err(_) => ("—".into(), "—".into()),
         };
         let _ = writeln!(
@@ -259,8 +255,8 @@ fn mean_differences_table(out: &mut String, c: &crate::audit::controlled::Contro
     );
     for g in c.groups.iter().filter(|g| numeric(g)) {
         let (adj, p) = match &g.adjusted_mean_difference {
-            Ok((v, Some((lo, hi)), p)) => (format!("{v:.4} [{lo:.4}, {hi:.4}]"), p_fmt(*p)),
-            Ok((v, None, p)) => (format!("{v:.4}"), p_fmt(*p)),
+            Ok((v, Some((lo, hi)), p)) => (format!("{v:.4} [{lo:.4}, {hi:.4}]"), p_text(*p)),
+            Ok((v, None, p)) => (format!("{v:.4}"), p_text(*p)),
             Err(_) => ("—".into(), "—".into()),
         };
         let _ = writeln!(
@@ -319,7 +315,7 @@ fn numeric_section(out: &mut String, n: &crate::audit::numeric::NumericAudit, i:
             rpad(&f(g.quantiles[1]), 11),
             rpad(&diff, 28),
             rpad(
-                &g.welch.as_ref().map_or("—".into(), |w| p_fmt(w.p_value)),
+                &g.welch.as_ref().map_or("—".into(), |w| p_text(w.p_value)),
                 10
             ),
             rpad(&f(g.smd), 8),
@@ -355,7 +351,7 @@ fn outcome_section(out: &mut String, o: &crate::audit::outcomes::OutcomeAudit, i
                 "  chi-square {:.2}, df {}, p {}",
                 c.statistic,
                 c.df,
-                p_fmt(c.p_value)
+                p_text(c.p_value)
             ))
             .unwrap_or_default()
     );
@@ -434,7 +430,7 @@ fn attribute_section(out: &mut String, a: &AttributeAudit, alpha: f64) {
                         d.value.difference.get().unwrap_or(0.0),
                         match t.p_adjusted {
                             0.0 => "<1e-300".to_string(),
-                            p => format!("={}", p_fmt(p)),
+                            p => format!("={}", p_text(p)),
                         }
                     )
                 })
@@ -473,7 +469,7 @@ fn attribute_section(out: &mut String, a: &AttributeAudit, alpha: f64) {
             "  chi-square (group x prediction) {:.2}, df {}, adjusted p {}",
             c.result.statistic,
             c.result.df,
-            p_fmt(c.p_adjusted)
+            p_text(c.p_adjusted)
         );
     }
     for (rate, groups) in &s.left_out {

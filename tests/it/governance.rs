@@ -82,6 +82,36 @@ fn finding<'a>(r: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding {id}"))
 }
 
+/// The lenient policy: the demographic parity bound moved from 0.9 to 0.7,
+/// which the sample passes.
+fn lenient(dir: &Path) -> PathBuf {
+    spec(dir, "lenient.toml", &|s| {
+        s.replace("fail_below = 0.9", "fail_below = 0.7")
+    })
+}
+
+/// The report's `policy_changed` findings.
+fn policy_changed(r: &Value) -> Vec<Value> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "policy_changed")
+        .cloned()
+        .collect()
+}
+
+/// A copy of `store` at `to`, edited with `sql` as someone with write
+/// access would (sqlite3 keeps foreign keys off).
+fn tampered_copy(store: &Path, to: &Path, sql: &str) -> PathBuf {
+    std::fs::copy(store, to).unwrap();
+    rusqlite::Connection::open(to)
+        .unwrap()
+        .execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
+        .unwrap();
+    to.to_path_buf()
+}
+
 fn life(store: &Path, id: &str) -> Value {
     serde_json::from_str(&ok(store, &["finding", "show", id, "--format", "json"])).unwrap()
 }
@@ -703,9 +733,7 @@ fn spec_approval_gates_the_run_and_policy_changes_are_findings() {
         String::from_utf8_lossy(&o.stderr)
     );
     // A different (looser) spec is not the approved one, and its change is a finding.
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     assert_eq!(gated(&lenient).status.code(), Some(2));
     let (_, r) = record(&store, &lenient, &german, "2026-11-05", &[]);
     assert_eq!(
@@ -713,11 +741,9 @@ fn spec_approval_gates_the_run_and_policy_changes_are_findings() {
         "{}",
         r["spec_approval"]
     );
-    let pc = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "policy_changed")
+    let pc = policy_changed(&r)
+        .into_iter()
+        .next()
         .expect("a policy_changed finding");
     assert_eq!(pc["status"], "warn");
     assert!(
@@ -785,9 +811,7 @@ fn the_record_refuses_what_did_not_happen() {
     let store = dir.path().join("h.db");
     let german = fixture("german_credit.csv");
     let strict = spec(dir.path(), "strict.toml", &|s| s);
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     // The spec's owner approves its thresholds before any run: refused.
     let err = refused(
         &store,
@@ -1010,15 +1034,7 @@ fn the_record_refuses_what_did_not_happen() {
     assert!(o.status.success());
 
     // Tampering: each on its own copy of the store.
-    let tampered = |name: &str, sql: &str| {
-        let p = dir.path().join(name);
-        std::fs::copy(&store, &p).unwrap();
-        rusqlite::Connection::open(&p)
-            .unwrap()
-            .execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
-            .unwrap();
-        p
-    };
+    let tampered = |name: &str, sql: &str| tampered_copy(&store, &dir.path().join(name), sql);
     let forged = tampered(
         "forged.db",
         "UPDATE runs SET verdict = 'pass' WHERE seq = 2; UPDATE findings SET status = 'pass' WHERE run_seq = 2;",
@@ -1154,11 +1170,9 @@ fn flags_that_change_decision_settings_override_the_approval() {
             "min_group_size 30 → 100000 (looser)"
         ]
     );
-    let pc = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "policy_changed")
+    let pc = policy_changed(&r)
+        .into_iter()
+        .next()
         .expect("a policy_changed finding");
     assert!(
         pc["statement"]
@@ -1193,21 +1207,12 @@ fn each_policy_change_is_its_own_finding_and_resolves_on_approval() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
     let german = fixture("german_credit.csv");
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     let strict = spec(dir.path(), "strict.toml", &|s| s);
     let loose = spec(dir.path(), "loose.toml", &|s| {
         s.replace("fail_below = 0.9", "fail_below = 0.5")
     });
-    let pc = |r: &Value| {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == "policy_changed")
-            .cloned()
-    };
+    let pc = |r: &Value| policy_changed(r).into_iter().next();
     record(&store, &lenient, &german, "2026-08-05", &[]);
     let (_, r) = record(&store, &strict, &german, "2026-09-05", &[]);
     let stricter = pc(&r).expect("the change to strict");
@@ -1274,9 +1279,7 @@ fn a_review_pack_of_a_past_window_shows_the_states_then() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("h.db");
     let german = fixture("german_credit.csv");
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     let strict = spec(dir.path(), "strict.toml", &|s| s);
     record(&store, &lenient, &german, "2026-01-15", &[]);
     record(&store, &strict, &german, "2026-02-15", &[]);
@@ -1393,12 +1396,11 @@ fn owner_settings_ciso_refusal_and_gate_override() {
     );
 
     // A store that fails verification: --out-ciso refuses before recording.
-    let broken = dir.path().join("broken.db");
-    std::fs::copy(&store, &broken).unwrap();
-    rusqlite::Connection::open(&broken)
-        .unwrap()
-        .execute_batch("UPDATE runs SET verdict = 'pass' WHERE seq = 1;")
-        .unwrap();
+    let broken = tampered_copy(
+        &store,
+        &dir.path().join("broken.db"),
+        "UPDATE runs SET verdict = 'pass' WHERE seq = 1;",
+    );
     let before = ok(&broken, &["history", "list"]).lines().count();
     let o = fairaudit()
         .args([
@@ -1458,9 +1460,7 @@ fn cosmetic_spec_edits_do_not_clear_an_unapproved_change() {
     let store = dir.path().join("h.db");
     let german = fixture("german_credit.csv");
     let strict = spec(dir.path(), "strict.toml", &|s| s);
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     let renamed = spec(dir.path(), "renamed.toml", &|s| {
         s.replace("fail_below = 0.9", "fail_below = 0.7").replace(
             "title = \"Accuracy parity\"",
@@ -1468,11 +1468,8 @@ fn cosmetic_spec_edits_do_not_clear_an_unapproved_change() {
         )
     });
     let pcs = |r: &Value| -> Vec<(String, String)> {
-        r["findings"]
-            .as_array()
-            .unwrap()
+        policy_changed(r)
             .iter()
-            .filter(|f| f["check"] == "policy_changed")
             .map(|f| {
                 (
                     f["id"].as_str().unwrap().to_string(),
@@ -1522,9 +1519,7 @@ fn a_review_pack_ignores_a_close_whose_resolving_run_is_later() {
     let store = dir.path().join("h.db");
     let german = fixture("german_credit.csv");
     let strict = spec(dir.path(), "strict.toml", &|s| s);
-    let lenient = spec(dir.path(), "lenient.toml", &|s| {
-        s.replace("fail_below = 0.9", "fail_below = 0.7")
-    });
+    let lenient = lenient(dir.path());
     record(&store, &strict, &german, "2026-01-10", &[]);
     // Resolved by a run dated after the window's end, closed today.
     let later = today().checked_add_days(Days::new(15)).unwrap().to_string();

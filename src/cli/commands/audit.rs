@@ -29,20 +29,6 @@ fn ciso_files(
     Ok(crate::report::ciso::files(&json, &m, with_pack))
 }
 
-/// The pack of --out-ciso comes from the store: one that fails verification
-/// gives no evidence, refused before the run is recorded.
-fn verified_for_pack(st: &Store) -> anyhow::Result<()> {
-    let v = st.verify(None)?;
-    if let Some(problem) = v.problem.filter(|_| !v.ok) {
-        return Err(crate::Error::usage(format!(
-            "--out-ciso: history store '{}' fails verification ({problem}): no evidence is made from it, and nothing was recorded",
-            st.path().display()
-        ))
-        .into());
-    }
-    Ok(())
-}
-
 /// The history stores of a run: the one it records in (opened and checked
 /// before the data are read, when it exists), the empty one a new store
 /// will be (read in memory: a new store is created only when the run is
@@ -161,8 +147,11 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &out.out {
         files.push((p, main_text.as_bytes()));
     }
+    // The pack of --out-ciso comes from the store: one that fails
+    // verification gives no evidence, refused before the run is recorded.
     if let (Some(st), Some(_)) = (&store, &out.out_ciso) {
-        verified_for_pack(st)?;
+        st.ensure_verified()
+            .map_err(|e| anyhow::anyhow!("--out-ciso: {e}; nothing was recorded"))?;
     }
     // The CISO Assistant folder is written after the run is recorded: made
     // (and checked) before anything is.

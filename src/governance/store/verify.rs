@@ -288,14 +288,20 @@ impl Store {
     /// signed and look like the record.
     pub fn get_verified(&self, run: &str) -> Result<super::StoredRun> {
         let r = self.get(run)?;
+        self.ensure_verified()?;
+        Ok(r)
+    }
+
+    /// Refuses a store whose chain does not verify, for evidence made from it.
+    pub fn ensure_verified(&self) -> Result<()> {
         let v = self.verify(None)?;
-        if let Some(problem) = v.problem.filter(|_| !v.ok) {
-            return Err(crate::Error::usage(format!(
+        match v.problem.filter(|_| !v.ok) {
+            Some(problem) => Err(crate::Error::usage(format!(
                 "history store '{}' fails verification ({problem}): no evidence is made from it; `fairaudit history verify` explains",
                 self.path.display()
-            )));
+            ))),
+            None => Ok(()),
         }
-        Ok(r)
     }
 
     /// Recomputes every entry's content hash and the chain, in order. Names
