@@ -12,17 +12,24 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from . import Auditor, Report, UsageError, _fairaudit
 
 # The flags that shape the counts query (the rest only shape the audit).
-_SQL_FLAGS = {"label", "prediction", "score", "threshold", "weight", "positive", "intersect", "stratify", "score_bins"}
+_SQL_FLAGS = {
+    "label", "prediction", "score", "threshold", "weight", "positive", "intersect", "stratify",
+    "score_bins", "value", "value_truth", "control", "control_bins", "final", "outcomes",
+    "favorable_outcome", "outcome_band", "where",
+}
+# Of those, the ones the audit of the counts does not take.
+_QUERY_ONLY = {"where"}
 
 
-def counts_query(table: str, attrs: Sequence[str], **columns: Any) -> str:
-    """The Spark SQL counts query over ``table`` (what ``fairaudit sql`` prints)."""
+def counts_query(table: str, attrs: Sequence[str], *, spec: Optional[str] = None, **columns: Any) -> str:
+    """The Spark SQL counts query over ``table`` (what ``fairaudit sql`` prints);
+    ``spec``: a spec file whose columns and analyses apply, as with ``--spec``."""
     from . import _flags
 
     unknown = set(columns) - _SQL_FLAGS
     if unknown:
         raise UsageError(f"not a column option of the counts query: {', '.join(sorted(unknown))}")
-    flags = ["--dialect", "spark", "--table", table] + _flags(attrs, **columns)
+    flags = ["--dialect", "spark", "--table", table] + _flags(attrs, spec=spec, **columns)
     return _fairaudit.counts_sql(flags)
 
 
@@ -47,12 +54,13 @@ def audit(
     view = f"fairaudit_{uuid.uuid4().hex}"
     df.createOrReplaceTempView(view)
     try:
-        counts = df.sparkSession.sql(counts_query(view, attrs, **columns))
+        counts = df.sparkSession.sql(counts_query(view, attrs, spec=spec, **columns))
         rows = counts.toPandas()
     finally:
         df.sparkSession.catalog.dropTempView(view)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "counts.csv")
         rows.to_csv(path, index=False)
-        a = Auditor.from_counts(path, attrs, label=label, prediction=prediction, reference=reference, spec=spec, **options)
+        rest = {k: v for k, v in options.items() if k not in _QUERY_ONLY}
+        a = Auditor.from_counts(path, attrs, label=label, prediction=prediction, reference=reference, spec=spec, **rest)
         return a.report()

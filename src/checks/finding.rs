@@ -307,8 +307,10 @@ pub enum LifeState {
     /// Breached, no treatment decided yet.
     Open,
     /// A treatment plan is in progress.
+    #[value(alias = "in_treatment")]
     InTreatment,
     /// The risk was accepted (until the acceptance expires).
+    #[value(alias = "risk_accepted")]
     RiskAccepted,
     /// A later run shows it within the thresholds; closing it needs a person.
     Resolved,

@@ -126,9 +126,9 @@ pub struct InputArgs {
     /// Input format, when the extension does not tell.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
-    /// How data files are read: `auto` counts Parquet files on their
-    /// dictionary codes when it can (see --verbose), `general` always uses
-    /// polars' group-by. Both give the same report.
+    /// How data files are read: `auto` counts Parquet and quote-free CSV
+    /// files on their dictionary codes when it can (see --verbose), `general`
+    /// always uses polars' group-by. Both give the same report.
     #[arg(long, value_enum, value_name = "READER", default_value = "auto")]
     pub reader: Reader,
     /// Say on stderr how each data file was read.
@@ -645,6 +645,9 @@ pub enum HistoryCommand {
         /// Write the head (and its .minisig) here.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Who signs [default: $FAIRAUDIT_ACTOR, else the login name].
+        #[arg(long, value_name = "NAME", requires = "sign")]
+        by: Option<String>,
     },
     /// Remove runs before a date, outside their retention period; recorded in the chain.
     Prune {
@@ -711,7 +714,7 @@ pub enum CycleCommand {
         /// Review or audit.
         #[arg(long, value_enum, default_value_t)]
         kind: EventKind,
-        /// [default: today]
+        /// The day of the review or audit, YYYY-MM-DD [default: today].
         #[arg(long, value_name = "DATE")]
         date: Option<String>,
         /// Who reviewed [default: $FAIRAUDIT_ACTOR, else the login name].

@@ -240,6 +240,42 @@ pub struct ModelStatus {
     /// Checks, reviews and audits against the cadence.
     #[serde(flatten)]
     pub schedule: Schedule,
+    /// The flat keys of the JSON before the schedule was nested (engines up
+    /// to 598853d), kept for the tools that read them.
+    #[serde(flatten)]
+    pub flat: FlatSchedule,
+}
+
+/// `last_check`, `last_review`, `last_audit`, `next_check_due`,
+/// `next_review_due`, `next_audit_due`: the first JSON layout of `cycle
+/// status`, which is also the report's `cycle` (docs/report-schema.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlatSchedule {
+    /// The latest run on or before the as-of date.
+    pub last_check: Option<NaiveDate>,
+    /// The latest recorded review.
+    pub last_review: Option<NaiveDate>,
+    /// The latest recorded audit.
+    pub last_audit: Option<NaiveDate>,
+    /// When the next check is due.
+    pub next_check_due: NaiveDate,
+    /// When the next review is due.
+    pub next_review_due: NaiveDate,
+    /// When the next audit is due.
+    pub next_audit_due: NaiveDate,
+}
+
+impl From<&Schedule> for FlatSchedule {
+    fn from(s: &Schedule) -> Self {
+        FlatSchedule {
+            last_check: s.checks.last,
+            last_review: s.reviews.last,
+            last_audit: s.audits.last,
+            next_check_due: s.checks.next_due,
+            next_review_due: s.reviews.next_due,
+            next_audit_due: s.audits.next_due,
+        }
+    }
 }
 
 fn date(s: &str) -> crate::Result<NaiveDate> {
@@ -272,6 +308,15 @@ pub fn past_of(
     };
     let cadence: Cadence = serde_json::from_value(report["cycle"]["cadence"].clone())
         .unwrap_or_else(|_| Cadence::default_for(tier));
+    // Engines before the cadence was validated stored any number of months;
+    // calendar periods cannot be made of them.
+    cadence.validate().map_err(|e| {
+        crate::Error::usage(format!(
+            "run {} of model '{model}' was recorded with a cadence that cannot be scheduled \
+             ({e}); record a run whose spec has a valid [cycle] cadence",
+            last.run_id
+        ))
+    })?;
     let events = store.events(Some(model))?;
     let dates = |k: EventKind| -> crate::Result<Vec<NaiveDate>> {
         events
@@ -302,19 +347,21 @@ pub fn status(
             continue;
         };
         let start = past.runs.iter().copied().min().expect("a model has runs");
+        let schedule = schedule(
+            &cadence,
+            &past.runs,
+            &past.reviews,
+            &past.audits,
+            start,
+            as_of,
+        );
         out.push(ModelStatus {
             model_id: model.clone(),
             risk_tier: tier,
             cadence,
             runs: past.runs.len(),
-            schedule: schedule(
-                &cadence,
-                &past.runs,
-                &past.reviews,
-                &past.audits,
-                start,
-                as_of,
-            ),
+            flat: FlatSchedule::from(&schedule),
+            schedule,
         });
     }
     Ok(out)

@@ -103,6 +103,11 @@ pub fn counts_query(
             "no protected attribute given: pass --attr COLUMN",
         ));
     }
+    if spec.control_bins.is_some() {
+        return Err(Error::usage(
+            "--control-bins bands numeric controls of data files; the counts query groups by each control's values as they are: band the controls in the warehouse (a CASE or a view) before counting",
+        ));
+    }
     let c = &spec.columns;
     let q = |n: &str| d.ident(n);
     let mut keys: Vec<(String, String)> = vec![];
@@ -123,6 +128,9 @@ pub fn counts_query(
         (None, None) => (d.text(&q(crate::spec::DEFAULT_PREDICTION)), false),
     };
     keys.push((pred_expr, q("prediction")));
+    if let Some(f) = &spec.final_decision {
+        keys.push((d.text(&q(f)), q(crate::ingest::names::K_FINAL)));
+    }
     let b = spec.score_bins;
     // Constants as doubles, so every engine does the same IEEE arithmetic.
     let eps = d.double("1e-9");
@@ -197,13 +205,19 @@ pub fn counts_query(
     let group: Vec<String> = (1..=keys.len()).map(|i| i.to_string()).collect();
     let mut sql = format!(
         "-- fairaudit {} counts table (docs/counts-format.md); audit the result with\n\
-         -- fairaudit audit --counts RESULT.csv{}\n\
+         -- fairaudit audit --counts RESULT.csv{}\n{}\
          SELECT\n{}\nFROM {}",
         env!("CARGO_PKG_VERSION"),
-        spec.attributes
-            .iter()
-            .map(|a| format!(" --attr {a}"))
-            .collect::<String>(),
+        counts_flags(spec),
+        if from_score {
+            format!(
+                "-- The decision is the score at or above {}: the table's columns are not known\n\
+                 -- here, so a `y_pred` column is not used (pass --prediction y_pred to use it).\n",
+                lit_f64(c.threshold)
+            )
+        } else {
+            String::new()
+        },
         select.join(",\n"),
         d.table(table)
     );
@@ -219,6 +233,49 @@ pub fn counts_query(
         ));
     }
     Ok(sql)
+}
+
+/// The flags with which `audit --counts` reads the query's result as the
+/// query counted it (the key columns and what the measures mean).
+fn counts_flags(spec: &AuditSpec) -> String {
+    let mut f: Vec<String> = spec
+        .attributes
+        .iter()
+        .map(|a| format!("--attr {a}"))
+        .collect();
+    if spec.intersect {
+        f.push("--intersect".into());
+    }
+    if let Some(s) = &spec.stratify {
+        f.push(format!("--stratify {s}"));
+    }
+    f.extend(spec.controls.iter().map(|c| format!("--control {c}")));
+    if let Some(v) = &spec.value {
+        f.push(format!("--value {}", v.column));
+        if let Some(t) = &v.truth {
+            f.push(format!("--value-truth {t}"));
+        }
+    }
+    if let Some(x) = &spec.final_decision {
+        f.push(format!("--final {x}"));
+    }
+    if let Some(o) = &spec.outcomes {
+        f.push(format!("--outcomes {}", o.levels.join(",")));
+        f.extend(
+            o.favorable
+                .iter()
+                .map(|l| format!("--favorable-outcome {l}")),
+        );
+        f.extend(
+            o.bands
+                .iter()
+                .map(|b| format!("--outcome-band {}={}:{}", b.level, b.low, b.high)),
+        );
+    }
+    if let Some(p) = &spec.columns.positive {
+        f.push(format!("--positive {p}"));
+    }
+    f.iter().map(|x| format!(" {x}")).collect()
 }
 
 /// The numeric outcome's part of the query: sums per cell, and the sketch.

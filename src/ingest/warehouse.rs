@@ -32,12 +32,6 @@ pub fn describe(src: &PostgresSource) -> String {
 #[cfg(feature = "postgres")]
 pub fn fetch(src: &PostgresSource, spec: &AuditSpec) -> Result<Fetched> {
     use std::io::Read;
-    let query = crate::ingest::sql::counts_query(
-        crate::ingest::sql::Dialect::Postgres,
-        &src.table,
-        spec,
-        src.filter.as_deref(),
-    )?;
     let fail = |what: &str, e: &dyn std::fmt::Display| Error::Warehouse {
         source_name: describe(src),
         reason: format!("{what}: {e}"),
@@ -54,6 +48,32 @@ pub fn fetch(src: &PostgresSource, spec: &AuditSpec) -> Result<Fetched> {
     let mut client = config
         .connect(postgres::NoTls)
         .map_err(|e| fail("cannot connect", &e))?;
+    // The rule of a file: with a score and no prediction named, the table's
+    // `y_pred` column is the decision when there is one.
+    let resolved;
+    let mut spec = spec;
+    if spec.columns.prediction.is_none() && spec.columns.score.is_some() {
+        let d = crate::ingest::sql::Dialect::Postgres;
+        let probe = client
+            .prepare(&format!("SELECT * FROM {} LIMIT 0", d.table(&src.table)))
+            .map_err(|e| fail("cannot read the table's columns", &e))?;
+        if probe
+            .columns()
+            .iter()
+            .any(|c| c.name() == crate::spec::DEFAULT_PREDICTION)
+        {
+            let mut with_column = spec.clone();
+            with_column.columns.prediction = Some(crate::spec::DEFAULT_PREDICTION.into());
+            resolved = with_column;
+            spec = &resolved;
+        }
+    }
+    let query = crate::ingest::sql::counts_query(
+        crate::ingest::sql::Dialect::Postgres,
+        &src.table,
+        spec,
+        src.filter.as_deref(),
+    )?;
     let mut bytes = vec![];
     client
         .copy_out(&format!(

@@ -141,11 +141,32 @@ struct GateSection {
     fail_on: Option<FailOn>,
 }
 
+/// A date written either as TOML's own date (`2026-11-28`, what the
+/// template shows) or as a string (`"2026-11-28"`, what earlier specs used).
+fn toml_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<chrono::NaiveDate>, D::Error> {
+    use serde::de::Error as _;
+    let text = match toml::Value::deserialize(d)? {
+        toml::Value::String(s) => s,
+        toml::Value::Datetime(t) if t.time.is_none() && t.offset.is_none() => t.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected a date such as 2026-11-28, found a {}",
+                other.type_str()
+            )))
+        }
+    };
+    text.parse()
+        .map(Some)
+        .map_err(|e| D::Error::custom(format!("'{text}' is not a date (YYYY-MM-DD): {e}")))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RunSection {
     /// The run date, for reproducible cycles and due dates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "toml_date")]
     pub as_of: Option<chrono::NaiveDate>,
     /// Record the run in the history store.
     #[serde(default)]

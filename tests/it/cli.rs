@@ -392,3 +392,72 @@ fn out_writes_the_file_and_table_is_readable() {
         insta::assert_snapshot!("german_credit_sex_table", text);
     });
 }
+
+/// `fairaudit ... | head`: the reader closing the pipe is not an error. The
+/// run is still recorded and the exit code is the gate's (it was an internal
+/// error, exit 101, with a panic message).
+#[test]
+fn a_closed_stdout_pipe_keeps_the_record_and_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fairaudit"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "audit",
+            "--spec",
+            "fixtures/loan-model.toml",
+            "--format",
+            "json",
+        ])
+        .args(["--as-of", "2026-11-01", "--record", "--store"])
+        .arg(&store)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The report is printed last, long after the reading end is closed here.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(err.contains("recorded run #1"), "{err}");
+    fairaudit()
+        .args(["history", "verify", "--store"])
+        .arg(&store)
+        .assert()
+        .success();
+}
+
+/// `[run] as_of` as TOML's own date (what `fairaudit init` writes, commented)
+/// and as a string give the same run date; a time or a number is refused.
+#[test]
+fn run_as_of_takes_a_toml_date_or_a_string() {
+    let data = fixture("german_credit.csv");
+    for (value, ok) in [
+        ("2026-05-03", true),
+        ("\"2026-05-03\"", true),
+        ("2026-05-03T10:00:00", false),
+        ("20260503", false),
+    ] {
+        let spec = format!(
+            "[data]\npaths = [{:?}]\n[attributes]\ncolumns = [\"sex\"]\n[run]\nas_of = {value}\n",
+            data.display().to_string()
+        );
+        let (_d, path) = temp_file("s.toml", &spec);
+        let out = fairaudit()
+            .args(["audit", "--format", "json", "--fail-on", "never", "--spec"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if ok {
+            assert!(out.status.success(), "{value}: {err}");
+            let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(r["cycle"]["run_date"], "2026-05-03", "{value}");
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{value}: {err}");
+            assert!(err.contains("as_of"), "{value}: {err}");
+        }
+    }
+}

@@ -262,6 +262,65 @@ fn sql_per_dialect() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// The query's header gives the flags that read its result as it was
+/// counted, and says when the decision is the score's; `--control-bins`,
+/// which the query cannot apply, is refused rather than ignored.
+#[test]
+fn sql_header_names_the_reading_flags_and_the_decision_source() {
+    let sql = |extra: &[&str]| {
+        fairaudit()
+            .args([
+                "sql",
+                "--dialect",
+                "duckdb",
+                "--table",
+                "t",
+                "--attr",
+                "sex",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = sql(&[
+        "--score",
+        "score",
+        "--stratify",
+        "site",
+        "--control",
+        "ltv",
+        "--value",
+        "rate",
+        "--value-truth",
+        "rate_true",
+        "--final",
+        "final",
+        "--intersect",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let q = String::from_utf8(o.stdout).unwrap();
+    let hint = q.lines().nth(1).unwrap();
+    assert_eq!(
+        hint,
+        "-- fairaudit audit --counts RESULT.csv --attr sex --intersect --stratify site \
+         --control ltv --value rate --value-truth rate_true --final final"
+    );
+    assert!(q.contains("AS \"__fa_final\""), "{q}");
+    assert!(q.contains("a `y_pred` column is not used"), "{q}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--prediction y_pred"));
+    let o = sql(&["--prediction", "y_pred", "--score", "score"]);
+    let q = String::from_utf8(o.stdout).unwrap();
+    assert!(!q.contains("y_pred` column is not used"), "{q}");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = sql(&["--control", "ltv", "--control-bins", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--control-bins"));
+}
+
 #[test]
 fn too_many_cells_suggest_bucketing() {
     let mut csv = String::from("id,y_true,y_pred\n");

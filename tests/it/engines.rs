@@ -128,6 +128,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             data: fixture("compas_two_year.csv"),
             flags: COMPAS_LEVELS.to_vec(),
         },
+        // The human-oversight audit: the final decision is a key of the counts.
+        Case {
+            data: fixture("override_planted.csv"),
+            flags: vec!["--attr", "group", "--final", "final", "--bootstrap", "0"],
+        },
         // A numeric outcome with its error and a control (issue #18).
         Case {
             data: fixture("hmda_2018_controls_sample.csv"),
@@ -254,6 +259,20 @@ fn postgres_direct_audit_equals_the_file() {
                 c.data.display()
             );
         }
+    }
+    // A score and no prediction named: the table's y_pred column is the
+    // decision, as for a file (in this extract 1,466 of 16,034 rows have a
+    // y_pred other than score >= 0.5; the server once derived it from the score).
+    let extract = fixture("hmda_2018_extract.csv");
+    pg_load(&py, &extract, "fa_direct_pred", dir.path());
+    let flags = ["--attr", "race", "--score", "score", "--bootstrap", "0"];
+    let local = audit(&[extract.to_str().unwrap()], &flags);
+    let direct = audit(
+        &["--postgres", &pg_conn(), "--table", "fa_direct_pred"],
+        &flags,
+    );
+    if let Some(d) = crate::json_difference(&local, &direct, 1e-12, "") {
+        panic!("audit --postgres --score differs from the file's audit at {d}");
     }
     // The report names the source and the digest of the counts received; a
     // --where filter is applied by the server.

@@ -225,6 +225,16 @@ fn the_loop() -> Loop {
     let overdue: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(overdue.as_array().unwrap().len(), 1, "{overdue}");
     assert_eq!(overdue[0]["finding_id"], DP_AGE);
+    // --state takes the state as the JSON and the docs write it, too.
+    for state in ["in_treatment", "in-treatment"] {
+        let out = ok(
+            &store,
+            &["finding", "list", "--state", state, "--format", "json"],
+        );
+        let listed: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{state}: {listed}");
+        assert_eq!(listed[0]["finding_id"], DP_AGE);
+    }
 
     // F2: the owner may not accept the model's own risk; the CRO may.
     let expires = days(10);
@@ -580,6 +590,25 @@ fn signed_packs_and_heads_verify_with_the_reference_minisign() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
+    // ... and nothing is written: neither the head nor a signature.
+    assert!(!l.dir.path().join("head2.txt").exists());
+    assert!(!l.dir.path().join("head2.minisig").exists());
+    // `--by` names the signer when the environment does not.
+    let o = fairaudit()
+        .args(["history", "head", "--out"])
+        .arg(l.dir.path().join("head3.txt"))
+        .arg("--sign")
+        .arg(key.with_extension("key"))
+        .args(["--by", "Joe Bloggs", "--store"])
+        .arg(&l.store)
+        .env_remove("FAIRAUDIT_ACTOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sig = std::fs::read_to_string(l.dir.path().join("head3.minisig")).unwrap();
+    assert!(sig.contains("signed_by=Joe Bloggs"), "{sig}");
     let o = std::process::Command::new(&minisign)
         .args(["-V", "-m"])
         .arg(&head)
@@ -1671,4 +1700,55 @@ fn a_failed_first_record_leaves_no_store() {
         "open",
         "a first run's breaches open"
     );
+}
+
+/// A run recorded by an engine that stored any cadence (before cadences were
+/// validated): `cycle status` and `review-pack` stop with exit 2 naming the
+/// run, where they panicked on a month that does not exist.
+#[test]
+fn a_stored_cadence_that_cannot_be_scheduled_is_refused_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(
+        &store,
+        &strict,
+        &fixture("german_credit.csv"),
+        "2026-08-05",
+        &[],
+    );
+    let old = tampered_copy(
+        &store,
+        &dir.path().join("old.db"),
+        "UPDATE runs SET report_json = replace(report_json, '\"check_months\": 1,', '\"check_months\": 5,');",
+    );
+    let text: String = rusqlite::Connection::open(&old)
+        .unwrap()
+        .query_row("SELECT report_json FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert!(text.contains("\"check_months\": 5,"), "the edit applies");
+    for args in [
+        &["cycle", "status", "--as-of", "2026-09-01"][..],
+        &[
+            "review-pack",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-09-01",
+            "--out",
+        ][..],
+    ] {
+        let mut args = args.to_vec();
+        let out = dir.path().join("pack");
+        let out = out.to_str().unwrap();
+        if args[0] == "review-pack" {
+            args.push(out);
+        }
+        let err = refused(&old, &args);
+        assert!(
+            err.contains("check_months = 5") && err.contains("cannot be scheduled"),
+            "{err}"
+        );
+        assert!(!err.contains("internal error"), "{err}");
+    }
 }

@@ -1234,3 +1234,50 @@ fn oscal_references_resolve() {
         assert!(r["remediations"][0]["lifecycle"].is_string());
     }
 }
+
+/// A run recorded by an engine whose reports did not carry the cycle's
+/// overdue list or the approval status (schema 3): the periodic review is
+/// `not_assessed`, not "compliant, overdue nothing".
+#[test]
+fn ciso_results_of_an_old_report_are_not_assessed() {
+    let mut r = crate::audit_json(&[
+        "--spec",
+        "fixtures/loan-model.toml",
+        "--as-of",
+        "2026-11-01",
+        "--bootstrap",
+        "0",
+    ]);
+    let result = |r: &Value, node: &str| -> (String, String) {
+        let all = fairaudit::report::ciso::requirement_results(r);
+        let n = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["urn"].as_str().unwrap().ends_with(node))
+            .unwrap_or_else(|| panic!("no {node} in {all}"))
+            .clone();
+        (
+            n["result"].as_str().unwrap().into(),
+            n["observation"].as_str().unwrap().into(),
+        )
+    };
+    // The current report: nothing overdue on the first run of the cycle.
+    assert_eq!(result(&r, "periodic-review").0, "compliant");
+    let cycle = r["cycle"].as_object_mut().unwrap();
+    for k in [
+        "overdue",
+        "missed_cycles",
+        "missed_reviews",
+        "missed_audits",
+    ] {
+        cycle.remove(k);
+    }
+    r["spec_approval"].as_object_mut().unwrap().remove("status");
+    let (res, obs) = result(&r, "periodic-review");
+    assert_eq!(res, "not_assessed", "{obs}");
+    assert!(obs.contains("not recorded"), "{obs}");
+    let (res, obs) = result(&r, "threshold-approval");
+    assert_eq!(res, "not_assessed", "{obs}");
+    assert!(!obs.ends_with(": "), "{obs}");
+}

@@ -432,6 +432,13 @@ fn an_older_store_is_migrated() {
     }
     let (code, out, err) = cmd(&store, &["history", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
+    // Even a reading command migrates, and says so: older engines are locked out.
+    assert!(
+        err.contains("migrated the history store") && err.contains("from layout 1 to 3"),
+        "{err}"
+    );
+    let (_, _, again) = cmd(&store, &["history", "verify"]);
+    assert!(!again.contains("migrated"), "once only: {again}");
     // The old run keeps its hashes; a `migrated` event joins the chain.
     assert!(out.contains("2 entries, chain intact"), "{out}");
     let c = rusqlite::Connection::open(&store).unwrap();
@@ -531,6 +538,12 @@ fn cycle_status_marks_overdue_models() {
     assert_eq!(loan["reviews"]["missed"], serde_json::json!(["2026-Q3"]));
     assert_eq!(loan["overdue"], serde_json::json!(["check", "review"]));
     assert_eq!(m("recidivism")["overdue"], serde_json::json!([]));
+    // The first layout's flat keys are still there (tools read them).
+    assert_eq!(loan["next_check_due"], loan["checks"]["next_due"]);
+    assert_eq!(loan["next_review_due"], loan["reviews"]["next_due"]);
+    assert_eq!(loan["next_audit_due"], loan["audits"]["next_due"]);
+    assert_eq!(loan["last_check"], "2026-08-03");
+    assert_eq!(loan["last_review"], serde_json::Value::Null);
     // Without --fail-on-overdue the command reports and exits 0.
     let (code, out, _) = cmd(&store, &["cycle", "status", "--as-of", "2026-11-28"]);
     assert_eq!(code, 0);

@@ -44,7 +44,7 @@ fn stores(
     format: Format,
 ) -> anyhow::Result<Stores> {
     let store = match record {
-        Some(p) if p.exists() => Some(Store::open(p)?),
+        Some(p) if p.exists() => Some(crate::cli::open_store(p)?),
         _ => None,
     };
     let fresh = match record {
@@ -52,12 +52,12 @@ fn stores(
         _ => None,
     };
     let read_store = match (record, &out.store) {
-        (None, Some(p)) if p.exists() => Some(Store::open(p)?),
+        (None, Some(p)) if p.exists() => Some(crate::cli::open_store(p)?),
         (None, None)
             if (o.html.is_some() || format == Format::Html || out.require_approved_spec)
                 && store::default_path().exists() =>
         {
-            Some(Store::open(&store::default_path())?)
+            Some(crate::cli::open_store(&store::default_path())?)
         }
         _ => None,
     };
@@ -167,7 +167,7 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         None => vec![],
     };
     if let (None, Some(p)) = (&store, record.as_deref()) {
-        store = Some(Store::open(p)?);
+        store = Some(crate::cli::open_store(p)?);
     }
     if let Some(st) = &mut store {
         let who = crate::cli::settings::actor(out.by.as_deref());
@@ -191,7 +191,7 @@ pub fn run(a: &AuditArgs) -> anyhow::Result<ExitCode> {
         crate::report::ciso::write_files(dir, &ciso_files)?;
     }
     if out.out.is_none() {
-        print!("{main_text}");
+        out!("{main_text}");
     }
     Ok(if report.gate_failed() {
         ExitCode::from(1)

@@ -7,9 +7,9 @@ use crate::cli::args::{ControlsArgs, ListFormat};
 /// Runs `controls`.
 pub fn run(a: &ControlsArgs) -> anyhow::Result<ExitCode> {
     if a.mapping {
-        print!("{}", crate::report::controls::render_mapping());
+        out!("{}", crate::report::controls::render_mapping());
     } else {
-        print!(
+        out!(
             "{}",
             crate::report::controls::render(a.format == ListFormat::Json)
         );

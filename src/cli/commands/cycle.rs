@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::cli::args::{CycleArgs, CycleCommand, ListFormat};
 use crate::cli::json_out;
 use crate::cli::settings::{actor, parse_date};
-use crate::governance::store::{EventKind, Store};
+use crate::governance::store::EventKind;
 use crate::governance::workflow::{self, Actor};
 
 /// Runs `cycle`.
@@ -16,13 +16,13 @@ pub fn run(a: &CycleArgs) -> anyhow::Result<ExitCode> {
             fail_on_overdue,
             format,
         } => {
-            let store = Store::open_existing(&a.store.path())?;
+            let store = crate::cli::open_existing(&a.store.path())?;
             let as_of = match as_of {
                 Some(d) => parse_date(d, "--as-of")?,
                 None => chrono::Utc::now().date_naive(),
             };
             let st = crate::governance::cycle::status(&store, as_of)?;
-            print!(
+            out!(
                 "{}",
                 match format {
                     ListFormat::Json => json_out(&st),
@@ -48,7 +48,7 @@ pub fn run(a: &CycleArgs) -> anyhow::Result<ExitCode> {
                 Some(d) => parse_date(d, "--date")?,
                 None => chrono::Utc::now().date_naive(),
             };
-            let mut store = Store::open_existing(&a.store.path())?;
+            let mut store = crate::cli::open_existing(&a.store.path())?;
             let kind = match kind {
                 crate::cli::args::EventKind::Review => EventKind::Review,
                 crate::cli::args::EventKind::Audit => EventKind::Audit,

@@ -55,7 +55,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     // only when the examination is recorded (one that fails first leaves
     // none); until then the empty store it will be is read in memory.
     let mut st = if store_path.exists() {
-        Some(Store::open(&store_path)?)
+        Some(crate::cli::open_store(&store_path)?)
     } else {
         None
     };
@@ -91,7 +91,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     let staged = Staged::write(&files)?;
     if o.record {
         if st.is_none() {
-            st = Some(Store::open(&store_path)?);
+            st = Some(crate::cli::open_store(&store_path)?);
         }
         if let Some(st) = &mut st {
             let who = settings::actor(o.by.as_deref());
@@ -107,7 +107,7 @@ pub fn run(a: &DataArgs) -> anyhow::Result<ExitCode> {
     }
     staged.commit()?;
     if o.out.is_none() {
-        print!("{main_text}");
+        out!("{main_text}");
     }
     Ok(if report.gate_failed() {
         ExitCode::from(1)

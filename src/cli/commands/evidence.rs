@@ -4,12 +4,11 @@ use std::process::ExitCode;
 
 use crate::cli::args::EvidenceArgs;
 use crate::cli::settings::actor;
-use crate::governance::store::Store;
 use crate::report::evidence::Signer;
 
 /// Runs `evidence`.
 pub fn run(a: &EvidenceArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(&a.store.path())?;
+    let store = crate::cli::open_existing(&a.store.path())?;
     let signer = match &a.sign {
         None => None,
         Some(key) => {

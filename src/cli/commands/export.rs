@@ -60,7 +60,7 @@ pub fn run(a: &ExportArgs) -> anyhow::Result<ExitCode> {
             risk_matrix,
             store,
         } => {
-            let store = Store::open_existing(&store.path())?;
+            let store = crate::cli::open_existing(&store.path())?;
             let m = matrix(risk_matrix.as_deref())?;
             let (report, pack, zip) = stored(&store, run)?;
             let mut files = ciso::files(&report, &m, true);
@@ -147,7 +147,7 @@ pub fn push(a: &PushArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let store = Store::open_existing(&store.path())?;
+    let store = crate::cli::open_existing(&store.path())?;
     let m = matrix(risk_matrix.as_deref())?;
     let (report, pack, zip) = stored(&store, run)?;
     let files = ciso::files(&report, &m, true);

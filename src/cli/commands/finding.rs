@@ -12,7 +12,7 @@ use crate::governance::workflow::{self, Actor};
 
 /// Runs `finding`.
 pub fn run(a: &FindingArgs) -> anyhow::Result<ExitCode> {
-    let mut store = Store::open_existing(&a.store.path())?;
+    let mut store = crate::cli::open_existing(&a.store.path())?;
     let who = |by: &Option<String>| Actor::new(actor(by.as_deref()));
     let done = |what: String| {
         eprintln!("{what}");
@@ -109,7 +109,7 @@ fn list(
         .filter(|l| state.is_none_or(|s| l.state == s))
         .filter(|l| !overdue || l.overdue(as_of))
         .collect();
-    print!(
+    out!(
         "{}",
         match format {
             ListFormat::Json => json_out(&lives),
@@ -127,7 +127,7 @@ fn show(store: &Store, id: &str, format: ListFormat) -> anyhow::Result<ExitCode>
         .findings
         .get(id)
         .ok_or_else(|| crate::Error::usage(format!("no finding '{id}' in the lifecycle")))?;
-    print!(
+    out!(
         "{}",
         match format {
             ListFormat::Json => json_out(l),

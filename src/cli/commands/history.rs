@@ -9,11 +9,11 @@ use crate::report::views;
 
 /// Runs `history`.
 pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open_existing(&a.store.path())?;
+    let store = crate::cli::open_existing(&a.store.path())?;
     match &a.command {
         HistoryCommand::List { model, format } => {
             let runs = store.list(model.as_deref())?;
-            print!(
+            out!(
                 "{}",
                 match format {
                     ListFormat::Json => json_out(&runs),
@@ -27,9 +27,9 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
         HistoryCommand::Show { run, format } => {
             let r = store.get(run)?;
             match format {
-                ShowFormat::Json => print!("{}", r.run.report_json),
-                ShowFormat::Markdown => print!("{}", r.run.report_md),
-                ShowFormat::Table => print!("{}", views::run_table(&r)),
+                ShowFormat::Json => out!("{}", r.run.report_json),
+                ShowFormat::Markdown => out!("{}", r.run.report_md),
+                ShowFormat::Table => out!("{}", views::run_table(&r)),
             }
         }
         HistoryCommand::Trend {
@@ -45,7 +45,7 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
                 ))
                 .into());
             }
-            print!(
+            out!(
                 "{}",
                 match format {
                     ListFormat::Json => json_out(&views::trend_json(&rows)),
@@ -54,7 +54,9 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
             );
         }
         HistoryCommand::Verify { expect_head } => return verify(&store, expect_head.as_deref()),
-        HistoryCommand::Head { sign, out } => return head(&store, sign.as_deref(), out.as_deref()),
+        HistoryCommand::Head { sign, out, by } => {
+            return head(&store, sign.as_deref(), out.as_deref(), by.as_deref())
+        }
         HistoryCommand::Prune { before, by } => {
             let before = crate::cli::settings::parse_date(before, "--before")?;
             let mut store = store;
@@ -70,36 +72,46 @@ pub fn run(a: &HistoryArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `history head`: the head line, optionally signed.
+/// `history head`: the head line, optionally signed. The signature is made
+/// before anything is written, so a refusal leaves no file behind.
 fn head(
     store: &Store,
     sign: Option<&std::path::Path>,
     out: Option<&std::path::Path>,
+    by: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let h = store.head()?;
     let line = format!("{}\n", h.line(store.path()));
+    let signed = match sign {
+        Some(key) => {
+            let who = crate::cli::settings::actor(by);
+            if who == "unknown" {
+                return Err(crate::Error::usage(
+                    "--sign: who signs? pass --by NAME or set FAIRAUDIT_ACTOR (no login name is known here)",
+                )
+                .into());
+            }
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let sig = crate::report::signing::sign(
+                key,
+                line.as_bytes(),
+                &format!("fairaudit history head signed_by={who} signed_at={at}"),
+            )?;
+            let target = out
+                .map(|p| p.with_extension("minisig"))
+                .unwrap_or_else(|| std::path::PathBuf::from("head.minisig"));
+            Some((target, sig))
+        }
+        None => None,
+    };
+    if let Some((target, sig)) = &signed {
+        crate::report::write_atomic(target, sig.as_bytes())?;
+    }
     match out {
         Some(p) => crate::report::write_atomic(p, line.as_bytes())?,
-        None => print!("{line}"),
+        None => out!("{line}"),
     }
-    if let Some(key) = sign {
-        let who = crate::cli::settings::actor(None);
-        if who == "unknown" {
-            return Err(crate::Error::usage(
-                "--sign: who signs? set FAIRAUDIT_ACTOR (no login name is known here)",
-            )
-            .into());
-        }
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let sig = crate::report::signing::sign(
-            key,
-            line.as_bytes(),
-            &format!("fairaudit history head signed_by={who} signed_at={at}"),
-        )?;
-        let target = out
-            .map(|p| p.with_extension("minisig"))
-            .unwrap_or_else(|| std::path::PathBuf::from("head.minisig"));
-        crate::report::write_atomic(&target, sig.as_bytes())?;
+    if let Some((target, _)) = &signed {
         eprintln!("signed the head: {}", target.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -118,7 +130,7 @@ fn verify(store: &Store, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
     let expect_head = kept.as_deref();
     let v = store.verify(expect_head)?;
     if v.ok {
-        println!(
+        outln!(
             "history store {}: {} entries, chain intact{}",
             store.path().display(),
             v.runs_checked,
@@ -130,7 +142,7 @@ fn verify(store: &Store, expect_head: Option<&str>) -> anyhow::Result<ExitCode> 
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "history store {}: BROKEN after {} intact entries: {}",
         store.path().display(),
         v.runs_checked,

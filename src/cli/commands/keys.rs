@@ -20,13 +20,13 @@ pub fn keygen(a: &KeygenArgs) -> anyhow::Result<ExitCode> {
 pub fn verify_pack(a: &VerifyPackArgs) -> anyhow::Result<ExitCode> {
     let v = crate::report::evidence::verify_pack(&a.dir, a.pubkey.as_deref())?;
     for line in &v.lines {
-        println!("{line}");
+        outln!("{line}");
     }
     if v.ok {
-        println!("evidence pack {}: verified", a.dir.display());
+        outln!("evidence pack {}: verified", a.dir.display());
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("evidence pack {}: FAILED", a.dir.display());
+        outln!("evidence pack {}: FAILED", a.dir.display());
         Ok(ExitCode::from(1))
     }
 }

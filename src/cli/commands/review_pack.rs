@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use crate::cli::args::ReviewPackArgs;
 use crate::cli::settings::parse_date;
-use crate::governance::store::Store;
 
 /// Runs `review-pack`.
 pub fn run(a: &ReviewPackArgs) -> anyhow::Result<ExitCode> {
@@ -16,7 +15,7 @@ pub fn run(a: &ReviewPackArgs) -> anyhow::Result<ExitCode> {
     if to < from {
         return Err(crate::Error::usage(format!("--to {to} is before --from {from}")).into());
     }
-    let store = Store::open_existing(&a.store.path())?;
+    let store = crate::cli::open_existing(&a.store.path())?;
     let models = crate::report::review::review(&store, from, to)?;
     let md = crate::report::review::markdown(&models, from, to);
     let html = crate::report::review::html(&models, from, to);

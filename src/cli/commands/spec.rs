@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use crate::cli::args::{SpecCmdArgs, SpecCommand};
 use crate::cli::settings::actor;
-use crate::governance::store::Store;
 use crate::governance::workflow::{self, Actor};
 
 /// Runs `spec`.
@@ -13,7 +12,7 @@ pub fn run(a: &SpecCmdArgs) -> anyhow::Result<ExitCode> {
         SpecCommand::Approve { file, approver, by } => {
             let (spec, _) = crate::spec::file::load(file)?;
             let sha = crate::digest::sha256_file(file)?;
-            let mut store = Store::open(&a.store.path())?;
+            let mut store = crate::cli::open_store(&a.store.path())?;
             workflow::approve_spec(
                 &mut store,
                 &Actor::new(actor(by.as_deref())),

@@ -30,7 +30,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<ExitCode> {
     let sweeps = crate::audit::sweep::sweep(&audit, a.step, a.eo_bound);
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     match a.format {
-        ListFormat::Json => print!(
+        ListFormat::Json => out!(
             "{}",
             super::super::json_out(
                 &serde_json::json!({"step": a.step, "sweep_ms": ms, "attributes": sweeps})
@@ -38,7 +38,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<ExitCode> {
         ),
         ListFormat::Table => {
             for s in &sweeps {
-                println!("{}", crate::audit::sweep::table(s, a.every));
+                outln!("{}", crate::audit::sweep::table(s, a.every));
             }
             eprintln!(
                 "swept {} thresholds × {} attributes in {ms:.1} ms",

@@ -49,6 +49,8 @@ fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The layout version this store was migrated from when opened.
+    migrated_from: Option<i64>,
 }
 
 /// The version-1 layout (kept so older stores can be created in tests).
@@ -176,9 +178,10 @@ impl Store {
             rows.collect::<std::result::Result<_, _>>()
                 .map_err(unreadable)?
         };
-        let store = Store {
+        let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            migrated_from: None,
         };
         if tables.is_empty() {
             store.init()?;
@@ -198,7 +201,7 @@ impl Store {
                     "this SQLite database is not a fairaudit history store; it is left untouched (use --store to choose another path)",
                 ));
             }
-            store.migrate()?;
+            store.migrated_from = store.migrate()?;
         }
         store.wal()?;
         store
@@ -216,6 +219,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            migrated_from: None,
         };
         store.init()?;
         Ok(store)
@@ -230,6 +234,12 @@ impl Store {
             ));
         }
         Store::open(path)
+    }
+
+    /// The layout version the store had before this open migrated it in
+    /// place (`None`: it was current). Older engines cannot read it after.
+    pub fn migrated_from(&self) -> Option<i64> {
+        self.migrated_from
     }
 
     /// The store's file.
@@ -313,7 +323,7 @@ impl Store {
                 return Err(e(x));
             }
         }
-        self.migrate()
+        self.migrate().map(|_| ())
     }
 
     /// The store's layout version.
@@ -331,7 +341,7 @@ impl Store {
     }
 
     /// Brings an older store up to [`SCHEMA_VERSION`]; refuses a newer one.
-    fn migrate(&self) -> Result<()> {
+    fn migrate(&self) -> Result<Option<i64>> {
         let v = self.schema_version()?;
         if v > SCHEMA_VERSION {
             return Err(db_err(
@@ -340,7 +350,7 @@ impl Store {
             ));
         }
         if v == SCHEMA_VERSION {
-            return Ok(());
+            return Ok(None);
         }
         let e = |x: rusqlite::Error| db_err(&self.path, x);
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(e)?;
@@ -370,7 +380,7 @@ impl Store {
                 return Err(x);
             }
         }
-        Ok(())
+        Ok(Some(v))
     }
 
     /// 2 → 3: the ledger takes over the runs' chain as it is (so old chain

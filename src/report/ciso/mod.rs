@@ -285,7 +285,11 @@ pub fn requirement_results(report: &Value) -> Value {
             ),
         }));
     }
-    let approval = text(&report["spec_approval"]["status"]);
+    // Reports of schema 3 and earlier carry no approval status.
+    let approval = match text(&report["spec_approval"]["status"]) {
+        a if a.is_empty() => "not recorded by the engine of this run".to_string(),
+        a => a,
+    };
     let (result, score) = match approval.as_str() {
         "approved" => ("compliant", 3),
         "changed" | "unapproved" | "overridden" => ("non_compliant", 1),
@@ -306,7 +310,12 @@ pub fn requirement_results(report: &Value) -> Value {
         .iter()
         .map(|k| strings(&report["cycle"][*k]).len())
         .sum();
-    let (result, score) = if !overdue.is_empty() {
+    // Reports of schema 3 and earlier do not say what was overdue: not
+    // assessed, rather than "nothing overdue".
+    let known = report["cycle"].get("overdue").is_some_and(Value::is_array);
+    let (result, score) = if !known {
+        ("not_assessed", 0)
+    } else if !overdue.is_empty() {
         ("non_compliant", 1)
     } else if missed > 0 {
         ("partially_compliant", 2)
@@ -321,7 +330,7 @@ pub fn requirement_results(report: &Value) -> Value {
         "observation": format!(
             "cycle {} on {date}: overdue {}; {missed} missed period(s); next check due {}, review {}, audit {}",
             text(&report["cycle"]["id"]),
-            if overdue.is_empty() { "nothing".into() } else { overdue.join(", ") },
+            if !known { "not recorded by the engine of this run".into() } else if overdue.is_empty() { "nothing".into() } else { overdue.join(", ") },
             text(&report["cycle"]["next_check_due"]),
             text(&report["cycle"]["next_review_due"]),
             text(&report["cycle"]["next_audit_due"]),
