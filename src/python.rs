@@ -117,6 +117,7 @@ fn stream_counts(spec: &Spec, name: &str, capsule: &Bound<'_, PyCapsule>) -> PyR
     let mut reader = unsafe { ArrowArrayStreamReader::try_new(Box::new(stream)) }
         .map_err(|e| InputError::new_err(format!("{name}: not an Arrow stream: {e}")))?;
     let mut total: Option<Counts> = None;
+    let needed = needed_columns(&spec.audit);
     let mut spec = spec.audit.clone();
     spec.data.clear();
     spec.counts.clear();
@@ -127,10 +128,17 @@ fn stream_counts(spec: &Spec, name: &str, capsule: &Bound<'_, PyCapsule>) -> PyR
             .as_any()
             .downcast_ref::<StructArray>()
             .ok_or_else(|| {
-                InputError::new_err(format!("{name}: the stream's batches are not tables"))
-            })?
-            .clone();
-        let df = DataFrame::try_from(s).map_err(|e| InputError::new_err(format!("{name}: {e}")))?;
+                InputError::new_err(format!(
+                    "{name}: the stream's batches are not tables (pass a DataFrame, not a Series)"
+                ))
+            })?;
+        // Only the columns the audit reads are converted: a column of a type
+        // polars does not take (pandas intervals, decimal256) stops nothing
+        // it does not use.
+        let s = needed_only(s, &needed);
+        // A type polars cannot take panics inside it: an input error here.
+        let df = guard(name, || DataFrame::try_from(s))?
+            .map_err(|e| InputError::new_err(format!("{name}: {e}")))?;
         if df.height() == 0 {
             continue;
         }
@@ -138,15 +146,95 @@ fn stream_counts(spec: &Spec, name: &str, capsule: &Bound<'_, PyCapsule>) -> PyR
             name: name.to_string(),
             frame: df.lazy(),
         };
-        let c = crate::ingest::read_sources(&spec, &[frame]).map_err(py_err)?;
+        let c = guard(name, || crate::ingest::read_sources(&spec, &[frame]))?.map_err(py_err)?;
         match &mut total {
             Some(t) => t.merge(&c).map_err(py_err)?,
             None => total = Some(c),
         }
     }
-    // Each batch is named in the report's inputs (`dataset.warehouse`) with
-    // the digest of what was counted.
-    total.ok_or_else(|| InputError::new_err(format!("{name}: the table has no rows")))
+    let mut total =
+        total.ok_or_else(|| InputError::new_err(format!("{name}: the table has no rows")))?;
+    one_entry_per_input(&mut total);
+    Ok(total)
+}
+
+/// Runs `f`, turning a panic inside polars into an `InputError` naming the
+/// table (a Python user sees an exception they can catch, not a
+/// `PanicException`).
+fn guard<T>(name: &str, f: impl FnOnce() -> T) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "an unsupported column type".into());
+        InputError::new_err(format!("{name}: a column cannot be read: {msg}"))
+    })
+}
+
+/// The columns an audit reads (those absent are named by its own errors).
+fn needed_columns(spec: &crate::spec::AuditSpec) -> std::collections::HashSet<String> {
+    let c = &spec.columns;
+    let mut n: std::collections::HashSet<String> = crate::ingest::key_columns(spec)
+        .into_iter()
+        .chain([c.label.clone()])
+        .chain(c.prediction.clone())
+        .chain(c.score.clone())
+        .chain(c.weight.clone())
+        .chain(spec.final_decision.clone())
+        .collect();
+    if c.prediction.is_none() {
+        n.insert(crate::spec::DEFAULT_PREDICTION.into());
+    }
+    if let Some(v) = &spec.value {
+        n.insert(v.column.clone());
+        n.extend(v.truth.clone());
+    }
+    n
+}
+
+/// The batch with only the `needed` columns, in their order.
+fn needed_only(s: &StructArray, needed: &std::collections::HashSet<String>) -> StructArray {
+    let keep: Vec<usize> = (0..s.fields().len())
+        .filter(|&i| needed.contains(s.fields()[i].name.as_str()))
+        .collect();
+    if keep.len() == s.fields().len() || keep.is_empty() {
+        return s.clone();
+    }
+    let fields = keep.iter().map(|&i| s.fields()[i].clone()).collect();
+    let values = keep.iter().map(|&i| s.values()[i].clone()).collect();
+    StructArray::new(
+        polars_arrow::datatypes::ArrowDataType::Struct(fields),
+        s.len(),
+        values,
+        s.validity().cloned(),
+    )
+}
+
+/// One entry per input in the report (`dataset.path`, `dataset.warehouse`):
+/// a table read in many batches, or fed to one auditor many times, is
+/// named once, with the SHA-256 of its batches' digests in order.
+fn one_entry_per_input(c: &mut Counts) {
+    use sha2::{Digest, Sha256};
+    let mut fetched: Vec<(String, Vec<String>)> = vec![];
+    for (name, digest) in c.fetched.drain(..) {
+        match fetched.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, ds)) => ds.push(digest),
+            None => fetched.push((name, vec![digest])),
+        }
+    }
+    c.fetched = fetched
+        .into_iter()
+        .map(|(name, ds)| match ds.len() {
+            1 => (name, ds.into_iter().next().expect("one")),
+            n => {
+                let all = format!("{:x}", Sha256::digest(ds.join("\n").as_bytes()));
+                (format!("{name} ({n} batches)"), all)
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    c.reads.0.retain(|r| seen.insert(r.clone()));
 }
 
 /// An audit fed batch by batch; its statistics merge with others'.
@@ -158,30 +246,17 @@ pub struct Auditor {
 
 #[pymethods]
 impl Auditor {
-    /// An auditor for the audit `fairaudit audit FLAGS` describes (data
-    /// files among the flags are read at once).
+    /// An auditor for the audit `fairaudit audit FLAGS` describes. It
+    /// counts only what it is given: a spec's `[data]` files, counts tables
+    /// and server are not read (as on the command line, data given replaces
+    /// the spec's).
     #[new]
     fn new(flags: Vec<String>) -> PyResult<Self> {
         let mut spec = spec_from_flags(&flags)?;
-        let mut a = Auditor {
-            spec: spec.clone(),
-            counts: None,
-        };
-        if !spec.audit.data.is_empty()
-            || !spec.audit.counts.is_empty()
-            || spec.audit.postgres.is_some()
-        {
-            let c = engine::Audit::builder()
-                .spec(spec.clone())
-                .counts_only()
-                .map_err(py_err)?;
-            a.counts = Some(c);
-            spec.audit.data.clear();
-            spec.audit.counts.clear();
-            spec.audit.postgres = None;
-            a.spec = spec;
-        }
-        Ok(a)
+        spec.audit.data.clear();
+        spec.audit.counts.clear();
+        spec.audit.postgres = None;
+        Ok(Auditor { spec, counts: None })
     }
 
     /// Adds a table given as an Arrow C stream capsule; returns its rows read.
@@ -232,6 +307,16 @@ impl Auditor {
     fn update_counts_json(&mut self, json: &str) -> PyResult<()> {
         let c: Counts = serde_json::from_str(json)
             .map_err(|e| UsageError::new_err(format!("not fairaudit counts: {e}")))?;
+        // Counts made elsewhere (from_counts) must be by this auditor's
+        // attributes: a report by other attributes would silently ignore them.
+        let want = crate::ingest::key_columns(&self.spec.audit);
+        if !self.spec.audit.attributes.is_empty() && c.attributes != want {
+            return Err(UsageError::new_err(format!(
+                "the counts are by {}, but this auditor's attributes are {}",
+                c.attributes.join(", "),
+                want.join(", ")
+            )));
+        }
         self.add(c)
     }
 
@@ -267,12 +352,13 @@ impl Auditor {
 impl Auditor {
     fn add(&mut self, c: Counts) -> PyResult<()> {
         match &mut self.counts {
-            Some(t) => t.merge(&c).map_err(py_err),
-            None => {
-                self.counts = Some(c);
-                Ok(())
-            }
+            Some(t) => t.merge(&c).map_err(py_err)?,
+            None => self.counts = Some(c),
         }
+        if let Some(t) = &mut self.counts {
+            one_entry_per_input(t);
+        }
+        Ok(())
     }
 }
 

@@ -75,14 +75,17 @@ def _flags(
         flags += ["--spec", os.fspath(spec)]
     if isinstance(attrs, str):
         attrs = [attrs]
-    for a in attrs or []:
-        flags += ["--attr", a]
+    for a in list(attrs) if attrs is not None else []:
+        flags += ["--attr", str(a)]
     for name, value in (("label", label), ("prediction", prediction), ("score", score), ("weight", weight)):
         if value is not None:
             flags += [f"--{name}", str(value)]
     if isinstance(reference, Mapping):
         for a, g in reference.items():
             flags += ["--reference", f"{a}={g}"]
+    elif isinstance(reference, (list, tuple)):
+        for r in reference:
+            flags += ["--reference", str(r)]
     elif reference is not None:
         flags += ["--reference", str(reference)]
     for key, value in options.items():
@@ -91,6 +94,8 @@ def _flags(
                 f"option '{key}' is for the command line; in Python use Report.write() and the return value"
             )
         flag = "--" + key.replace("_", "-")
+        if type(value).__name__ in ("bool_", "bool"):  # numpy's booleans too
+            value = bool(value)
         if value is None or value is False:
             continue
         if value is True:
@@ -188,7 +193,10 @@ def _frame(rows: list[dict], backend: str):
 
 
 def _estimate(row: dict, name: str, e: Any) -> None:
-    if isinstance(e, dict):
+    """An estimate's value and interval columns; an undefined estimate
+    (null) still has its interval columns, empty."""
+    if isinstance(e, dict) or e is None:
+        e = e or {}
         row[name] = e.get("value")
         ci = e.get("ci")
         row[f"{name}_ci_low"] = ci[0] if ci else None
@@ -239,6 +247,9 @@ class Report:
             row.update({k: v for k, v in g.get("counts", {}).items()})
             for m, e in g.get("metrics", {}).items():
                 _estimate(row, m, e)
+            for m in g.get("undefined", {}):  # rates over no rows: empty columns
+                if m not in row:
+                    _estimate(row, m, None)
             _estimate(row, "impact_ratio", g.get("impact_ratio"))
             rows.append(row)
         return _frame(rows, backend)
@@ -246,10 +257,14 @@ class Report:
     def summary(self, attr: str, backend: str = "pandas"):
         """The attribute's summary metrics, one row each, with intervals where there are."""
         rows = []
-        for m, e in self._attribute(attr)["summary"].items():
-            if isinstance(e, dict) and ("value" in e or e == {}):
+        summary = self._attribute(attr)["summary"]
+        undefined = summary.get("undefined") or {}
+        for m, e in summary.items():
+            # Metrics only: an estimate, or null with its reason in `undefined`.
+            if (isinstance(e, dict) and "value" in e) or (e is None and m in undefined):
                 row = {"metric": m}
                 _estimate(row, "value", e)
+                row["undefined"] = undefined.get(m)
                 rows.append(row)
         return _frame(rows, backend)
 
@@ -258,7 +273,10 @@ class Report:
         return _json.loads(self._native.to_json())
 
     def to_json(self, indent: Optional[int] = 2) -> str:
-        """The JSON report, as the CLI writes it."""
+        """The JSON report, as the CLI writes it (``indent=2``, the default:
+        the CLI's very text, numbers included); another indent re-indents it."""
+        if indent == 2:
+            return self.render("json").rstrip("\n")
         return _json.dumps(self._dict, indent=indent, ensure_ascii=False)
 
     def render(self, format: str) -> str:
@@ -341,6 +359,8 @@ class Auditor:
 
     def merge(self, other: "Auditor") -> "Auditor":
         """Adds another auditor's statistics (same attributes and options)."""
+        if other is self:
+            raise UsageError("an auditor cannot merge itself: its rows would count twice")
         self._native.merge(other._native)
         return self
 
@@ -503,6 +523,11 @@ def examine(
     ``favorable="negative"``, ``text=["zip3"]``, ... Recording in the
     history (drift) is a command-line feature.
     """
+    if not (_is_path(data) or isinstance(data, (list, tuple))):
+        raise UsageError(
+            f"examine() reads files, not a {_type_name(data)}: write the table to Parquet first "
+            "(e.g. df.to_parquet('data.parquet')) and pass its path"
+        )
     paths = [data] if _is_path(data) else list(data)
     if not paths or not all(map(_is_path, paths)):
         raise UsageError("examine() reads files: pass a path or a list of paths")
@@ -511,6 +536,7 @@ def examine(
 
 
 from ._fairlearn import (  # noqa: E402  (needs audit() above)
+    MetricFrame,
     demographic_parity_difference,
     demographic_parity_ratio,
     equal_opportunity_difference,

@@ -7,6 +7,27 @@ from __future__ import annotations
 from typing import Any, Optional
 
 
+def _missing(x: Any) -> bool:
+    """None, NaN, pandas.NA or NaT."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)
+    except (TypeError, ValueError):
+        return False
+
+
+def _texts(name: str, values: Any) -> list[str]:
+    """A sensitive feature as text; missing values are refused as Fairlearn
+    refuses them (they would otherwise form a group of their own)."""
+    out = []
+    for x in list(values):
+        if _missing(x):
+            raise ValueError(f"sensitive feature '{name}' contains missing values")
+        out.append(str(x))
+    return out
+
+
 def _table(y_true, y_pred, sensitive_features, sample_weight=None):
     """Columns y_true, y_pred, the sensitive feature(s) and a weight, as a table."""
     cols: dict[str, Any] = {}
@@ -14,15 +35,15 @@ def _table(y_true, y_pred, sensitive_features, sample_weight=None):
     sf = sensitive_features
     if hasattr(sf, "columns"):  # a DataFrame of several features
         for c in sf.columns:
-            cols[str(c)] = [None if v is None else str(v) for v in list(sf[c])]
+            cols[str(c)] = _texts(str(c), sf[c])
             names.append(str(c))
     elif isinstance(sf, dict):
         for k, v in sf.items():
-            cols[str(k)] = [None if x is None else str(x) for x in list(v)]
+            cols[str(k)] = _texts(str(k), v)
             names.append(str(k))
     else:
         name = getattr(sf, "name", None) or "sensitive_feature_0"
-        cols[str(name)] = [None if x is None else str(x) for x in list(sf)]
+        cols[str(name)] = _texts(str(name), sf)
         names.append(str(name))
     cols["__y_true"] = [int(x) for x in list(y_true)]
     cols["__y_pred"] = [int(x) for x in list(y_pred)]

@@ -40,3 +40,10 @@ def test_examine_errors_are_the_clis():
         fairaudit.examine([], ["race"])
     with pytest.raises(fairaudit.UsageError, match="command line"):
         fairaudit.examine(FIXTURES / "proxy_planted.csv", ["race"], record=True)
+
+
+def test_examine_of_a_table_says_to_write_a_file():
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(FIXTURES / "proxy_planted.csv")
+    with pytest.raises(fairaudit.UsageError, match="reads files, not a pandas.DataFrame"):
+        fairaudit.examine(df, ["race"])

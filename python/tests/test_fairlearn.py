@@ -38,3 +38,15 @@ def test_weighted_and_intersectional(german_pandas):
     want = fm.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf, sample_weight=w)
     got = fairaudit.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf, sample_weight=w)
     assert got == pytest.approx(want, abs=1e-12)
+
+
+def test_missing_sensitive_values_are_refused_as_fairlearn_does(german_pandas):
+    np = pytest.importorskip("numpy")
+    df = german_pandas
+    sf = df["sex"].astype(object).copy()
+    sf.iloc[:5] = np.nan
+    with pytest.raises(ValueError, match="missing values"):
+        fairaudit.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf)
+    fm = pytest.importorskip("fairlearn.metrics")
+    with pytest.raises(ValueError):
+        fm.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf)

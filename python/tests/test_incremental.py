@@ -57,3 +57,16 @@ def test_merging_different_audits_is_refused(german_pandas):
     b = fairaudit.Auditor(attrs=["age_group"]).update(german_pandas)
     with pytest.raises(fairaudit.UsageError, match="cannot merge counts over attributes"):
         a.merge(b)
+
+
+def test_from_counts_refuses_other_attributes(german_pandas):
+    c = fairaudit.Auditor(attrs=["sex", "age_group"], bootstrap=0).update(german_pandas).counts()
+    with pytest.raises(fairaudit.UsageError, match="the counts are by sex, age_group"):
+        fairaudit.Auditor.from_counts(c, attrs=["foreign_worker"], bootstrap=0)
+    assert fairaudit.Auditor.from_counts(c, attrs=["sex", "age_group"], bootstrap=0).rows_read == 1000
+
+
+def test_an_auditor_cannot_merge_itself(german_pandas):
+    a = fairaudit.Auditor(attrs=["sex"]).update(german_pandas)
+    with pytest.raises(fairaudit.UsageError, match="merge itself"):
+        a.merge(a)

@@ -134,3 +134,61 @@ def test_one_million_rows_match_the_cli(tmp_path):
     got = normalized(fairaudit.audit(t, attrs=["group", "region"], intersect=True, bootstrap=0, fail_on="never").to_dict())
     assert got == want
     assert got["dataset"]["rows"] == n
+
+
+def test_a_spec_with_a_table_counts_only_the_table(german_pandas):
+    """The spec's [data] paths are not read beside a table: its 1,000 rows
+    were added to the frame's."""
+    spec = str(GERMAN.parent / "loan-model.toml")
+    part = german_pandas.iloc[:300]
+    r = fairaudit.audit(part, spec=spec, bootstrap=0, fail_on="never")
+    assert r.to_dict()["dataset"]["rows"] == 300
+    assert fairaudit.Auditor(spec=spec).rows_read == 0
+
+
+def test_unused_columns_of_unsupported_types_are_not_read(german_pandas):
+    pd = pytest.importorskip("pandas")
+    df = german_pandas.copy()
+    df["age_bin"] = pd.cut(df["age"], [18, 25, 40, 100])
+    r = fairaudit.audit(df, ["sex"], bootstrap=0, fail_on="never")
+    assert r.to_dict()["dataset"]["rows"] == 1000
+    # Used, the interval column is an InputError naming the table, not a panic.
+    with pytest.raises(fairaudit.InputError, match="pandas.DataFrame"):
+        fairaudit.audit(df, ["age_bin"], bootstrap=0)
+
+
+def test_many_batches_are_one_input(german_pandas):
+    pa = pytest.importorskip("pyarrow")
+    table = pa.Table.from_pandas(german_pandas, preserve_index=False)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=100))
+    d = fairaudit.audit(reader, ["sex"], bootstrap=0, fail_on="never").to_dict()["dataset"]
+    assert len(d["warehouse"]) == 1, d["warehouse"]
+    assert d["warehouse"][0]["source"] == "data frame 'pyarrow.RecordBatchReader' (10 batches)"
+    assert d["rows"] == 1000
+
+
+def test_summary_and_groups_tables_are_whole(german_pandas):
+    r = fairaudit.audit(german_pandas.assign(y_true=1), ["sex"], bootstrap=0, fail_on="never")
+    s = r.summary("sex")
+    assert "undefined" not in set(s["metric"]) and "groups_left_out" not in set(s["metric"])
+    # FPR is undefined (no negatives) in every group: its columns are there, empty.
+    g = r.groups("sex")
+    assert {"fpr", "fpr_ci_low", "fpr_ci_high"} <= set(g.columns)
+    assert g["fpr"].isna().all()
+    # An undefined summary metric is a row with its reason.
+    row = s[s["metric"] == "equalized_odds_difference"]
+    assert len(row) == 1 and row["value"].isna().all() and row["undefined"].iloc[0]
+
+
+def test_to_json_is_the_cli_text(german_pandas):
+    r = fairaudit.audit(german_pandas, ["sex"], bootstrap=0)
+    assert r.to_json() + "\n" == r.render("json")
+
+
+def test_python_values_become_flags(german_pandas):
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    a = fairaudit.audit(german_pandas, pd.Index(["sex", "age_group"]), intersect=np.True_, bootstrap=0,
+                        reference=["sex=female", "age_group=gt25"]).to_dict()
+    assert a["settings"]["intersect"] is True
+    assert a["settings"]["reference_groups"] == {"sex": "female", "age_group": "gt25"}
