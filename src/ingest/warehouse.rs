@@ -22,9 +22,15 @@ pub struct Fetched {
 }
 
 /// What names the source in messages and reports: the connection string
-/// without its password, and the table.
+/// without its password, the table, and the row filter (the evidence says
+/// which rows were audited).
 pub fn describe(src: &PostgresSource) -> String {
-    format!("postgres {} table {}", redact(&src.url), src.table)
+    let filter = src
+        .filter
+        .as_ref()
+        .map(|f| format!(" where {f}"))
+        .unwrap_or_default();
+    format!("postgres {} table {}{filter}", redact(&src.url), src.table)
 }
 
 /// Runs the counts query for `spec` on the server and reads its result as a

@@ -120,8 +120,8 @@ struct CheckDef {
     warn_below: Option<f64>,
     #[serde(default)]
     warn_above: Option<f64>,
-    #[serde(default = "yes")]
-    require_significance: bool,
+    #[serde(default)]
+    require_significance: Option<bool>,
     #[serde(default)]
     evidence: Option<EvidenceRule>,
     #[serde(default)]
@@ -138,10 +138,6 @@ struct CheckDef {
     outcome: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
 impl TryFrom<CheckDef> for Check {
     type Error = Error;
 
@@ -149,6 +145,21 @@ impl TryFrom<CheckDef> for Check {
         let id = d.id.clone().unwrap_or_else(|| d.metric.clone());
         let metric =
             MetricRef::parse(&d.metric).map_err(|e| Error::usage(format!("check '{id}': {e}")))?;
+        // The older spelling and the new one must not say different things.
+        if let (Some(rs), Some(ev)) = (d.require_significance, d.evidence) {
+            let old = if rs {
+                EvidenceRule::Significance
+            } else {
+                EvidenceRule::Point
+            };
+            if old != ev {
+                return Err(Error::usage(format!(
+                    "check '{id}': require_significance = {rs} (the older spelling of evidence = \"{}\") contradicts evidence = \"{}\"; give only evidence",
+                    old.name(),
+                    ev.name()
+                )));
+            }
+        }
         let c = Check {
             id: d.id,
             metric,
@@ -157,7 +168,7 @@ impl TryFrom<CheckDef> for Check {
             fail_above: d.fail_above,
             warn_below: d.warn_below,
             warn_above: d.warn_above,
-            require_significance: d.require_significance,
+            require_significance: d.require_significance.unwrap_or(true),
             evidence: d.evidence,
             family: d.family,
             alpha: d.alpha,

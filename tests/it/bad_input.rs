@@ -482,3 +482,34 @@ fn analyses_needing_a_reference_group_refuse_overall() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A check that gives both spellings of its decision rule must not let them
+/// disagree: `evidence` silently won.
+#[test]
+fn a_check_with_two_different_decision_rules_is_refused() {
+    let data = crate::fixture("german_credit.csv").display().to_string();
+    let run = |rs: &str, ev: &str| {
+        let spec = format!(
+            "[data]\npaths = [{data:?}]\n[attributes]\ncolumns = [\"sex\"]\n\
+             [[checks]]\nid = \"ir\"\nmetric = \"impact_ratio\"\nfail_below = 0.8\n\
+             require_significance = {rs}\nevidence = \"{ev}\"\n"
+        );
+        let (_d, p) = temp_file("s.toml", &spec);
+        fairaudit()
+            .args(["audit", "--fail-on", "never", "--spec"])
+            .arg(&p)
+            .output()
+            .unwrap()
+    };
+    let o = run("false", "interval");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("check 'ir'") && err.contains("contradicts evidence = \"interval\""),
+        "{err}"
+    );
+    assert_eq!(run("true", "point").status.code(), Some(2));
+    // Agreeing spellings are accepted.
+    assert!(run("false", "point").status.success());
+    assert!(run("true", "significance").status.success());
+}

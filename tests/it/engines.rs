@@ -304,7 +304,10 @@ fn postgres_direct_audit_equals_the_file() {
     assert_eq!(r["dataset"]["rows"], female as u64);
     let w = &r["dataset"]["warehouse"][0];
     assert!(
-        w["source"].as_str().unwrap().ends_with("table fa_direct_0"),
+        w["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("table fa_direct_0 where sex = 'female'"),
         "{w}"
     );
     let sha = w["counts_sha256"].as_str().unwrap();
