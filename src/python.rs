@@ -259,6 +259,13 @@ impl Auditor {
         Ok(Auditor { spec, counts: None })
     }
 
+    /// The columns the audit reads (the Python side converts only those).
+    fn needed_columns(&self) -> Vec<String> {
+        let mut v: Vec<String> = needed_columns(&self.spec.audit).into_iter().collect();
+        v.sort();
+        v
+    }
+
     /// Adds a table given as an Arrow C stream capsule; returns its rows read.
     fn update_stream(&mut self, name: String, capsule: &Bound<'_, PyCapsule>) -> PyResult<u64> {
         let c = stream_counts(&self.spec, &name, capsule)?;

@@ -117,13 +117,23 @@ def _type_name(obj: Any) -> str:
     return f"{t.__module__.split('.')[0]}.{t.__name__}"
 
 
-def _stream(obj: Any) -> tuple[str, Any]:
-    """A table as (name, Arrow C stream capsule)."""
+def _stream(obj: Any, needed: Optional[Sequence[str]] = None) -> tuple[str, Any]:
+    """A table as (name, Arrow C stream capsule); with ``needed``, a pandas,
+    polars or pyarrow table keeps only those of its columns (a column the
+    audit does not read is not converted, whatever its type)."""
     name = _type_name(obj)
     if name == "pyspark.DataFrame" or type(obj).__module__.startswith("pyspark"):
         raise UsageError("a Spark DataFrame is audited on the cluster: use fairaudit.spark.audit(df, ...)")
     if name == "polars.LazyFrame":
-        obj = obj.collect()
+        cols = obj.collect_schema().names()
+        keep = [c for c in cols if needed is None or c in needed]
+        obj = (obj.select(keep) if keep and len(keep) < len(cols) else obj).collect()
+    elif needed is not None and name in ("pandas.DataFrame", "polars.DataFrame", "pyarrow.Table"):
+        cols = list(obj.column_names if name == "pyarrow.Table" else obj.columns)
+        keep = [c for c in cols if c in needed]
+        named = all(isinstance(c, str) for c in cols) and len(set(cols)) == len(cols)
+        if named and keep and len(keep) < len(cols):
+            obj = obj.select(keep) if name != "pandas.DataFrame" else obj[keep]
     if name == "pandas.DataFrame":
         try:
             import pyarrow as pa
@@ -353,7 +363,7 @@ class Auditor:
             paths = [batch] if _is_path(batch) else list(batch)
             self._native.update_paths([os.fspath(p) for p in paths])
         else:
-            name, capsule = _stream(batch)
+            name, capsule = _stream(batch, self._native.needed_columns())
             self._native.update_stream(name, capsule)
         return self
 

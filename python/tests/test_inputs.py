@@ -152,6 +152,9 @@ def test_unused_columns_of_unsupported_types_are_not_read(german_pandas):
     df["age_bin"] = pd.cut(df["age"], [18, 25, 40, 100])
     r = fairaudit.audit(df, ["sex"], bootstrap=0, fail_on="never")
     assert r.to_dict()["dataset"]["rows"] == 1000
+    # A column pyarrow cannot convert (mixed types), unused, is not converted either.
+    df["notes"] = [1, "a"] * 500
+    assert fairaudit.audit(df, ["sex"], bootstrap=0, fail_on="never").to_dict()["dataset"]["rows"] == 1000
     # Used, the interval column is an InputError naming the table, not a panic.
     with pytest.raises(fairaudit.InputError, match="pandas.DataFrame"):
         fairaudit.audit(df, ["age_bin"], bootstrap=0)
