@@ -152,5 +152,8 @@ class MetricFrame:
 
 def metric_frame(y_true, y_pred, *, sensitive_features, metrics: Optional[list[str]] = None, sample_weight=None) -> MetricFrame:
     """Rates by group, like ``MetricFrame(metrics={...}, y_true=..., y_pred=..., sensitive_features=...)``."""
+    unknown = [m for m in metrics or [] if m not in MetricFrame.METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(MetricFrame.METRICS)}")
     r, names = _report(y_true, y_pred, sensitive_features, sample_weight)
     return MetricFrame(r, " & ".join(names), list(metrics or MetricFrame.METRICS))

@@ -50,3 +50,9 @@ def test_missing_sensitive_values_are_refused_as_fairlearn_does(german_pandas):
     fm = pytest.importorskip("fairlearn.metrics")
     with pytest.raises(ValueError):
         fm.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf)
+
+
+def test_metric_frame_refuses_an_unknown_metric(german_pandas):
+    df = german_pandas
+    with pytest.raises(ValueError, match="unknown metric"):
+        fairaudit.metric_frame(df["y_true"], df["y_pred"], sensitive_features=df["sex"], metrics=["bogus"])
