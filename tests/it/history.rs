@@ -456,6 +456,18 @@ fn an_older_store_is_migrated() {
         })
         .unwrap();
     assert_eq!(kept, chain);
+    // The `migrated` event names the layout the store really had.
+    let data: String = c
+        .query_row("SELECT data FROM events WHERE kind = 'migrated'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let data: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(
+        (data["from"].as_i64(), data["to"].as_i64()),
+        (Some(1), Some(3)),
+        "{data}"
+    );
     drop(c);
     let (code, _, err) = cmd(
         &store,

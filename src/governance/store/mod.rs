@@ -357,10 +357,11 @@ impl Store {
         let result = (|| -> Result<()> {
             // Re-read under the write lock: another process may have migrated.
             let mut v = self.schema_version()?;
+            let from = v;
             while v < SCHEMA_VERSION {
                 match v {
                     1 => self.conn.execute_batch(V2).map_err(e)?,
-                    2 => self.to_v3()?,
+                    2 => self.to_v3(from)?,
                     _ => unreachable!("versions below {SCHEMA_VERSION} have a migration"),
                 }
                 v += 1;
@@ -386,7 +387,7 @@ impl Store {
     /// 2 → 3: the ledger takes over the runs' chain as it is (so old chain
     /// hashes stay valid), then the old review and audit events join it,
     /// then a `migrated` event records the change.
-    fn to_v3(&self) -> Result<()> {
+    fn to_v3(&self, from: i64) -> Result<()> {
         let e = |x: rusqlite::Error| db_err(&self.path, x);
         self.conn.execute_batch(V3).map_err(e)?;
         self.conn
@@ -450,7 +451,7 @@ impl Store {
             data: if created {
                 serde_json::json!({"layout": 3, "engine": env!("CARGO_PKG_VERSION")})
             } else {
-                serde_json::json!({"from": 2, "to": 3, "engine": env!("CARGO_PKG_VERSION")})
+                serde_json::json!({"from": from, "to": 3, "engine": env!("CARGO_PKG_VERSION")})
             },
         };
         events::insert(&self.conn, &self.path, &ev)?;
