@@ -198,7 +198,12 @@ fn needed_only(s: &StructArray, needed: &std::collections::HashSet<String>) -> S
     let keep: Vec<usize> = (0..s.fields().len())
         .filter(|&i| needed.contains(s.fields()[i].name.as_str()))
         .collect();
-    if keep.len() == s.fields().len() || keep.is_empty() {
+    // With a needed column missing, the whole table goes on, so that the
+    // error lists the table's own columns.
+    let missing = needed.iter().any(|n| {
+        n != crate::spec::DEFAULT_PREDICTION && !s.fields().iter().any(|f| f.name.as_str() == n)
+    });
+    if missing || keep.len() == s.fields().len() || keep.is_empty() {
         return s.clone();
     }
     let fields = keep.iter().map(|&i| s.fields()[i].clone()).collect();
@@ -216,18 +221,37 @@ fn needed_only(s: &StructArray, needed: &std::collections::HashSet<String>) -> S
 /// named once, with the SHA-256 of its batches' digests in order.
 fn one_entry_per_input(c: &mut Counts) {
     use sha2::{Digest, Sha256};
-    let mut fetched: Vec<(String, Vec<String>)> = vec![];
+    // A name collapsed before ("… (3 batches)") counts as its base name and
+    // its batches.
+    let split = |name: &str| -> (String, usize) {
+        match name.rsplit_once(" (") {
+            Some((b, rest)) if rest.ends_with(" batches)") => (
+                b.to_string(),
+                rest.trim_end_matches(" batches)").parse().unwrap_or(1),
+            ),
+            _ => (name.to_string(), 1),
+        }
+    };
+    let mut fetched: Vec<(String, Vec<String>, usize)> = vec![];
     for (name, digest) in c.fetched.drain(..) {
-        match fetched.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, ds)) => ds.push(digest),
-            None => fetched.push((name, vec![digest])),
+        let (name, n) = split(&name);
+        match fetched.iter_mut().find(|(b, _, _)| *b == name) {
+            Some((_, ds, k)) => {
+                ds.push(digest);
+                *k += n;
+            }
+            None => fetched.push((name, vec![digest], n)),
         }
     }
     c.fetched = fetched
         .into_iter()
-        .map(|(name, ds)| match ds.len() {
-            1 => (name, ds.into_iter().next().expect("one")),
-            n => {
+        .map(|(name, ds, n)| match (ds.len(), n) {
+            (1, 1) => (name, ds.into_iter().next().expect("one")),
+            (1, n) => (
+                format!("{name} ({n} batches)"),
+                ds.into_iter().next().expect("one"),
+            ),
+            (_, n) => {
                 let all = format!("{:x}", Sha256::digest(ds.join("\n").as_bytes()));
                 (format!("{name} ({n} batches)"), all)
             }

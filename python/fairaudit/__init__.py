@@ -132,7 +132,10 @@ def _stream(obj: Any, needed: Optional[Sequence[str]] = None) -> tuple[str, Any]
         cols = list(obj.column_names if name == "pyarrow.Table" else obj.columns)
         keep = [c for c in cols if c in needed]
         named = all(isinstance(c, str) for c in cols) and len(set(cols)) == len(cols)
-        if named and keep and len(keep) < len(cols):
+        # A needed column missing: the whole table goes on, so that the
+        # error lists its own columns (y_pred is needed only when present).
+        whole = any(n not in cols and n != "y_pred" for n in needed)
+        if named and not whole and keep and len(keep) < len(cols):
             obj = obj.select(keep) if name != "pandas.DataFrame" else obj[keep]
     if name == "pandas.DataFrame":
         try:

@@ -11,6 +11,8 @@ def _missing(x: Any) -> bool:
     """None, NaN, pandas.NA or NaT."""
     if x is None:
         return True
+    if type(x).__name__ == "NAType":  # pandas.NA: its comparisons raise
+        return True
     try:
         return bool(x != x)
     except (TypeError, ValueError):

@@ -14,7 +14,7 @@ from . import Auditor, Report, UsageError, _fairaudit
 # The flags that shape the counts query (the rest only shape the audit).
 _SQL_FLAGS = {
     "label", "prediction", "score", "threshold", "weight", "positive", "intersect", "stratify",
-    "score_bins", "value", "value_truth", "control", "control_bins", "final", "outcomes",
+    "score_bins", "value", "value_truth", "control", "final", "outcomes",
     "favorable_outcome", "outcome_band", "where",
 }
 # Of those, the ones the audit of the counts does not take.
@@ -51,6 +51,10 @@ def audit(
         columns["label"] = label
     if prediction is not None:
         columns["prediction"] = prediction
+    elif spec is None and "score" in columns and "y_pred" in df.columns:
+        # The rule of a file: with a score and no prediction named, a y_pred
+        # column is the decision (the query cannot look for it itself).
+        columns["prediction"] = "y_pred"
     view = f"fairaudit_{uuid.uuid4().hex}"
     df.createOrReplaceTempView(view)
     try:

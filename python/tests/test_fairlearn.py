@@ -56,3 +56,12 @@ def test_metric_frame_refuses_an_unknown_metric(german_pandas):
     df = german_pandas
     with pytest.raises(ValueError, match="unknown metric"):
         fairaudit.metric_frame(df["y_true"], df["y_pred"], sensitive_features=df["sex"], metrics=["bogus"])
+
+
+def test_pandas_na_in_sensitive_features_is_missing(german_pandas):
+    pd = pytest.importorskip("pandas")
+    df = german_pandas
+    sf = df["sex"].astype("string").copy()
+    sf.iloc[:3] = pd.NA
+    with pytest.raises(ValueError, match="missing values"):
+        fairaudit.demographic_parity_difference(df["y_true"], df["y_pred"], sensitive_features=sf)

@@ -168,6 +168,17 @@ def test_many_batches_are_one_input(german_pandas):
     assert len(d["warehouse"]) == 1, d["warehouse"]
     assert d["warehouse"][0]["source"] == "data frame 'pyarrow.RecordBatchReader' (10 batches)"
     assert d["rows"] == 1000
+    # Fed to one auditor three times, a frame is still one input.
+    a = fairaudit.Auditor(attrs=["sex"], bootstrap=0, fail_on="never")
+    for i in range(3):
+        a.update(german_pandas.iloc[i::3])
+    w = a.report().to_dict()["dataset"]["warehouse"]
+    assert [x["source"] for x in w] == ["data frame 'pandas.DataFrame' (3 batches)"], w
+
+
+def test_a_missing_column_error_lists_the_tables_columns(german_pandas):
+    with pytest.raises(fairaudit.InputError, match="applicant_id"):
+        fairaudit.audit(german_pandas, ["Sex"], bootstrap=0)
 
 
 def test_summary_and_groups_tables_are_whole(german_pandas):
@@ -183,9 +194,16 @@ def test_summary_and_groups_tables_are_whole(german_pandas):
     assert len(row) == 1 and row["value"].isna().all() and row["undefined"].iloc[0]
 
 
-def test_to_json_is_the_cli_text(german_pandas):
-    r = fairaudit.audit(german_pandas, ["sex"], bootstrap=0)
-    assert r.to_json() + "\n" == r.render("json")
+def test_to_json_is_the_cli_text(german_pandas, tmp_path):
+    """The CLI's own bytes for the same audit (its numbers' text included)."""
+    import subprocess
+    from conftest import fairaudit_command
+
+    r = fairaudit.audit(str(GERMAN), ["sex"], bootstrap=0, fail_on="never")
+    o = subprocess.run([fairaudit_command(), "audit", str(GERMAN), "--attr", "sex", "--bootstrap", "0",
+                        "--fail-on", "never", "--format", "json"], capture_output=True, text=True)
+    strip = lambda t: "\n".join(l for l in t.splitlines() if '"generated_at"' not in l and '"run_id"' not in l)
+    assert strip(r.to_json()) == strip(o.stdout)
 
 
 def test_python_values_become_flags(german_pandas):

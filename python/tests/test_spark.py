@@ -84,3 +84,12 @@ def _close(a, b, rel=1e-12):
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
     return a == b
+
+
+def test_spark_uses_y_pred_beside_a_score_as_a_file_does(spark, german_pandas):
+    df = german_pandas.copy()
+    df["y_pred"] = 1 - df["y_pred"]  # no longer score >= 0.5
+    opts = dict(score="score", bootstrap=0, fail_on="never")
+    got = fairaudit.spark.audit(spark.createDataFrame(df), ["sex"], **opts)
+    want = fairaudit.audit(df, ["sex"], **opts)
+    assert normalized(got.to_dict()) == normalized(want.to_dict())

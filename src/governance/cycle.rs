@@ -308,15 +308,6 @@ pub fn past_of(
     };
     let cadence: Cadence = serde_json::from_value(report["cycle"]["cadence"].clone())
         .unwrap_or_else(|_| Cadence::default_for(tier));
-    // Engines before the cadence was validated stored any number of months;
-    // calendar periods cannot be made of them.
-    cadence.validate().map_err(|e| {
-        crate::Error::usage(format!(
-            "run {} of model '{model}' was recorded with a cadence that cannot be scheduled \
-             ({e}); record a run whose spec has a valid [cycle] cadence",
-            last.run_id
-        ))
-    })?;
     let events = store.events(Some(model))?;
     let dates = |k: EventKind| -> crate::Result<Vec<NaiveDate>> {
         events
@@ -336,6 +327,25 @@ pub fn past_of(
     Ok(Some((past, cadence, last.risk_tier.clone())))
 }
 
+/// [`past_of`] for scheduling: engines before the cadence was validated
+/// stored any number of months, and calendar periods cannot be made of
+/// them (audits of the model go on; only its schedule is refused).
+pub fn scheduled_past_of(
+    store: &crate::governance::store::Store,
+    model: &str,
+) -> crate::Result<Option<(Past, Cadence, String)>> {
+    let p = past_of(store, model)?;
+    if let Some((_, cadence, _)) = &p {
+        cadence.validate().map_err(|e| {
+            crate::Error::usage(format!(
+                "the latest run of model '{model}' was recorded with a cadence that cannot be \
+                 scheduled ({e}); record a new run of the model with a valid [cycle] cadence"
+            ))
+        })?;
+    }
+    Ok(p)
+}
+
 /// The cycle status of every model in the store on `as_of`.
 pub fn status(
     store: &crate::governance::store::Store,
@@ -343,7 +353,7 @@ pub fn status(
 ) -> crate::Result<Vec<ModelStatus>> {
     let mut out = vec![];
     for model in store.models()? {
-        let Some((past, cadence, tier)) = past_of(store, &model)? else {
+        let Some((past, cadence, tier)) = scheduled_past_of(store, &model)? else {
             continue;
         };
         let start = past.runs.iter().copied().min().expect("a model has runs");

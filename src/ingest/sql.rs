@@ -275,6 +275,9 @@ fn counts_flags(spec: &AuditSpec) -> String {
     if let Some(p) = &spec.columns.positive {
         f.push(format!("--positive {p}"));
     }
+    if spec.columns.score.is_some() {
+        f.push(format!("--score-bins {}", spec.score_bins));
+    }
     f.iter().map(|x| format!(" {x}")).collect()
 }
 

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use crate::governance::cycle::{past_of, schedule};
+use crate::governance::cycle::{schedule, scheduled_past_of};
 use crate::governance::lifecycle::{replay_until, Life, State};
 use crate::governance::store::{EventKind, Store};
 use crate::Result;
@@ -59,7 +59,7 @@ pub fn review(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<Model
             }
         }
         let (mut missed, mut overdue) = (vec![], vec![]);
-        if let Some((past, cadence, _)) = past_of(store, &model)? {
+        if let Some((past, cadence, _)) = scheduled_past_of(store, &model)? {
             let start = past.runs.iter().copied().min().unwrap_or(from);
             let s = schedule(&cadence, &past.runs, &past.reviews, &past.audits, start, to);
             for (what, t) in [

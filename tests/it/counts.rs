@@ -296,6 +296,8 @@ fn sql_header_names_the_reading_flags_and_the_decision_source() {
         "--final",
         "final",
         "--intersect",
+        "--score-bins",
+        "20",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let q = String::from_utf8(o.stdout).unwrap();
@@ -303,7 +305,7 @@ fn sql_header_names_the_reading_flags_and_the_decision_source() {
     assert_eq!(
         hint,
         "-- fairaudit audit --counts RESULT.csv --attr sex --intersect --stratify site \
-         --control ltv --value rate --value-truth rate_true --final final"
+         --control ltv --value rate --value-truth rate_true --final final --score-bins 20"
     );
     assert!(q.contains("AS \"__fa_final\""), "{q}");
     assert!(q.contains("a `y_pred` column is not used"), "{q}");

@@ -1751,4 +1751,15 @@ fn a_stored_cadence_that_cannot_be_scheduled_is_refused_not_a_panic() {
         );
         assert!(!err.contains("internal error"), "{err}");
     }
+    // Audits of the model go on (they refused too), and a new run with a
+    // valid cadence, the spec's, mends the schedule.
+    let (code, _) = record(
+        &old,
+        &strict,
+        &fixture("german_credit.csv"),
+        "2026-09-05",
+        &[],
+    );
+    assert_eq!(code, 1);
+    ok(&old, &["cycle", "status", "--as-of", "2026-09-06"]);
 }
