@@ -75,14 +75,16 @@ def test_spark_audit_takes_the_spec_and_every_analysis(spark, tmp_path):
     assert normalized(got.to_dict()) == normalized(want.to_dict())
 
 
-def _close(a, b, rel=1e-12):
-    """Equal, floats to `rel` (the cluster adds the sums in another order)."""
+def _close(a, b, rel=1e-9):
+    """Equal, floats to `rel` (the cluster adds the sums in another order, and
+    the in-memory path's own sums vary at about 1e-13 between runs; statistics
+    derived from them, such as small p-values, move more)."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_close(a[k], b[k], rel) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
     if isinstance(a, float) and isinstance(b, float):
-        return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+        return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-15
     return a == b
 
 
