@@ -1763,3 +1763,44 @@ fn a_stored_cadence_that_cannot_be_scheduled_is_refused_not_a_panic() {
     assert_eq!(code, 1);
     ok(&old, &["cycle", "status", "--as-of", "2026-09-06"]);
 }
+
+/// `history head --sign --out DIR` where DIR is a folder: refused, and no
+/// signature is left beside it (it was written before the head failed).
+#[test]
+fn a_head_that_cannot_be_written_leaves_no_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(
+        &store,
+        &strict,
+        &fixture("german_credit.csv"),
+        "2026-08-05",
+        &[],
+    );
+    let key = dir.path().join("team");
+    let o = fairaudit()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let folder = dir.path().join("adir");
+    std::fs::create_dir(&folder).unwrap();
+    let o = fairaudit()
+        .args(["history", "head", "--by", "Jane Doe", "--out"])
+        .arg(&folder)
+        .arg("--sign")
+        .arg(key.with_extension("key"))
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.path().join("adir.minisig").exists());
+}

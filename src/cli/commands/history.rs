@@ -104,12 +104,15 @@ fn head(
         }
         None => None,
     };
+    // The head first: when it cannot be written, no signature is left beside it.
+    if let Some(p) = out {
+        crate::report::write_atomic(p, line.as_bytes())?;
+    }
     if let Some((target, sig)) = &signed {
         crate::report::write_atomic(target, sig.as_bytes())?;
     }
-    match out {
-        Some(p) => crate::report::write_atomic(p, line.as_bytes())?,
-        None => out!("{line}"),
+    if out.is_none() {
+        out!("{line}");
     }
     if let Some((target, _)) = &signed {
         eprintln!("signed the head: {}", target.display());
