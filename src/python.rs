@@ -163,10 +163,7 @@ fn stream_counts(spec: &Spec, name: &str, capsule: &Bound<'_, PyCapsule>) -> PyR
 /// `PanicException`).
 fn guard<T>(name: &str, f: impl FnOnce() -> T) -> PyResult<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
-        let msg = p
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        let msg = crate::ingest::scan::panic_message(&*p)
             .unwrap_or_else(|| "an unsupported column type".into());
         InputError::new_err(format!("{name}: a column cannot be read: {msg}"))
     })

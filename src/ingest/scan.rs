@@ -64,11 +64,7 @@ impl Origin {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.err(e)),
             Err(payload) => {
-                let msg = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "the reader failed".into());
+                let msg = panic_message(&*payload).unwrap_or_else(|| "the reader failed".into());
                 Err(self.err(format!("the file appears corrupt ({msg})")))
             }
         }
@@ -701,4 +697,12 @@ pub fn aggregate(
         sketch,
         plan: Plan::General(why),
     })
+}
+
+/// The text of a caught panic, when it has one.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
 }

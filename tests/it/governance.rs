@@ -1707,16 +1707,7 @@ fn a_failed_first_record_leaves_no_store() {
 /// run, where they panicked on a month that does not exist.
 #[test]
 fn a_stored_cadence_that_cannot_be_scheduled_is_refused_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("h.db");
-    let strict = spec(dir.path(), "strict.toml", &|s| s);
-    record(
-        &store,
-        &strict,
-        &fixture("german_credit.csv"),
-        "2026-08-05",
-        &[],
-    );
+    let (dir, store, strict) = one_strict_run();
     let old = tampered_copy(
         &store,
         &dir.path().join("old.db"),
@@ -1768,16 +1759,7 @@ fn a_stored_cadence_that_cannot_be_scheduled_is_refused_not_a_panic() {
 /// signature is left beside it (it was written before the head failed).
 #[test]
 fn a_head_that_cannot_be_written_leaves_no_signature() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("h.db");
-    let strict = spec(dir.path(), "strict.toml", &|s| s);
-    record(
-        &store,
-        &strict,
-        &fixture("german_credit.csv"),
-        "2026-08-05",
-        &[],
-    );
+    let (dir, store, _) = one_strict_run();
     let key = dir.path().join("team");
     let o = fairaudit()
         .args(["keygen", "--out"])
@@ -1803,4 +1785,20 @@ fn a_head_that_cannot_be_written_leaves_no_signature() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(!dir.path().join("adir.minisig").exists());
+}
+
+/// A store with one run of the strict loan spec (2026-08-05): the folder,
+/// the store and the spec.
+fn one_strict_run() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("h.db");
+    let strict = spec(dir.path(), "strict.toml", &|s| s);
+    record(
+        &store,
+        &strict,
+        &fixture("german_credit.csv"),
+        "2026-08-05",
+        &[],
+    );
+    (dir, store, strict)
 }
