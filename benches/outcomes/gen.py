@@ -3,7 +3,9 @@
 for the timing of `--value` + `--control` against the binary audit
 (docs/performance.md). Deterministic (seed 20261130).
 
-    gen.py [ROWS] [OUT.parquet]
+    gen.py [ROWS] [OUT.parquet | OUT.csv]
+
+A `.csv` OUT is written without quotes (as most exports are), the same rows.
 """
 import sys
 
@@ -26,5 +28,13 @@ t = pa.table({
     "race": race, "sex": sex, "y_true": y_true, "y_pred": y_pred, "rate_spread": rate_spread,
     "ltv_band": bands[ltv], "dti_band": bands[dti], "income_band": bands[inc],
 })
-pq.write_table(t, out)
+if out.endswith(".csv"):
+    import pyarrow.csv as pc
+
+    # pyarrow quotes the header's names whatever the style: plain names first.
+    with open(out, "wb") as f:
+        f.write((",".join(t.column_names) + "\n").encode())
+        pc.write_csv(t, f, pc.WriteOptions(quoting_style="none", include_header=False))
+else:
+    pq.write_table(t, out)
 print(f"wrote {n} rows to {out}")

@@ -591,11 +591,13 @@ fn coded(
             spec.value.as_ref(),
             spec.attributes.len(),
         ),
-        InputFormat::Csv if spec.value.is_some() => Err("a numeric outcome is summed (CSV)".into()),
-        InputFormat::Csv => {
-            codes::aggregate_csv(path, &codes::plan(spec, pred, &read, true)?, schema)
-                .map(|(df, plan)| (df, None, plan))
-        }
+        InputFormat::Csv => codes::aggregate_csv(
+            path,
+            &codes::plan(spec, pred, &read, true)?,
+            schema,
+            spec.value.as_ref(),
+            spec.attributes.len(),
+        ),
         f => Err(format!("{} input", f.name())),
     }
 }

@@ -100,15 +100,13 @@ fn shared_data_both_ways(dir: &Path, ext: &str) {
         ],
     );
     same_both_ways(&hmda, &["--attr", "race", "--stratify", "income_band"]);
-    if ext == "parquet" {
-        // A numeric outcome with its error: sums and sketch in the same pass.
-        same_within(&hmda, &HMDA_NUMERIC, 1e-12);
-        let (r, _) = read_with(&hmda, &HMDA_NUMERIC, "auto");
-        assert!(
-            r["attributes"][0]["numeric"].is_object(),
-            "no numeric section"
-        );
-    }
+    // A numeric outcome with its error: sums and sketch in the same pass.
+    same_within(&hmda, &HMDA_NUMERIC, 1e-12);
+    let (r, _) = read_with(&hmda, &HMDA_NUMERIC, "auto");
+    assert!(
+        r["attributes"][0]["numeric"].is_object(),
+        "no numeric section"
+    );
     let oversight = to_parquet(dir, "override_planted.csv");
     same_both_ways(&oversight, &["--attr", "group", "--final", "final"]);
 }
@@ -405,6 +403,93 @@ fn csv_files_the_coded_path_reads_and_those_it_leaves_to_polars() {
                 assert!(err.contains("has 4 fields, the header 3"), "{name}: {err}");
                 let g = String::from_utf8_lossy(&general.stderr);
                 assert!(g.contains("more fields than defined"), "{name}: {g}");
+            }
+        }
+    }
+}
+
+/// A numeric outcome in a CSV file is parsed on the coded path when it is
+/// plain decimal notation (polars' parser and Rust's both round correctly);
+/// any other spelling leaves the file to polars, with the reason.
+#[test]
+fn csv_numeric_outcomes_on_codes_and_their_fallbacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let spellings = [
+        "1.", ".5", "-2.5e3", "1E+2", "7", "0.000123", "", "-0", "3.25e-2",
+    ];
+    let mut rows = String::from("g,y_true,y_pred,v,t,k\n");
+    // Three batches of 8,192 rows; a group first seen in the third changes
+    // the cell indexes mid-range.
+    for i in 0..20_000 {
+        let g = if i > 17_000 && i % 5 == 0 {
+            "d"
+        } else {
+            ["a", "b", "c"][i % 3]
+        };
+        // A row without a label counts in the sums, not in the sketch.
+        let y = if i % 41 == 0 {
+            String::new()
+        } else {
+            (i % 2).to_string()
+        };
+        let v = spellings[i % spellings.len()];
+        let t = if i % 53 == 0 {
+            String::new()
+        } else {
+            format!("{}", i as f64 / 7.0)
+        };
+        rows.push_str(&format!("{g},{y},{},{v},{t},{}\n", (i / 3) % 2, i % 13));
+    }
+    let path = dir.path().join("values.csv");
+    std::fs::write(&path, &rows).unwrap();
+    let flags = ["--attr", "g", "--value", "v", "--value-truth", "t"];
+    same_within(&path, &flags, 1e-12);
+    // An integer column (polars reads `k` as i64) as the outcome.
+    same_within(&path, &["--attr", "g", "--value", "k"], 1e-12);
+    let (r, _) = read_with(&path, &flags, "auto");
+    let groups = r["attributes"][0]["numeric"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 4);
+    // Early: within polars' schema inference (the first 100 rows); late:
+    // past it, where the column is already read as floats.
+    let late = rows.match_indices('\n').nth(300).unwrap().0;
+    for (name, from, to, why, at) in [
+        ("nan.csv", ",.5,", ",NaN,", "NaN", 0),
+        ("inf.csv", ",7,", ",inf,", "inf", 0),
+        ("space.csv", ",7,", ", 7,", " 7", 0),
+        ("plus.csv", ",7,", ",+7,", "+7", 0),
+        ("late-nan.csv", ",.5,", ",nan,", "nan", late),
+        ("late-space.csv", ",7,", ",7 ,", "7 ", late),
+        ("late-plus.csv", ",7,", ",+7,", "+7", late),
+        ("late-word.csv", ",7,", ",n/a,", "n/a", late),
+    ] {
+        let p = dir.path().join(name);
+        let text = format!("{}{}", &rows[..at], rows[at..].replacen(from, to, 1));
+        std::fs::write(&p, text).unwrap();
+        let run = |reader: &str| {
+            let out = fairaudit()
+                .arg("audit")
+                .arg(&p)
+                .args(flags)
+                .args(["--reader", reader, "--verbose", "--format", "json"])
+                .args(["--fail-on", "never", "--as-of", "2026-11-28"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            (out.status.code(), err)
+        };
+        let ((code, how), (general, err)) = (run("auto"), run("general"));
+        assert_eq!(code, general, "{name}: {how}");
+        let last = |e: &str| e.trim_end().lines().last().unwrap_or_default().to_string();
+        match code {
+            // Refused (NaN or infinite; a column polars reads as text), by
+            // either reader with one message.
+            Some(2) => assert_eq!(last(&how), last(&err), "{name}"),
+            _ => {
+                let want = format!("a numeric field polars parses its own way ({why})");
+                assert!(how.contains(&want), "{name}: {how}");
+                let (a, _) = read_with(&p, &flags, "auto");
+                let (g, _) = read_with(&p, &flags, "general");
+                assert_eq!(a, g, "{name}");
             }
         }
     }

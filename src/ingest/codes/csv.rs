@@ -9,18 +9,30 @@
 //! path reads them as text too), an empty field as null, the label and
 //! prediction cast from their text to the type polars infers, strictly, so
 //! that a value polars' reader would refuse sends the file to that reader.
+//! A numeric outcome (and its truth) is parsed in the same pass, only when it
+//! is plain decimal notation (an integer for a column polars reads as one),
+//! which polars' parser and this one both round correctly; anything else
+//! (`NaN`, `inf`, a space) goes to polars. Its sums and sketch are then the
+//! Parquet path's (`codes/values.rs`).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use std::borrow::Cow;
+
+use arrow_buffer::NullBuffer;
 use foldhash::fast::RandomState;
-use polars::prelude::{col, Column, DataFrame, DataType, Expr, IntoLazy, Schema, IDX_DTYPE};
+use polars::prelude::{
+    col, Column, DataFrame, DataType, Expr, IntoLazy, Schema, SortMultipleOptions, IDX_DTYPE,
+};
 use rayon::prelude::*;
 
-use super::{count_indexes, fits, KeyCol, Map, Plan, BATCH, MAX_CELLS};
-use crate::ingest::names::A_N;
+use super::values::{self, Floats, Sums};
+use super::{count_indexes, fits, KeyCol, Map, Plan, BATCH, DENSE, MAX_CELLS};
+use crate::ingest::names::*;
+use crate::spec::ValueSpec;
 
 /// Bytes read per call.
 const BLOCK: usize = 1 << 22;
@@ -56,20 +68,50 @@ impl Coder {
     }
 }
 
-/// The cells of one byte range, keyed by the codes of its coders.
+/// A cell's key: each key field's bytes (`None`: empty).
+type Bytes<'a> = Vec<Option<&'a [u8]>>;
+
+/// The cells of one byte range (rows and numeric sums), keyed by the codes
+/// of its coders, and the numeric outcome's sketch by attribute codes.
 struct RangeCells {
-    cells: Map<Vec<u32>, u64>,
+    cells: Map<Vec<u32>, (u64, Sums)>,
+    sketch: Map<(Vec<u32>, i32), u64>,
     coders: Vec<Coder>,
 }
 
-/// The group-by result of a CSV file (key columns and row counts, as the
-/// general path gives it) and how it was read; `Err` says why polars'
-/// reader must read it instead. `schema` is polars' schema of the file.
+/// How a numeric field is written: what polars reads its column as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Num {
+    Int,
+    Float,
+}
+
+/// The numeric outcome's fields, and the keys its sketch needs.
+#[derive(Clone, Debug)]
+struct NumFields {
+    /// Field and notation of the value, and of its truth.
+    value: (usize, Num),
+    truth: Option<(usize, Num)>,
+    /// The first `attrs` keys are the protected attributes.
+    attrs: usize,
+    /// The label's and the prediction's key index (a row without either
+    /// is left out of the sketch, as the general path's filter does).
+    label: usize,
+    pred: usize,
+}
+
+/// The group-by result of a CSV file (key columns and row counts, and with a
+/// numeric outcome `value` its sums and sketch, as the general path gives
+/// them) and how it was read; `Err` says why polars' reader must read it
+/// instead. `schema` is polars' schema of the file; the first `attrs` keys
+/// are the protected attributes.
 pub fn aggregate(
     path: &Path,
     keys: &[KeyCol],
     schema: &Schema,
-) -> Result<(DataFrame, Plan), String> {
+    value: Option<&ValueSpec>,
+    attrs: usize,
+) -> Result<(DataFrame, Option<DataFrame>, Plan), String> {
     let text = |e: std::io::Error| e.to_string();
     let mut file = File::open(path).map_err(text)?;
     let len = file.metadata().map_err(text)?.len();
@@ -90,6 +132,9 @@ pub fn aggregate(
             .ok_or_else(|| format!("no column '{}'", k.source))?;
         slots[f].push(j);
     }
+    let num = value
+        .map(|v| num_fields(v, &names, schema, keys, attrs))
+        .transpose()?;
     let threads = rayon::current_num_threads();
     let parts = (((len - body) / MIN_RANGE) as usize).clamp(1, 4 * threads);
     let span = len - body;
@@ -101,18 +146,25 @@ pub fn aggregate(
         .collect();
     let ranges: Vec<Result<RangeCells, String>> = bounds
         .par_iter()
-        .map(|&(start, end)| count_range(path, start, end, body, &slots, keys.len()))
+        .map(|&(start, end)| count_range(path, (start, end), body, &slots, keys.len(), &num))
         .collect();
     let ranges: Vec<RangeCells> = ranges.into_iter().collect::<Result<_, _>>()?;
-    let mut total: Map<Vec<Option<&[u8]>>, u64> = Map::default();
+    let mut total: Map<Bytes, (u64, Sums)> = Map::default();
+    let mut sketch: Map<(Bytes, i32), u64> = Map::default();
     for r in &ranges {
-        for (ids, n) in &r.cells {
-            let key = ids
-                .iter()
+        let bytes = |ids: &[u32]| -> Bytes {
+            ids.iter()
                 .zip(&r.coders)
                 .map(|(&i, c)| c.values[i as usize].as_deref())
-                .collect();
-            *total.entry(key).or_default() += n;
+                .collect()
+        };
+        for (ids, (n, s)) in &r.cells {
+            let t = total.entry(bytes(ids)).or_default();
+            t.0 += n;
+            t.1.add(s);
+        }
+        for ((ids, b), n) in &r.sketch {
+            *sketch.entry((bytes(ids), *b)).or_default() += n;
         }
         if total.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
@@ -123,7 +175,101 @@ pub fn aggregate(
         parts,
         unit: "byte range",
     };
-    Ok((frame(keys, total)?, plan))
+    let truth = value.map(|v| v.truth.is_some());
+    let sketch = match value {
+        Some(_) => Some(sketch_frame(&keys[..attrs], sketch)?),
+        None => None,
+    };
+    Ok((frame(keys, total, truth)?, sketch, plan))
+}
+
+/// Where the numeric outcome and its truth are, when polars reads them as
+/// numbers; else why the file goes to polars.
+fn num_fields(
+    v: &ValueSpec,
+    names: &[String],
+    schema: &Schema,
+    keys: &[KeyCol],
+    attrs: usize,
+) -> Result<NumFields, String> {
+    let field = |c: &str| -> Result<(usize, Num), String> {
+        let f = names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| format!("no column '{c}'"))?;
+        match schema.get(c) {
+            Some(t) if t.is_integer() => Ok((f, Num::Int)),
+            Some(t) if t.is_float() => Ok((f, Num::Float)),
+            t => Err(format!("column '{c}' is read as {t:?}")),
+        }
+    };
+    let find = |name: &str| keys.iter().position(|k| k.name == name).ok_or("no label");
+    Ok(NumFields {
+        value: field(&v.column)?,
+        truth: v.truth.as_deref().map(field).transpose()?,
+        attrs,
+        label: find(K_LABEL)?,
+        pred: find(K_PRED)?,
+    })
+}
+
+/// A numeric field as polars reads it: `None` when empty (null); `Err` when
+/// it is not plain decimal notation (`-`, digits, for a float also one `.`
+/// and an exponent), which leaves the file to polars.
+#[inline]
+fn number(b: &[u8], kind: Num) -> Result<Option<f64>, String> {
+    if b.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        format!(
+            "a numeric field polars parses its own way ({})",
+            String::from_utf8_lossy(b)
+        )
+    };
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let text = std::str::from_utf8(b).map_err(|_| bad())?;
+    match kind {
+        Num::Int => {
+            if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                return Err(bad());
+            }
+            text.parse::<i64>()
+                .map(|v| Some(v as f64))
+                .map_err(|_| bad())
+        }
+        Num::Float => {
+            if !plain_float(digits) {
+                return Err(bad());
+            }
+            text.parse::<f64>().map(Some).map_err(|_| bad())
+        }
+    }
+}
+
+/// `d*[.d*]` with at least one digit, then optionally `e[+-]d+`.
+fn plain_float(b: &[u8]) -> bool {
+    let (mant, exp) = match b.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let mut dots = 0;
+    let mut digits = 0;
+    for &c in mant {
+        match c {
+            b'.' => dots += 1,
+            c if c.is_ascii_digit() => digits += 1,
+            _ => return false,
+        }
+    }
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e
+            .strip_prefix(b"+")
+            .or_else(|| e.strip_prefix(b"-"))
+            .unwrap_or(e);
+        !e.is_empty() && e.iter().all(u8::is_ascii_digit)
+    });
+    dots <= 1 && digits > 0 && exp_ok
 }
 
 /// The header's names and the offset of the first record.
@@ -155,11 +301,11 @@ fn header(file: &mut File) -> Result<(Vec<String>, u64), String> {
 /// Counts the lines that start in `[start, end)`.
 fn count_range(
     path: &Path,
-    start: u64,
-    end: u64,
+    (start, end): (u64, u64),
     body: u64,
     slots: &[Vec<usize>],
     nkeys: usize,
+    num: &Option<NumFields>,
 ) -> Result<RangeCells, String> {
     let text = |e: std::io::Error| e.to_string();
     let mut file = File::open(path).map_err(text)?;
@@ -172,6 +318,8 @@ fn count_range(
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
         cells: Map::default(),
+        sketch: Map::default(),
+        num: num.clone().map(|f| NumBatch::new(f, slots.len())),
     };
     let mut eof = false;
     while !eof {
@@ -214,8 +362,10 @@ fn count_range(
         at += i as u64;
     }
     batch.flush()?;
+    batch.spill();
     Ok(RangeCells {
         cells: batch.cells,
+        sketch: batch.sketch,
         coders: batch.coders,
     })
 }
@@ -224,7 +374,82 @@ fn count_range(
 struct Batch {
     codes: Vec<Vec<u32>>,
     coders: Vec<Coder>,
-    cells: Map<Vec<u32>, u64>,
+    cells: Map<Vec<u32>, (u64, Sums)>,
+    sketch: Map<(Vec<u32>, i32), u64>,
+    num: Option<NumBatch>,
+}
+
+/// A numeric outcome's values of a batch, and its counts and sums by cell
+/// index until a coder meets a new value (which changes the indexes).
+struct NumBatch {
+    fields: NumFields,
+    /// Per field: 1 the value, 2 the truth (both: 3).
+    role: Vec<u8>,
+    x: Vec<f64>,
+    x_ok: Vec<bool>,
+    t: Vec<f64>,
+    t_ok: Vec<bool>,
+    acc: Option<Acc>,
+}
+
+/// Counts, sums and sketch by the cell index of one set of coder sizes.
+struct Acc {
+    cards: Vec<u32>,
+    n: Vec<u64>,
+    sums: Vec<Sums>,
+    sketch: values::Sketch,
+}
+
+impl NumBatch {
+    fn new(fields: NumFields, nfields: usize) -> Self {
+        let mut role = vec![0u8; nfields];
+        role[fields.value.0] |= 1;
+        if let Some((t, _)) = fields.truth {
+            role[t] |= 2;
+        }
+        NumBatch {
+            fields,
+            role,
+            x: Vec::with_capacity(BATCH),
+            x_ok: Vec::with_capacity(BATCH),
+            t: vec![],
+            t_ok: vec![],
+            acc: None,
+        }
+    }
+
+    #[inline]
+    fn field(&mut self, field: usize, f: &[u8]) -> Result<(), String> {
+        let role = self.role[field];
+        if role & 1 != 0 {
+            let v = number(f, self.fields.value.1)?;
+            self.x.push(v.unwrap_or(0.0));
+            self.x_ok.push(v.is_some());
+        }
+        if let (true, Some((_, kind))) = (role & 2 != 0, self.fields.truth) {
+            let v = number(f, kind)?;
+            self.t.push(v.unwrap_or(0.0));
+            self.t_ok.push(v.is_some());
+        }
+        Ok(())
+    }
+}
+
+/// A batch's numbers with their nulls, as the Parquet path hands them over.
+fn floats<'a>(v: &'a [f64], ok: &[bool]) -> Floats<'a> {
+    let nulls = ok.contains(&false).then(|| NullBuffer::from(ok.to_vec()));
+    (Cow::Borrowed(v), nulls)
+}
+
+/// The codes of cell index `cell` under coder sizes `cards`.
+fn decode(cell: u32, cards: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(cards.len());
+    let mut rest = cell;
+    for &c in cards {
+        out.push(rest % c);
+        rest /= c;
+    }
+    out
 }
 
 impl Batch {
@@ -244,6 +469,9 @@ impl Batch {
             for &j in slot {
                 let c = self.coders[j].code(f);
                 self.codes[j].push(c);
+            }
+            if let Some(num) = &mut self.num {
+                num.field(field, f)?;
             }
             field += 1;
             from = comma + 1;
@@ -266,7 +494,12 @@ impl Batch {
         let mut idx = vec![0u32; rows];
         let mut strides = Vec::with_capacity(self.codes.len());
         let mut stride: u32 = 1;
-        for (codes, coder) in self.codes.iter().zip(&self.coders) {
+        let mut attr_idx = vec![];
+        let attrs = self.num.as_ref().map(|n| n.fields.attrs);
+        for (j, (codes, coder)) in self.codes.iter().zip(&self.coders).enumerate() {
+            if Some(j) == attrs {
+                attr_idx.clone_from(&idx);
+            }
             let card = coder.values.len();
             fits(stride, card)?;
             for (x, &c) in idx.iter_mut().zip(codes) {
@@ -275,9 +508,16 @@ impl Batch {
             strides.push((stride, card as u32));
             stride *= card as u32;
         }
-        for (cell, n) in count_indexes(&idx, stride) {
-            let key: Vec<u32> = strides.iter().map(|&(s, card)| (cell / s) % card).collect();
-            *self.cells.entry(key).or_default() += n;
+        if Some(self.codes.len()) == attrs {
+            attr_idx.clone_from(&idx);
+        }
+        if self.num.is_some() {
+            self.flush_num(&idx, &attr_idx, &strides, stride)?;
+        } else {
+            for (cell, n) in count_indexes(&idx, stride) {
+                let key: Vec<u32> = strides.iter().map(|&(s, card)| (cell / s) % card).collect();
+                self.cells.entry(key).or_default().0 += n;
+            }
         }
         if self.cells.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
@@ -287,15 +527,95 @@ impl Batch {
         }
         Ok(())
     }
+
+    /// With a numeric outcome: adds the batch to the counts, sums and
+    /// sketch by cell index (kept over batches while no coder grows).
+    fn flush_num(
+        &mut self,
+        idx: &[u32],
+        attr_idx: &[u32],
+        strides: &[(u32, u32)],
+        stride: u32,
+    ) -> Result<(), String> {
+        if stride > DENSE {
+            return Err("too many cells for a numeric outcome's sums".into());
+        }
+        let cards: Vec<u32> = strides.iter().map(|&(_, c)| c).collect();
+        if self
+            .num
+            .as_ref()
+            .and_then(|n| n.acc.as_ref())
+            .is_some_and(|a| a.cards != cards)
+        {
+            self.spill();
+        }
+        let num = self.num.as_mut().expect("a numeric outcome");
+        let f = &num.fields;
+        let attr_size = strides.get(f.attrs).map_or(stride, |&(s, _)| s);
+        let acc = num.acc.get_or_insert_with(|| Acc {
+            cards,
+            n: vec![0; stride as usize],
+            sums: vec![Sums::default(); stride as usize],
+            sketch: values::Sketch::new(attr_size),
+        });
+        for &i in idx {
+            acc.n[i as usize] += 1;
+        }
+        // The sketch counts rows with a label and a prediction (code 0: empty).
+        let (label, pred) = (&self.codes[f.label], &self.codes[f.pred]);
+        let used: Option<Vec<bool>> = (label.contains(&0) || pred.contains(&0)).then(|| {
+            label
+                .iter()
+                .zip(pred)
+                .map(|(&l, &p)| l != 0 && p != 0)
+                .collect()
+        });
+        let x = floats(&num.x, &num.x_ok);
+        let truth = f.truth.map(|_| floats(&num.t, &num.t_ok));
+        values::batch(
+            &x,
+            truth.as_ref(),
+            idx,
+            attr_idx,
+            &mut acc.sums,
+            used.as_deref(),
+            &mut acc.sketch,
+        );
+        for v in [&mut num.x, &mut num.t] {
+            v.clear();
+        }
+        for v in [&mut num.x_ok, &mut num.t_ok] {
+            v.clear();
+        }
+        Ok(())
+    }
+
+    /// Moves the counts by cell index into the cells by codes.
+    fn spill(&mut self) {
+        let Some(acc) = self.num.as_mut().and_then(|n| n.acc.take()) else {
+            return;
+        };
+        let attrs = self.num.as_ref().map_or(0, |n| n.fields.attrs);
+        for (cell, &n) in acc.n.iter().enumerate().filter(|(_, &n)| n > 0) {
+            let e = self
+                .cells
+                .entry(decode(cell as u32, &acc.cards))
+                .or_default();
+            e.0 += n;
+            e.1.add(&acc.sums[cell]);
+        }
+        for ((cell, b), n) in acc.sketch.entries() {
+            *self
+                .sketch
+                .entry((decode(cell, &acc.cards[..attrs]), b))
+                .or_default() += n;
+        }
+    }
 }
 
-/// The group-by result: key columns as text, cast strictly to the type
-/// polars reads them as, and the row count. Texts that cast to one value
-/// ("1" and "01", "1.0" and "1") are one group, as polars groups them.
-fn frame(keys: &[KeyCol], total: Map<Vec<Option<&[u8]>>, u64>) -> Result<DataFrame, String> {
-    let text = |e: polars::prelude::PolarsError| e.to_string();
-    let cells: Vec<(Vec<Option<&[u8]>>, u64)> = total.into_iter().collect();
-    let height = cells.len();
+/// The key columns of `cells`: text, cast strictly to the type polars
+/// reads them as.
+fn key_columns<T>(keys: &[KeyCol], cells: &[(Bytes, T)]) -> Result<Vec<Column>, String> {
     let mut cols: Vec<Column> = vec![];
     for (j, k) in keys.iter().enumerate() {
         let values: Vec<Option<&str>> = cells
@@ -311,18 +631,78 @@ fn frame(keys: &[KeyCol], total: Map<Vec<Option<&[u8]>>, u64>) -> Result<DataFra
         }
         cols.push(col);
     }
+    Ok(cols)
+}
+
+/// Cells whose key texts cast to one value ("1" and "01", "1.0" and "1")
+/// summed into one group, as polars groups them; ordered by key, so that
+/// sums over the cells are added in one order on every run.
+fn regroup(df: DataFrame, by: &[&str]) -> Result<DataFrame, String> {
+    let text = |e: polars::prelude::PolarsError| e.to_string();
+    let sums: Vec<Expr> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|c| !by.contains(&c.as_str()))
+        .map(|c| col(c.as_str()).sum())
+        .collect();
+    let keys: Vec<Expr> = by.iter().map(|&k| col(k)).collect();
+    df.lazy()
+        .group_by(keys.clone())
+        .agg(sums)
+        .sort_by_exprs(keys, SortMultipleOptions::default().with_nulls_last(false))
+        .collect()
+        .map_err(text)
+}
+
+/// The group-by result: key columns of their polars types, the row count,
+/// and with a numeric outcome (`truth`: with its error) the sums the
+/// general path computes.
+fn frame(
+    keys: &[KeyCol],
+    total: Map<Bytes, (u64, Sums)>,
+    value: Option<bool>,
+) -> Result<DataFrame, String> {
+    let text = |e: polars::prelude::PolarsError| e.to_string();
+    let cells: Vec<(Bytes, (u64, Sums))> = total.into_iter().collect();
+    let mut cols = key_columns(keys, &cells)?;
     cols.push(Column::new(
         A_N.into(),
-        cells.iter().map(|(_, n)| *n).collect::<Vec<u64>>(),
+        cells.iter().map(|(_, (n, _))| *n).collect::<Vec<u64>>(),
     ));
-    let df = DataFrame::new(height, cols).map_err(text)?;
-    let by: Vec<Expr> = keys.iter().map(|k| col(k.name.as_str())).collect();
-    let mut df = df
-        .lazy()
-        .group_by(by)
-        .agg([col(A_N).sum()])
-        .collect()
-        .map_err(text)?;
+    if let Some(truth) = value {
+        let u = |name: &str, f: &dyn Fn(&Sums) -> u64| {
+            Column::new(
+                name.into(),
+                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<u64>>(),
+            )
+        };
+        let x = |name: &str, f: &dyn Fn(&Sums) -> f64| {
+            Column::new(
+                name.into(),
+                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<f64>>(),
+            )
+        };
+        cols.extend([
+            u(A_VN, &|s| s.vn),
+            u(A_VBAD, &|s| s.vbad),
+            x(A_VW, &|s| s.vn as f64),
+            x(A_VW2, &|s| s.vn as f64),
+            x(A_VS, &|s| s.vs),
+            x(A_VS2, &|s| s.vs2),
+        ]);
+        if truth {
+            cols.extend([
+                u(A_EN, &|s| s.en),
+                x(A_EW, &|s| s.en as f64),
+                x(A_EA, &|s| s.ea),
+                x(A_ES, &|s| s.es),
+                x(A_ES2, &|s| s.es2),
+            ]);
+        }
+    }
+    let df = DataFrame::new(cells.len(), cols).map_err(text)?;
+    let by: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    let mut df = regroup(df, &by)?;
     let n = df
         .column(A_N)
         .map_err(text)?
@@ -330,4 +710,27 @@ fn frame(keys: &[KeyCol], total: Map<Vec<Option<&[u8]>>, u64>) -> Result<DataFra
         .map_err(text)?;
     df.with_column(n).map_err(text)?;
     Ok(df)
+}
+
+/// The numeric outcome's sketch as the general path gives it: attribute key
+/// columns, the bucket and the rows in it.
+fn sketch_frame(attrs: &[KeyCol], sketch: Map<(Bytes, i32), u64>) -> Result<DataFrame, String> {
+    let cells: Vec<(Bytes, (i32, u64))> =
+        sketch.into_iter().map(|((k, b), n)| (k, (b, n))).collect();
+    let mut cols = key_columns(attrs, &cells)?;
+    cols.push(Column::new(
+        K_VBIN.into(),
+        cells.iter().map(|(_, (b, _))| *b).collect::<Vec<i32>>(),
+    ));
+    cols.push(Column::new(
+        A_VW.into(),
+        cells
+            .iter()
+            .map(|(_, (_, n))| *n as f64)
+            .collect::<Vec<f64>>(),
+    ));
+    let df = DataFrame::new(cells.len(), cols).map_err(|e| e.to_string())?;
+    let mut by: Vec<&str> = attrs.iter().map(|k| k.name.as_str()).collect();
+    by.push(K_VBIN);
+    regroup(df, &by)
 }

@@ -13,8 +13,8 @@
 //!
 //! The result is the general path's group-by result
 //! ([`super::scan::aggregate`]), and it runs when that result is row counts
-//! over keys of text, integer or boolean columns — from Parquet also with an
-//! unweighted numeric outcome's sums and sketch (`codes/values.rs`) — and no weight,
+//! over keys of text, integer or boolean columns — also with an unweighted
+//! numeric outcome's sums and sketch (`codes/values.rs`) — and no weight,
 //! score or banded control. Otherwise, or when the file is not readable this
 //! way, the general path runs; [`Plan`] says which and why.
 
