@@ -14,7 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 out = {"generated_by": f"scipy {scipy.__version__}, statsmodels {statsmodels.__version__}",
        "rate_ci": [], "diff_ci": [], "ratio_ci": [], "ztest": [], "fisher": [],
-       "chi2": [], "p_adjust": [], "ks_p": []}
+       "chi2": [], "p_adjust": [], "ks_p": [], "t_quantile": [], "t_sf": []}
 
 for level in (0.95, 0.90, 0.99):
     for x, n in [(0, 10), (1, 10), (5, 10), (10, 10), (37, 200), (999, 1000), (3, 7), (231, 310), (538, 690)]:
@@ -59,5 +59,15 @@ for d, en in [(0.0005, 1e6), (0.01, 2500.0), (0.03, 930.4), (0.05, 500.0), (0.1,
               (0.2, 25.0), (0.3159, 932.4474176010873), (0.02, 10000.0), (0.5, 10.0), (0.004, 1e5)]:
     lam = (en ** 0.5 + 0.12 + 0.11 / en ** 0.5) * d
     out["ks_p"].append({"d": d, "en": en, "p": float(kolmogorov(lam))})
+
+# Student's t quantile and upper tail (Welch and OLS intervals and tests),
+# over the degrees of freedom of small samples to 10M-row files and beyond.
+from scipy.stats import t as student_t
+dfs = [1, 1.5, 2, 3, 4.7, 10, 29.5, 100, 999, 1001, 9999, 10001, 1e5, 9999997.666139498, 1e9]
+for df in dfs:
+    for p in (0.95, 0.975, 0.995, 0.9995, 0.025):
+        out["t_quantile"].append({"df": df, "p": p, "q": float(student_t.ppf(p, df))})
+    for t in (0.1, 0.9484319059906031, 1.96, 4.0, 12.0):
+        out["t_sf"].append({"df": df, "t": t, "sf": float(student_t.sf(t, df))})
 
 print(json.dumps(out, indent=1))

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use ndarray::Array2;
-use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::counts::{show, Counts, GroupValue, Outcome};
 use crate::spec::{AuditSpec, Favorable};
@@ -111,7 +111,7 @@ fn adjusted_odds_ratio(
         ))
     } else {
         let se = var.sqrt();
-        let p = 2.0 * statrs::distribution::Normal::standard().sf((b / se).abs());
+        let p = 2.0 * stats::student::normal_sf((b / se).abs());
         Ok((b.exp(), Some(((b - z * se).exp(), (b + z * se).exp())), p))
     }
 }
@@ -469,9 +469,7 @@ fn numeric_fit(
     };
     let ref_mean = mean_of(ref_key);
     let df = fit.extra;
-    let tq = StudentsT::new(0.0, 1.0, df)
-        .ok()
-        .map(|t| (t.inverse_cdf(1.0 - (1.0 - spec.stats.ci_level) / 2.0), t));
+    let tq = stats::t_quantile(df, 1.0 - (1.0 - spec.stats.ci_level) / 2.0);
     let raw = group_levels
         .iter()
         .map(|g| Some(mean_of(g)? - ref_mean?))
@@ -482,13 +480,10 @@ fn numeric_fit(
             let (b, v) = (fit.beta[j], fit.cov[[j, j]]);
             match &tq {
                 _ if b.is_nan() || v.is_nan() => Err("left out as collinear".to_string()),
-                Some((q, t)) => {
+                Some(q) => {
                     let se = v.sqrt();
-                    Ok((
-                        b,
-                        Some((b - q * se, b + q * se)),
-                        2.0 * t.sf((b / se).abs()),
-                    ))
+                    let p = stats::t_sf(df, (b / se).abs()).map_or(f64::NAN, |p| 2.0 * p);
+                    Ok((b, Some((b - q * se, b + q * se)), p))
                 }
                 None => Err("no residual degrees of freedom".into()),
             }

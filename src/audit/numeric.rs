@@ -7,8 +7,6 @@
 //! (Fairlearn's bounded group loss). All from the per-cell moments and
 //! sketches of the one scan (docs/metrics.md, "Numeric outcomes").
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
-
 use crate::counts::{sketch, Counts, ValueCell};
 use crate::metrics::groups::group_name;
 use crate::spec::AuditSpec;
@@ -98,9 +96,7 @@ fn moments(c: &ValueCell) -> Option<(f64, Option<f64>, f64)> {
 }
 
 fn t_quantile(df: f64, level: f64) -> Option<f64> {
-    StudentsT::new(0.0, 1.0, df)
-        .ok()
-        .map(|t| t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
+    stats::t_quantile(df, 1.0 - (1.0 - level) / 2.0)
 }
 
 /// Welch's test of group vs reference: (difference, interval, test).
@@ -115,8 +111,7 @@ fn welch(g: (f64, f64, f64), r: (f64, f64, f64), level: f64) -> Option<(f64, Ci,
     let df = (a + b).powi(2) / (a * a / (ng - 1.0) + b * b / (nr - 1.0));
     let d = mg - mr;
     let t = d / se;
-    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
-    let p = (2.0 * dist.sf(t.abs())).min(1.0);
+    let p = (2.0 * stats::t_sf(df, t.abs())?).min(1.0);
     let q = t_quantile(df, level)?;
     Some((
         d,

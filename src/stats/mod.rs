@@ -11,9 +11,11 @@ pub mod association;
 pub mod glm;
 pub mod ratio;
 pub mod stratified;
+pub mod student;
 
 pub use ratio::{koopman_ratio, ratio_below_p};
 pub use stratified::{mantel_haenszel, MantelHaenszel};
+pub use student::{t_quantile, t_sf};
 
 /// How intervals on rates are computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -175,7 +177,7 @@ pub fn two_proportion_z(x1: f64, n1: f64, x2: f64, n2: f64) -> Option<f64> {
         return Some(1.0);
     }
     let z = (x1 / n1 - x2 / n2) / se;
-    Some((2.0 * std_normal().sf(z.abs())).min(1.0))
+    Some((2.0 * student::normal_sf(z.abs())).min(1.0))
 }
 
 /// Two-sided Fisher exact test on the 2×2 table [[a, b], [c, d]]: the sum of

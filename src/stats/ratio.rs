@@ -72,5 +72,5 @@ pub fn ratio_below_p(x1: f64, n1: f64, x2: f64, n2: f64, r0: f64) -> Option<f64>
         return None;
     }
     let z = ratio_score(x1, n1, x2, n2, r0)?;
-    Some(std_normal().cdf(z))
+    Some(super::student::normal_sf(-z))
 }
