@@ -179,6 +179,7 @@ fn examine_with(
         })
         .collect();
     let (t, how) = match coded(path, format, spec.reader, &own, attrs, &specs, &all) {
+        Ok(t) if csv => (t, "CSV fields, byte ranges in parallel".to_string()),
         Ok(t) => (
             t,
             "arrow-rs, row groups in parallel, text on its dictionaries".to_string(),
@@ -209,7 +210,8 @@ fn examine_with(
 }
 
 /// The examination's counter on a Parquet file's row groups
-/// (`codes::examine`), or why polars' streamed counter reads it instead.
+/// (`codes::examine`) or a CSV file's byte ranges (`codes::examine_csv`),
+/// or why polars' streamed counter reads it instead.
 fn coded(
     path: &Path,
     format: InputFormat,
@@ -222,8 +224,15 @@ fn coded(
     if reader == crate::spec::Reader::General {
         return Err("--reader general".into());
     }
+    if format == InputFormat::Csv {
+        let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+        return std::panic::catch_unwind(|| {
+            super::codes::examine_csv::tally(path, &names, attrs, specs, all)
+        })
+        .unwrap_or_else(|_| Err("the CSV field reader failed".into()));
+    }
     if format != InputFormat::Parquet {
-        return Err("not a Parquet file".into());
+        return Err("not a Parquet or CSV file".into());
     }
     // The types polars gives the columns (it reads the file's Arrow schema,
     // which arrow-rs is told to skip): only those both read alike.

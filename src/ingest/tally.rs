@@ -128,6 +128,14 @@ fn texts(s: &Series) -> PolarsResult<Vec<Option<String>>> {
     }
 }
 
+/// Whether `t` is one of pandas' NA literals. Called for every CSV value:
+/// a number with a digit other than 1 (no literal has one) is told apart
+/// without comparing it to the 18 literals.
+#[inline]
+pub(super) fn is_na(t: &str) -> bool {
+    t.len() <= 8 && !t.bytes().any(|b| matches!(b, b'0' | b'2'..=b'9')) && PANDAS_NA.contains(&t)
+}
+
 /// Level ids fixed for every column.
 pub(super) const L_MISSING: u32 = 0;
 pub(super) const L_EMPTY: u32 = 1;
@@ -324,7 +332,6 @@ impl ColumnTally {
 
     /// Tallies a batch's column; returns each row's value hash.
     fn tally(&mut self, s: &Series, keys: &[u32]) -> PolarsResult<Vec<u64>> {
-        let h = hasher();
         let mut hashes = Vec::with_capacity(keys.len());
         match self.kind {
             Kind::Number if s.dtype().is_integer() => {
@@ -351,41 +358,13 @@ impl ColumnTally {
             }
             Kind::NumberText => {
                 for (v, &k) in s.str()?.iter().zip(keys) {
-                    // As pandas compares rows: every missing form alike, numbers
-                    // by value ("1" = "1.0"), other text as text.
                     hashes.push(match v {
-                        None | Some("") => MISSING_HASH,
-                        Some(t) if t.len() <= 8 && PANDAS_NA.contains(&t) => MISSING_HASH,
-                        Some(t) => t
-                            .trim()
-                            .parse::<f64>()
-                            .map_or_else(|_| h.hash_one(t), number_hash),
-                    });
-                    match v {
-                        None => self.bump(k, L_MISSING),
-                        Some("") => self.bump(k, L_EMPTY),
-                        Some(t) if t.len() <= 8 && PANDAS_NA.contains(&t) => {
-                            self.bump(k, L_MISSING)
+                        None => {
+                            self.bump(k, L_MISSING);
+                            MISSING_HASH
                         }
-                        Some(t) => match t.trim().parse::<f64>() {
-                            Ok(x) if x.is_finite() => {
-                                let l = self.bucket_level(x) as usize;
-                                // A bucket keeps its text while all its values agree.
-                                if self.texts.len() <= l {
-                                    self.texts.resize(l + 1, Label::Unset);
-                                }
-                                match &self.texts[l] {
-                                    Label::Many => {}
-                                    Label::One(old) if old == t => {}
-                                    Label::One(_) => self.texts[l] = Label::Many,
-                                    Label::Unset => self.texts[l] = Label::One(t.into()),
-                                }
-                                self.number(k, x)
-                            }
-                            Ok(x) => self.number(k, x),
-                            Err(_) => self.bump(k, L_INVALID),
-                        },
-                    }
+                        Some(t) => self.number_text(k, t),
+                    });
                 }
             }
             Kind::Text | Kind::CsvText => {
@@ -398,28 +377,82 @@ impl ColumnTally {
                 // A float column read as text: NaN is missing, not "NaN".
                 let float = s.dtype().is_float();
                 for (v, &k) in t.str()?.iter().zip(keys) {
-                    let l = match v {
-                        None => L_MISSING,
-                        Some("") => L_EMPTY,
-                        Some(t) if csv && t.len() <= 8 && PANDAS_NA.contains(&t) => L_MISSING,
-                        Some("NaN") if float => L_MISSING,
-                        Some(t) => self.text_level(t),
-                    };
-                    // The level id stands for the value (NA literals are all
-                    // missing, as pandas' duplicated() treats NaN; in CSV an
-                    // empty field is NaN to pandas too); values past the
-                    // level cap hash as text.
-                    hashes.push(match (l, v) {
-                        (L_MISSING, _) => MISSING_HASH,
-                        (L_EMPTY, _) if csv => MISSING_HASH,
-                        (l, Some(t)) if l == self.overflow_level && l != 0 => h.hash_one(t),
-                        (l, _) => l as u64 ^ 0x9e37_79b9,
+                    hashes.push(match v {
+                        None => {
+                            self.bump(k, L_MISSING);
+                            MISSING_HASH
+                        }
+                        Some("NaN") if float => {
+                            self.bump(k, L_MISSING);
+                            MISSING_HASH
+                        }
+                        Some(t) => self.text(k, t, csv),
                     });
-                    self.bump(k, l);
                 }
             }
         }
         Ok(hashes)
+    }
+
+    /// Tallies one number given as text (CSV) under key `k`; returns its
+    /// hash. As pandas compares rows: every missing form alike, numbers by
+    /// value ("1" = "1.0"), other text as text.
+    #[inline]
+    pub(super) fn number_text(&mut self, k: u32, t: &str) -> u64 {
+        if t.is_empty() {
+            self.bump(k, L_EMPTY);
+            return MISSING_HASH;
+        }
+        if is_na(t) {
+            self.bump(k, L_MISSING);
+            return MISSING_HASH;
+        }
+        match t.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => {
+                let l = self.bucket_level(x) as usize;
+                // A bucket keeps its text while all its values agree.
+                if self.texts.len() <= l {
+                    self.texts.resize(l + 1, Label::Unset);
+                }
+                match &self.texts[l] {
+                    Label::Many => {}
+                    Label::One(old) if old == t => {}
+                    Label::One(_) => self.texts[l] = Label::Many,
+                    Label::Unset => self.texts[l] = Label::One(t.into()),
+                }
+                self.number(k, x);
+                number_hash(x)
+            }
+            Ok(x) => {
+                self.number(k, x);
+                number_hash(x)
+            }
+            Err(_) => {
+                self.bump(k, L_INVALID);
+                hasher().hash_one(t)
+            }
+        }
+    }
+
+    /// Tallies one text value under key `k` (`csv`: pandas' NA literals are
+    /// missing and an empty field is NaN to pandas); returns its hash.
+    #[inline]
+    pub(super) fn text(&mut self, k: u32, t: &str, csv: bool) -> u64 {
+        let l = match t {
+            "" => L_EMPTY,
+            t if csv && is_na(t) => L_MISSING,
+            t => self.text_level(t),
+        };
+        self.bump(k, l);
+        // The level id stands for the value (NA literals are all missing, as
+        // pandas' duplicated() treats NaN; in CSV an empty field is NaN to
+        // pandas too); values past the level cap hash as text.
+        match l {
+            L_MISSING => MISSING_HASH,
+            L_EMPTY if csv => MISSING_HASH,
+            l if l == self.overflow_level && l != 0 => hasher().hash_one(t),
+            l => l as u64 ^ 0x9e37_79b9,
+        }
     }
 
     /// Whether the column's values are read as text.
@@ -833,5 +866,32 @@ pub(super) fn assemble(
         groups,
         columns: cols,
         duplicate_rows: hashes.len() as u64 - distinct,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_na_is_pandas_literals_exactly() {
+        for t in PANDAS_NA {
+            assert!(is_na(t), "{t}");
+        }
+        for t in [
+            "",
+            "0",
+            "1",
+            "1.1",
+            "-1",
+            "NAN",
+            "na",
+            "none",
+            "1.#INF",
+            "#N/A N/A ",
+            "12",
+        ] {
+            assert_eq!(is_na(t), PANDAS_NA.contains(&t), "{t}");
+        }
     }
 }

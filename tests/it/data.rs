@@ -928,11 +928,17 @@ fn data_read(file: &std::path::Path, args: &[&str], reader: &str) -> (Value, Str
 }
 
 /// Both readers give the same examination; `auto` read the file on its row
-/// groups (`coded`) or said why not (the reason given).
+/// groups or byte ranges (coded) or said why not (the reason given).
 fn examined_both_ways(file: &std::path::Path, args: &[&str], fallback: Option<&str>) {
     let (auto, how) = data_read(file, args, "auto");
     match fallback {
-        None => assert!(how.contains("arrow-rs, row groups in parallel"), "{how}"),
+        None => {
+            let coded = match file.extension().is_some_and(|e| e == "csv") {
+                true => "CSV fields, byte ranges in parallel",
+                false => "arrow-rs, row groups in parallel",
+            };
+            assert!(how.contains(coded), "{how}")
+        }
         Some(why) => assert!(
             how.contains("polars' streamed batches") && how.contains(why),
             "{how}"
@@ -1550,4 +1556,132 @@ fn a_failed_first_data_record_leaves_no_store() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(store.exists());
+}
+
+/// The CSV counter (byte ranges in parallel) gives polars' streamed
+/// examination: the shared and planted data, and a generated 40 MB file (two
+/// byte ranges, so parts that add up) with empty fields, pandas' NA
+/// literals, numbers with spaces, words and ±inf in numeric columns, CRLF in
+/// places, text levels that appear along the file and repeated rows; and
+/// what it leaves to polars, with the reason.
+#[test]
+fn csv_byte_ranges_give_the_streamed_examination() {
+    for (name, args) in [
+        (
+            "proxy_planted.csv",
+            vec![
+                "--attr",
+                "race",
+                "--attr",
+                "sex",
+                "--population",
+                "fixtures/population_shares.csv",
+            ],
+        ),
+        (
+            "hmda_2018_controls_sample.csv",
+            vec!["--attr", "race", "--attr", "sex"],
+        ),
+        (
+            "german_credit.csv",
+            vec!["--attr", "sex", "--attr", "age_band"],
+        ),
+    ] {
+        examined_both_ways(&fixture(name), &args, None);
+    }
+    // Its quoted fields are polars' to read.
+    examined_both_ways(
+        &fixture("missing_planted.csv"),
+        &["--attr", "group"],
+        Some("quoted fields"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pad = "p".repeat(1000);
+    let mut text = String::from("g,k,note,x,n,y_true,y_pred,id,pad\n");
+    for row in 0..40_000usize {
+        // Every 50th row repeats the one before it (its line end aside).
+        let i = if row % 50 == 1 { row - 1 } else { row };
+        let g = match i % 7 {
+            0 => "",
+            1 => "NA",
+            _ => ["north", "south", "east"][i % 3],
+        };
+        let note = match i % 9 {
+            0 => String::new(),
+            1 => "null".into(),
+            _ => format!("n{}", (i / 997) % 40),
+        };
+        let x = match i % 17 {
+            0 => String::new(),
+            1 => "NaN".into(),
+            2 => "inf".into(),
+            3 => "-0.0".into(),
+            4 => " 12.5 ".into(),
+            5 => "n/a".into(),
+            6 => "abc".into(),
+            7 => "1e3".into(),
+            _ => format!("{}", ((i * 7919) % 1000) as f64 / 7.0 - 50.0),
+        };
+        let n = if i % 19 == 0 {
+            String::new()
+        } else {
+            ((i % 50) * 1000).to_string()
+        };
+        let end = if row % 5 == 0 { "\r\n" } else { "\n" };
+        text.push_str(&format!(
+            "{g},{},{note},{x},{n},{},{},{i},{pad}{end}",
+            i % 4,
+            (i * 31) % 7 < 3,
+            (i * 13) % 5 < 2
+        ));
+    }
+    let path = dir.path().join("awkward.csv");
+    std::fs::write(&path, &text).unwrap();
+    let cols = ["--columns", "note,x,n,k,y_true,y_pred"];
+    let args: Vec<&str> = ["--attr", "g"].into_iter().chain(cols).collect();
+    examined_both_ways(&path, &args, None);
+    let args2: Vec<&str> = ["--attr", "k", "--attr", "g", "--range", "n=0..20000"]
+        .into_iter()
+        .chain(cols)
+        .collect();
+    examined_both_ways(&path, &args2, None);
+    let (r, _) = data_read(&path, &args, "auto");
+    assert_eq!(r["data_examination"]["duplicate_rows"], 800);
+    // Left to polars, with the reason.
+    for (name, body, why) in [
+        (
+            "quoted.csv",
+            text.replacen("north", "\"north\"", 1),
+            "quoted fields",
+        ),
+        ("blank.csv", text.replacen("\n", "\n\n", 3), "a blank line"),
+        (
+            "short.csv",
+            text.replacen(&format!(",{pad}\n"), "\n", 1),
+            "fields, the header",
+        ),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        let (_, how) = data_read(&p, &args, "auto");
+        assert!(how.contains(why), "{name}: {how}");
+    }
+    // A byte that is not UTF-8 in a record (not the header).
+    let at = text.find("north").unwrap();
+    let mut bytes = text.into_bytes();
+    bytes[at] = 0xff;
+    let p = dir.path().join("latin1.csv");
+    std::fs::write(&p, bytes).unwrap();
+    let out = fairaudit()
+        .arg("data")
+        .arg(&p)
+        .args(&args)
+        .args(["--verbose", "--format", "json"])
+        .output()
+        .unwrap();
+    // The coded reader leaves it to polars, which refuses it (as it does
+    // with `--reader general`).
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid utf-8"), "{err}");
 }

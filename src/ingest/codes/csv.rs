@@ -135,15 +135,8 @@ pub fn aggregate(
     let num = value
         .map(|v| num_fields(v, &names, schema, keys, attrs))
         .transpose()?;
-    let threads = rayon::current_num_threads();
-    let parts = (((len - body) / MIN_RANGE) as usize).clamp(1, 4 * threads);
-    let span = len - body;
-    let bounds: Vec<(u64, u64)> = (0..parts as u64)
-        .map(|i| {
-            let at = |i: u64| body + span * i / parts as u64;
-            (at(i), at(i + 1))
-        })
-        .collect();
+    let bounds = ranges(len, body);
+    let parts = bounds.len();
     let ranges: Vec<Result<RangeCells, String>> = bounds
         .par_iter()
         .map(|&(start, end)| count_range(path, (start, end), body, &slots, keys.len(), &num))
@@ -273,7 +266,7 @@ fn plain_float(b: &[u8]) -> bool {
 }
 
 /// The header's names and the offset of the first record.
-fn header(file: &mut File) -> Result<(Vec<String>, u64), String> {
+pub(super) fn header(file: &mut File) -> Result<(Vec<String>, u64), String> {
     let mut buf = vec![0u8; 1 << 20];
     let mut got = 0;
     loop {
@@ -301,19 +294,12 @@ fn header(file: &mut File) -> Result<(Vec<String>, u64), String> {
 /// Counts the lines that start in `[start, end)`.
 fn count_range(
     path: &Path,
-    (start, end): (u64, u64),
+    range: (u64, u64),
     body: u64,
     slots: &[Vec<usize>],
     nkeys: usize,
     num: &Option<NumFields>,
 ) -> Result<RangeCells, String> {
-    let text = |e: std::io::Error| e.to_string();
-    let mut file = File::open(path).map_err(text)?;
-    // From one byte early, to see whether `start` begins a line.
-    let mut at = if start > body { start - 1 } else { start };
-    file.seek(SeekFrom::Start(at)).map_err(text)?;
-    let mut skip = start > body;
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     let mut batch = Batch {
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
@@ -321,6 +307,46 @@ fn count_range(
         sketch: Map::default(),
         num: num.clone().map(|f| NumBatch::new(f, slots.len())),
     };
+    each_line(path, range, body, |line| batch.line(line, slots))?;
+    batch.flush()?;
+    batch.spill();
+    Ok(RangeCells {
+        cells: batch.cells,
+        sketch: batch.sketch,
+        coders: batch.coders,
+    })
+}
+
+/// The byte ranges a file's records (from `body` to `len`) split into:
+/// at most four per thread, each at least [`MIN_RANGE`] bytes.
+pub(super) fn ranges(len: u64, body: u64) -> Vec<(u64, u64)> {
+    let threads = rayon::current_num_threads();
+    let span = len - body;
+    let parts = ((span / MIN_RANGE) as usize).clamp(1, 4 * threads);
+    (0..parts as u64)
+        .map(|i| {
+            let at = |i: u64| body + span * i / parts as u64;
+            (at(i), at(i + 1))
+        })
+        .collect()
+}
+
+/// Calls `f` with each line (without its `\n`) that starts in
+/// `[start, end)`; a quote anywhere in what is read is an error (the file
+/// goes to polars).
+pub(super) fn each_line(
+    path: &Path,
+    (start, end): (u64, u64),
+    body: u64,
+    mut f: impl FnMut(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let text = |e: std::io::Error| e.to_string();
+    let mut file = File::open(path).map_err(text)?;
+    // From one byte early, to see whether `start` begins a line.
+    let mut at = if start > body { start - 1 } else { start };
+    file.seek(SeekFrom::Start(at)).map_err(text)?;
+    let mut skip = start > body;
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     let mut eof = false;
     while !eof {
         let old = buf.len();
@@ -345,11 +371,11 @@ fn count_range(
         while at + (i as u64) < end {
             match memchr::memchr(b'\n', &buf[i..]) {
                 Some(j) => {
-                    batch.line(&buf[i..i + j], slots)?;
+                    f(&buf[i..i + j])?;
                     i += j + 1;
                 }
                 None if eof && i < buf.len() => {
-                    batch.line(&buf[i..], slots)?;
+                    f(&buf[i..])?;
                     i = buf.len();
                 }
                 None => break,
@@ -361,13 +387,7 @@ fn count_range(
         buf.drain(..i);
         at += i as u64;
     }
-    batch.flush()?;
-    batch.spill();
-    Ok(RangeCells {
-        cells: batch.cells,
-        sketch: batch.sketch,
-        coders: batch.coders,
-    })
+    Ok(())
 }
 
 /// The codes of the rows of a batch, per key, and the cells so far.

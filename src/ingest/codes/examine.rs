@@ -31,13 +31,13 @@ use crate::ingest::tally::{
 /// The hash of an empty text (apart from missing, as the level "empty").
 const EMPTY_HASH: u64 = 0x9e37_79b8;
 
-/// One run of row groups' sums.
-struct Part {
+/// One run of row groups' (or one byte range's) sums.
+pub(super) struct Part {
     /// Key id → the attributes' values.
-    keys: Vec<Vec<String>>,
-    rows_per_key: Vec<u64>,
-    tallies: Vec<ColumnTally>,
-    hashes: Vec<u64>,
+    pub keys: Vec<Vec<String>>,
+    pub rows_per_key: Vec<u64>,
+    pub tallies: Vec<ColumnTally>,
+    pub hashes: Vec<u64>,
 }
 
 /// The tally of a Parquet file: `attrs` make the keys, `columns` are
@@ -62,6 +62,18 @@ pub fn tally(
             count_row_groups(path, &meta, from..to, &layout, columns)
         })
         .collect();
+    let expected = meta.metadata().file_metadata().num_rows();
+    finish(parts, attrs, columns, u64::try_from(expected).ok())
+}
+
+/// The tally of a file from its parts, in file order; `expected`: its
+/// number of rows, when the file says.
+pub(super) fn finish(
+    parts: Vec<Result<Part, String>>,
+    attrs: &[String],
+    columns: &[ColumnSpec],
+    expected: Option<u64>,
+) -> Result<Tally, String> {
     let (keys, rows_per_key, tallies, hashes) = add_up(parts, columns)?;
     // The streamed counter packs the attributes' value ids into 128 bits and
     // refuses a file whose attribute has more values than its share holds.
@@ -72,9 +84,8 @@ pub fn tally(
             return Err(format!("attribute '{}' has too many values", attrs[a]));
         }
     }
-    let expected = meta.metadata().file_metadata().num_rows();
-    if i64::try_from(hashes.len()).ok() != Some(expected) {
-        return Err(format!("read {} rows of {expected}", hashes.len()));
+    if let Some(n) = expected.filter(|&n| n != hashes.len() as u64) {
+        return Err(format!("read {} rows of {n}", hashes.len()));
     }
     Ok(assemble(
         keys,
@@ -197,7 +208,7 @@ fn number_type(t: &ArrowType) -> bool {
         || matches!(t, ArrowType::Float32 | ArrowType::Float64)
 }
 
-fn new_tallies(columns: &[ColumnSpec]) -> Vec<ColumnTally> {
+pub(super) fn new_tallies(columns: &[ColumnSpec]) -> Vec<ColumnTally> {
     columns
         .iter()
         .map(|c| ColumnTally::new(c.name.clone(), c.kind, c.range.clone(), c.max_levels))

@@ -20,6 +20,7 @@
 
 mod csv;
 pub mod examine;
+pub mod examine_csv;
 mod parquet;
 mod values;
 
