@@ -95,6 +95,85 @@ struct Keys {
     /// counter packs them) → key id.
     combos: Map<u128, u32>,
     keys: Vec<Vec<String>>,
+    /// Bits per attribute in the packing, and the row's ids.
+    bits: u32,
+    ids: Vec<u32>,
+}
+
+impl Keys {
+    fn new(na: usize) -> Self {
+        Keys {
+            values: (0..na).map(|_| Map::default()).collect(),
+            names: vec![vec![]; na],
+            combos: Map::default(),
+            keys: vec![],
+            bits: (128 / na.max(1) as u32).min(32),
+            ids: vec![0; na],
+        }
+    }
+
+    /// The key id of a row (its fields: `spans` of `line`), and whether the
+    /// key is new.
+    fn of_row(
+        &mut self,
+        roles: &[Roles],
+        line: &str,
+        spans: &[(usize, usize)],
+    ) -> Result<(u32, bool), String> {
+        for (f, &(a, b)) in spans.iter().enumerate() {
+            let Some(at) = roles[f].attr else { continue };
+            let v = match &line[a..b] {
+                "" => MISSING,
+                v => v,
+            };
+            self.ids[at] = match self.values[at].get(v.as_bytes()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.names[at].len() as u32;
+                    // Past its share of the packed 128 bits: polars' counter
+                    // says so.
+                    if (id as u128) >> self.bits != 0 {
+                        return Err("an attribute with too many values".into());
+                    }
+                    self.names[at].push(v.to_string());
+                    self.values[at].insert(v.as_bytes().into(), id);
+                    id
+                }
+            };
+        }
+        let bits = self.bits;
+        let packed = self.ids.iter().fold(0u128, |p, &i| (p << bits) | i as u128);
+        let next = self.keys.len() as u32;
+        if let Some(&k) = self.combos.get(&packed) {
+            return Ok((k, false));
+        }
+        self.combos.insert(packed, next);
+        let names = &self.names;
+        self.keys.push(
+            self.ids
+                .iter()
+                .enumerate()
+                .map(|(a, &i)| names[a][i as usize].clone())
+                .collect(),
+        );
+        Ok((next, true))
+    }
+}
+
+/// The byte spans of a line's fields, each without one trailing `\r` (as
+/// polars drops it), into `spans`.
+fn split(line: &str, spans: &mut Vec<(usize, usize)>) {
+    spans.clear();
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    for comma in memchr::memchr_iter(b',', bytes).chain(std::iter::once(line.len())) {
+        let end = match comma > from && bytes[comma - 1] == b'\r' {
+            true => comma - 1,
+            false => comma,
+        };
+        spans.push((from, end));
+        from = comma + 1;
+    }
 }
 
 /// Tallies the lines that start in `range`.
@@ -105,13 +184,7 @@ fn count_range(
     layout: &Layout,
     columns: &[ColumnSpec],
 ) -> Result<Part, String> {
-    let na = layout.attrs.len();
-    let mut keys = Keys {
-        values: (0..na).map(|_| Map::default()).collect(),
-        names: vec![vec![]; na],
-        combos: Map::default(),
-        keys: vec![],
-    };
+    let mut keys = Keys::new(layout.attrs.len());
     let mut part = Part {
         keys: vec![],
         rows_per_key: vec![],
@@ -122,8 +195,6 @@ fn count_range(
     let nf = layout.roles.len();
     // Each field's byte span in the line, reused from line to line.
     let mut spans: Vec<(usize, usize)> = Vec::with_capacity(nf);
-    let mut ids = vec![0u32; na];
-    let bits = (128 / na.max(1) as u32).min(32);
     let mut col_hash = vec![0u64; columns.len()];
     let kinds: Vec<Kind> = columns.iter().map(|c| c.kind).collect();
     each_line(path, range, body, |line| {
@@ -131,78 +202,29 @@ fn count_range(
             return Err("a blank line".into());
         }
         let line = std::str::from_utf8(line).map_err(|_| "text that is not UTF-8")?;
-        spans.clear();
-        let mut from = 0;
-        for comma in memchr::memchr_iter(b',', line.as_bytes()).chain(std::iter::once(line.len())) {
-            // polars drops one trailing \r of every field it reads.
-            let end = if comma > from && line.as_bytes()[comma - 1] == b'\r' {
-                comma - 1
-            } else {
-                comma
-            };
-            spans.push((from, end));
-            from = comma + 1;
-        }
+        split(line, &mut spans);
         if spans.len() != nf {
-            return Err(format!(
-                "a line with {} fields, the header {nf}",
-                spans.len()
-            ));
+            let n = spans.len();
+            return Err(format!("a line with {n} fields, the header {nf}"));
         }
-        let fields = spans.iter().map(|&(a, b)| &line[a..b]);
-        for (f, v) in fields.clone().enumerate() {
-            if let Some(a) = layout.roles[f].attr {
-                let v = if v.is_empty() { MISSING } else { v };
-                let vals = &mut keys.values[a];
-                ids[a] = match vals.get(v.as_bytes()) {
-                    Some(&id) => id,
-                    None => {
-                        let id = keys.names[a].len() as u32;
-                        // Past its share of the packed 128 bits: polars'
-                        // counter says so.
-                        if (id as u128) >> bits != 0 {
-                            return Err("an attribute with too many values".into());
-                        }
-                        keys.names[a].push(v.to_string());
-                        vals.insert(v.as_bytes().into(), id);
-                        id
-                    }
-                };
+        let (k, new) = keys.of_row(&layout.roles, line, &spans)?;
+        if new {
+            for t in &mut part.tallies {
+                t.ensure_keys(keys.keys.len());
             }
+            part.rows_per_key.push(0);
         }
-        let next = keys.keys.len() as u32;
-        let packed = ids.iter().fold(0u128, |p, &i| (p << bits) | i as u128);
-        let k = match keys.combos.get(&packed) {
-            Some(&k) => k,
-            None => {
-                keys.combos.insert(packed, next);
-                keys.keys.push(
-                    ids.iter()
-                        .enumerate()
-                        .map(|(a, &i)| keys.names[a][i as usize].clone())
-                        .collect(),
-                );
-                for t in &mut part.tallies {
-                    t.ensure_keys(keys.keys.len());
-                }
-                part.rows_per_key.push(0);
-                next
-            }
-        };
         part.rows_per_key[k as usize] += 1;
-        for (f, v) in fields.enumerate() {
+        for (f, &(a, b)) in spans.iter().enumerate() {
             for &c in &layout.roles[f].columns {
-                let t = &mut part.tallies[c];
+                let (t, v) = (&mut part.tallies[c], &line[a..b]);
                 col_hash[c] = match kinds[c] {
                     Kind::NumberText => t.number_text(k, v),
                     _ => t.text(k, v, true),
                 };
             }
         }
-        let mut r = ROW_SEED;
-        for &hc in &col_hash {
-            r = mix(r, hc);
-        }
+        let mut r = col_hash.iter().fold(ROW_SEED, |r, &hc| mix(r, hc));
         for &f in &layout.rest {
             let (a, b) = spans[f];
             r = mix(r, h.hash_one(&line[a..b]));
