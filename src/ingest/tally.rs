@@ -526,6 +526,18 @@ impl ColumnTally {
                 Level::Overflow => return Err(full()),
             });
         }
+        // A bucket's text (CSV numbers): kept while every part's agrees.
+        for (ol, label) in o.texts.into_iter().enumerate() {
+            let sl = ids[ol] as usize;
+            if self.texts.len() <= sl {
+                self.texts.resize(sl + 1, Label::Unset);
+            }
+            self.texts[sl] = match (std::mem::replace(&mut self.texts[sl], Label::Unset), label) {
+                (x, Label::Unset) | (Label::Unset, x) => x,
+                (Label::One(a), Label::One(b)) if a == b => Label::One(a),
+                _ => Label::Many,
+            };
+        }
         for (i, &n) in o.counts.iter().enumerate().filter(|(_, &n)| n > 0) {
             let (l, k) = (i / o.kcap, i % o.kcap);
             self.add_n(keys[k], ids[l], n as u64);

@@ -1070,7 +1070,10 @@ fn parquet_row_groups_give_the_streamed_examination() {
     );
     let (r, _) = data_read(&path, &with(&["--attr", "g"]), "auto");
     // The 800 copies (rows 50j + 1 of 40,000; every other row has its own id).
-    assert_eq!(r["data_examination"]["duplicate_rows"], 800);
+    // 400 repeats within the first half; rows 20,000..30,000 repeat its
+    // rows 10,000..20,000 (9,800: the 200 with i % 50 = 1 are not in the
+    // first half); rows 30,000.. differ by `late`.
+    assert_eq!(r["data_examination"]["duplicate_rows"], 10_200);
     // 40 note values in all, under 30 in any run of row groups: past a cap
     // of 35 only when the parts add up; and past 5 within a part. Polars
     // reads both (which values overflow depends on the whole file's order).
@@ -1597,10 +1600,22 @@ fn csv_byte_ranges_give_the_streamed_examination() {
     );
     let dir = tempfile::tempdir().unwrap();
     let pad = "p".repeat(1000);
-    let mut text = String::from("g,k,note,x,n,y_true,y_pred,id,pad\n");
+    let mut text = String::from("g,k,note,x,n,y_true,y_pred,id,late,pad\n");
     for row in 0..40_000usize {
-        // Every 50th row repeats the one before it (its line end aside).
-        let i = if row % 50 == 1 { row - 1 } else { row };
+        // The second half (the second byte range) repeats the first in
+        // reverse, so its values come in another first-seen order; in the
+        // first, every 50th row repeats the one before it (line end aside).
+        let i = match row {
+            20_000.. => 39_999 - row,
+            r if r % 50 == 1 => r - 1,
+            r => r,
+        };
+        // A numeric column whose values from row 30,000 on are seen only in
+        // the second range (their buckets are named by their text).
+        let late = match row {
+            30_000.. => format!("{}.2345678", row % 7),
+            _ => "0.5".to_string(),
+        };
         let g = match i % 7 {
             0 => "",
             1 => "NA",
@@ -1629,7 +1644,7 @@ fn csv_byte_ranges_give_the_streamed_examination() {
         };
         let end = if row % 5 == 0 { "\r\n" } else { "\n" };
         text.push_str(&format!(
-            "{g},{},{note},{x},{n},{},{},{i},{pad}{end}",
+            "{g},{},{note},{x},{n},{},{},{i},{late},{pad}{end}",
             i % 4,
             (i * 31) % 7 < 3,
             (i * 13) % 5 < 2
@@ -1637,7 +1652,7 @@ fn csv_byte_ranges_give_the_streamed_examination() {
     }
     let path = dir.path().join("awkward.csv");
     std::fs::write(&path, &text).unwrap();
-    let cols = ["--columns", "note,x,n,k,y_true,y_pred"];
+    let cols = ["--columns", "note,x,n,k,y_true,y_pred,late"];
     let args: Vec<&str> = ["--attr", "g"].into_iter().chain(cols).collect();
     examined_both_ways(&path, &args, None);
     let args2: Vec<&str> = ["--attr", "k", "--attr", "g", "--range", "n=0..20000"]
@@ -1646,7 +1661,10 @@ fn csv_byte_ranges_give_the_streamed_examination() {
         .collect();
     examined_both_ways(&path, &args2, None);
     let (r, _) = data_read(&path, &args, "auto");
-    assert_eq!(r["data_examination"]["duplicate_rows"], 800);
+    // 400 repeats within the first half; rows 20,000..30,000 repeat its
+    // rows 10,000..20,000 (9,800: the 200 with i % 50 = 1 are not in the
+    // first half); rows 30,000.. differ by `late`.
+    assert_eq!(r["data_examination"]["duplicate_rows"], 10_200);
     // Left to polars, with the reason.
     for (name, body, why) in [
         (

@@ -18,7 +18,7 @@ use super::csv::{each_line, header, ranges};
 use super::examine::{finish, new_tallies, Part};
 use super::Map;
 use crate::counts::MISSING;
-use crate::ingest::tally::{hasher, mix, ColumnSpec, Kind, Tally, ROW_SEED};
+use crate::ingest::tally::{hasher, mix, ColumnSpec, Kind, Tally, MISSING_HASH, ROW_SEED};
 
 /// What a field of the file is read for.
 #[derive(Clone, Default)]
@@ -220,7 +220,12 @@ fn count_range(
                 let (t, v) = (&mut part.tallies[c], &line[a..b]);
                 col_hash[c] = match kinds[c] {
                     Kind::NumberText => t.number_text(k, v),
-                    _ => t.text(k, v, true),
+                    // By the value, not its level id: each range numbers its
+                    // levels in its own order.
+                    _ => match t.text(k, v, true) {
+                        MISSING_HASH => MISSING_HASH,
+                        _ => h.hash_one(v),
+                    },
                 };
             }
         }
