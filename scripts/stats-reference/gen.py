@@ -69,5 +69,16 @@ for df in dfs:
         out["t_quantile"].append({"df": df, "p": p, "q": float(student_t.ppf(p, df))})
     for t in (0.1, 0.9484319059906031, 1.96, 4.0, 12.0):
         out["t_sf"].append({"df": df, "t": t, "sf": float(student_t.sf(t, df))})
+# Extreme levels at small df, and far tails at large df (where the
+# expansions in 1/df lose digits).
+for df, p in [(1.2195, 0.99999999999999), (1.2195, 0.999999999999995), (0.5, 0.99),
+              (2.5, 1e-10), (1000, 0.9999999999995), (999.5, 0.9999999), (1198, 1e-12), (1000, 0.999), (1000, 0.9995), (1e4, 1e-23),
+              (1e5, 0.9999999999999), (1e7, 1e-15)]:
+    out["t_quantile"].append({"df": df, "p": p, "q": float(student_t.ppf(p, df))})
+for df, t in [(1000, 20.0), (1198, 36.15), (1e4, 3.2), (1e4, 3.1), (1e5, 10.0), (1e5, 40.0),
+              (1e7, 30.0), (1e7, 100.0), (1e9, 1000.0), (1.2195, 1e6), (3, 1e-8),
+              (1e4, 9.99), (1e4, 10.01), (1e7, 316.0), (1e7, 317.0), (1e9, 3162.0),
+              (1000, 7.0), (1000, 7.1), (1e4, 22.0), (1e5, 70.0), (50, 1e-6), (500, -0.3)]:
+    out["t_sf"].append({"df": df, "t": t, "sf": float(student_t.sf(t, df))})
 
 print(json.dumps(out, indent=1))

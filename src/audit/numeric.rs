@@ -112,10 +112,10 @@ fn welch(g: (f64, f64, f64), r: (f64, f64, f64), level: f64) -> Option<(f64, Ci,
     let d = mg - mr;
     let t = d / se;
     let p = (2.0 * stats::t_sf(df, t.abs())?).min(1.0);
-    let q = t_quantile(df, level)?;
+    let ci = t_quantile(df, level).map(|q| (d - q * se, d + q * se));
     Some((
         d,
-        Some((d - q * se, d + q * se)),
+        ci,
         TwoSample {
             statistic: t,
             df,

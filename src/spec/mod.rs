@@ -235,7 +235,9 @@ impl Default for StatOptions {
 impl StatOptions {
     /// Checks the values.
     pub fn validate(&self) -> Result<()> {
-        if !(self.ci_level > 0.0 && self.ci_level < 1.0) {
+        // A level so close to 1 that its upper tail rounds away has no
+        // quantile a double can hold.
+        if !(self.ci_level > 0.0 && 1.0 - (1.0 - self.ci_level) / 2.0 < 1.0) {
             return Err(Error::usage(format!(
                 "--ci-level must be between 0 and 1 (e.g. 0.95), not {}",
                 self.ci_level

@@ -3,16 +3,21 @@
 //! statrs computes both through the regularized incomplete beta at
 //! h = ν / (ν + t²), which is within t²/ν of 1: as ν grows the digits of
 //! 1 − h are lost. Its quantile was 0.6% too small at ν = 10⁷ (a 10M-row
-//! Welch interval), its tail off in the ninth digit. From [`LARGE_DF`] on, both
-//! come from the normal distribution through expansions in 1/ν whose first
-//! omitted term is below 10⁻¹⁴ there; below it, statrs' tail is accurate and
-//! its quantile is polished by Newton steps on that tail. Pinned against
-//! SciPy's `t.ppf` / `t.sf` in `tests/it/stats.rs`.
+//! Welch interval), its tail off in the ninth digit. Where ν ≥ [`LARGE_DF`]
+//! and t²/ν ≤ 10⁻² both come from the normal distribution through expansions
+//! in 1/ν; elsewhere statrs' tail is accurate and the quantile is solved on
+//! it (its own quantile is far off at small ν in extreme tails). Pinned
+//! against SciPy's `t.ppf` / `t.sf` in `tests/it/stats.rs`.
 
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
-/// Degrees of freedom from which the expansions are used.
+/// Degrees of freedom from which the expansions may be used.
 pub const LARGE_DF: f64 = 1e3;
+/// The expansions are used where t²/ν is at most this (the quantile's, the
+/// tail's): there statrs loses digits (its error grows as ν/t²), beyond it
+/// the expansions do (their terms grow with t). Set from the SciPy cases.
+const NEAR_Q: f64 = 1e-2;
+const NEAR_SF: f64 = 5e-2;
 
 fn std_normal() -> Normal {
     Normal::new(0.0, 1.0).expect("standard normal")
@@ -24,21 +29,63 @@ pub fn t_quantile(df: f64, p: f64) -> Option<f64> {
     if df.is_nan() || df <= 0.0 || p.is_nan() || p <= 0.0 || p >= 1.0 {
         return None;
     }
-    if df >= LARGE_DF {
-        return Some(cornish_fisher(std_normal().inverse_cdf(p), df));
-    }
-    let d = StudentsT::new(0.0, 1.0, df).ok()?;
     // Solve on the smaller tail, where its probability keeps its digits.
     let (tail, sign) = if p > 0.5 { (1.0 - p, 1.0) } else { (p, -1.0) };
-    let mut q = d.inverse_cdf(1.0 - tail).abs();
-    for _ in 0..8 {
-        let step = (d.sf(q) - tail) / d.pdf(q);
-        q += step;
-        if step.abs() <= 4.0 * f64::EPSILON * q.abs() {
-            break;
+    if tail == 0.5 {
+        return Some(0.0);
+    }
+    if df.is_infinite() {
+        return Some(sign * -std_normal().inverse_cdf(tail));
+    }
+    if df >= LARGE_DF {
+        let q = cornish_fisher(-std_normal().inverse_cdf(tail), df);
+        if q * q / df <= NEAR_Q {
+            return Some(sign * q);
         }
     }
-    Some(sign * q)
+    let d = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some(sign * solve_tail(&d, tail))
+}
+
+/// The q > 0 with P(T > q) = `tail` (< ½): Newton steps on ln P(T > q)
+/// against ln q, where the tail is close to a line (P ~ q^−ν), kept inside
+/// a bracket that bisects when a step would leave it. Starts from statrs'
+/// own quantile, which is far off for small ν and extreme tails.
+fn solve_tail(d: &StudentsT, tail: f64) -> f64 {
+    let guess = d.inverse_cdf(1.0 - tail);
+    let mut q = if guess.is_finite() && guess > 0.0 {
+        guess
+    } else {
+        1.0
+    };
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+    for _ in 0..200 {
+        let s = d.sf(q);
+        if s > tail {
+            lo = q;
+        } else {
+            hi = q;
+        }
+        let slope = d.pdf(q) * q / s;
+        let step = (s.ln() - tail.ln()) / slope;
+        let next = q * step.exp();
+        let next = if step.is_finite() && next > lo && next < hi {
+            next
+        } else if hi.is_finite() {
+            if lo > 0.0 {
+                (lo * hi).sqrt()
+            } else {
+                hi / 2.0
+            }
+        } else {
+            q * 2.0
+        };
+        if (next - q).abs() <= 4.0 * f64::EPSILON * q {
+            return next;
+        }
+        q = next;
+    }
+    q
 }
 
 /// P(T > t) for Student's t with `df` degrees of freedom (None for df ≤ 0,
@@ -47,7 +94,10 @@ pub fn t_sf(df: f64, t: f64) -> Option<f64> {
     if df.is_nan() || df <= 0.0 || t.is_nan() {
         return None;
     }
-    if df >= LARGE_DF {
+    if df.is_infinite() {
+        return Some(normal_sf(t));
+    }
+    if df >= LARGE_DF && t * t / df <= NEAR_SF {
         // Hill's normalizing transformation (CACM Algorithm 395, 1970): the
         // normal deviate whose tail is t's.
         let a = df - 0.5;
@@ -60,7 +110,17 @@ pub fn t_sf(df: f64, t: f64) -> Option<f64> {
                 * z.sqrt();
         return Some(normal_sf(if t < 0.0 { -y } else { y }));
     }
-    Some(StudentsT::new(0.0, 1.0, df).ok()?.sf(t))
+    let s = StudentsT::new(0.0, 1.0, df).ok()?.sf(t.abs());
+    // Near t = 0 statrs' incomplete beta is taken at ν/(ν + t²) ≈ 1 and
+    // loses digits: there P(T > |t|) = ½ (1 − I_x(½, ν/2)), x = t²/(ν + t²),
+    // is exact to rounding (x is small, the tail not).
+    let s = if s > 0.1 {
+        let x = t * t / (df + t * t);
+        0.5 * (1.0 - statrs::function::beta::beta_reg(0.5, df / 2.0, x))
+    } else {
+        s
+    };
+    Some(if t < 0.0 { 1.0 - s } else { s })
 }
 
 /// P(Z > z) for the standard normal, from libm's erfc (statrs' is off by

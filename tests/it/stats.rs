@@ -5,7 +5,7 @@ use fairaudit::stats::{self, CiMethod, PAdjust, TestKind};
 use ndarray::Array2;
 use serde_json::Value;
 
-use crate::{assert_close, attribute, audit_json, fixture, group};
+use crate::{assert_close, attribute, audit_json, fairaudit, fixture, group};
 
 const TOL: f64 = 1e-9;
 
@@ -433,10 +433,63 @@ fn t_quantiles_and_tails_match_scipy_at_any_degrees_of_freedom() {
     for c in r["t_sf"].as_array().unwrap() {
         let p = stats::t_sf(f(&c["df"]), f(&c["t"])).unwrap();
         let want = f(&c["sf"]);
-        let rel = (p - want).abs() / want;
+        // Past the doubles (SciPy's 0): at most a subnormal.
+        let rel = match want {
+            0.0 => (p >= 1e-300) as u8 as f64,
+            w => (p - w).abs() / w,
+        };
         worst_sf = worst_sf.max(rel);
         assert!(rel <= 1e-12, "{c}: got {p:e}, relative error {rel:e}");
     }
     eprintln!("worst relative: quantile {worst_q:e}, tail {worst_sf:e}");
     assert!(stats::t_quantile(0.0, 0.5).is_none() && stats::t_quantile(5.0, 1.0).is_none());
+}
+
+/// Welch's interval at a small df and an extreme level: the quantile
+/// (SciPy: `t.ppf(1 - 0.5e-14, 1.2195...)` = 2.18767e11) is solved on the
+/// tail, where statrs' own was 24× too small; a level whose tail rounds away
+/// is refused.
+#[test]
+fn welch_interval_at_small_df_and_extreme_level_matches_scipy() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("tiny.csv");
+    std::fs::write(
+        &p,
+        "g,y_true,y_pred,v\na,1,1,0\na,1,1,1\nb,0,1,0\nb,0,1,3\n",
+    )
+    .unwrap();
+    let file = p.to_str().unwrap();
+    let base = ["--attr", "g", "--value", "v", "--min-group-size", "2"];
+    let mut args: Vec<&str> = vec![file];
+    args.extend(base);
+    args.extend(["--reference", "g=a", "--ci-level", "0.99999999999999"]);
+    let r = audit_json(&args);
+    let b = &r["attributes"][0]["numeric"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "b")
+        .unwrap()
+        .clone();
+    // scipy.stats.ttest_ind([0, 3], [0, 1], equal_var=False)
+    let (t, df) = (0.6324555320336759, 1.2195121951219512);
+    assert_close!(f(&b["welch"]["statistic"]), t, 1e-12, "t");
+    assert_close!(f(&b["welch"]["df"]), df, 1e-12, "df");
+    let d = f(&b["mean_difference"]["value"]);
+    let hi = f(&b["mean_difference"]["ci"][1]);
+    let q = (hi - d) / (d / t);
+    let want = 218766867649.17792;
+    assert!(
+        (q - want).abs() <= 1e-9 * want,
+        "quantile {q} against {want}"
+    );
+    let out = fairaudit()
+        .arg("audit")
+        .arg(file)
+        .args(base)
+        .args(["--ci-level", "0.9999999999999999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ci-level must be"));
 }
