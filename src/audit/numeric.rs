@@ -91,7 +91,18 @@ fn moments(c: &ValueCell) -> Option<(f64, Option<f64>, f64)> {
     let n_eff = c.w * c.w / c.w2;
     // Σw(x−m)² / (Σw − Σw²/Σw): for unit weights, the sample variance.
     let denom = c.w - c.w2 / c.w;
-    let var = (denom > 0.0).then(|| ((c.sum2 - c.sum * mean) / denom).max(0.0));
+    // Σx² − Σx·m cancels: for equal values it leaves rounding, which differs
+    // with the order the sums were added in (two readers, two partitions).
+    // Below the rounding bound of the sums (n·ε of Σx²) it is 0.
+    let floor = c.n as f64 * f64::EPSILON * c.sum2.abs() / denom;
+    let var = (denom > 0.0).then(|| {
+        let v = (c.sum2 - c.sum * mean) / denom;
+        if v <= floor {
+            0.0
+        } else {
+            v
+        }
+    });
     Some((mean, var, n_eff))
 }
 
@@ -280,7 +291,12 @@ pub fn audit(
                     .iter()
                     .filter(judged)
                     .filter_map(|g| g.errors.map(|e| (e[k], g.group.clone())))
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    // Within rounding (1e-12 relative) the first group keeps
+                    // it: the order the sums were added in must not choose.
+                    .fold(None, |best: Option<(f64, String)>, c| match best {
+                        Some(b) if c.0 <= b.0 + 1e-12 * b.0.abs() => Some(b),
+                        _ => Some(c),
+                    })
             };
             let bounded_group_loss = match (worst(1), worst(0)) {
                 (Some(mse), Some(mae)) => Some([mse, mae]),
