@@ -91,18 +91,7 @@ fn moments(c: &ValueCell) -> Option<(f64, Option<f64>, f64)> {
     let n_eff = c.w * c.w / c.w2;
     // Σw(x−m)² / (Σw − Σw²/Σw): for unit weights, the sample variance.
     let denom = c.w - c.w2 / c.w;
-    // Σx² − Σx·m cancels: for equal values it leaves rounding, which differs
-    // with the order the sums were added in (two readers, two partitions).
-    // Below the rounding bound of the sums (n·ε of Σx²) it is 0.
-    let floor = c.n as f64 * f64::EPSILON * c.sum2.abs() / denom;
-    let var = (denom > 0.0).then(|| {
-        let v = (c.sum2 - c.sum * mean) / denom;
-        if v <= floor {
-            0.0
-        } else {
-            v
-        }
-    });
+    let var = (denom > 0.0).then(|| ((c.sum2 - c.sum * mean) / denom).max(0.0));
     Some((mean, var, n_eff))
 }
 

@@ -3,16 +3,19 @@
 //! statrs computes both through the regularized incomplete beta at
 //! h = ν / (ν + t²), which is within t²/ν of 1: as ν grows the digits of
 //! 1 − h are lost. Its quantile was 0.6% too small at ν = 10⁷ (a 10M-row
-//! Welch interval), its tail off in the ninth digit. Where ν ≥ [`LARGE_DF`]
-//! and t²/ν ≤ 10⁻² both come from the normal distribution through expansions
-//! in 1/ν; elsewhere statrs' tail is accurate and the quantile is solved on
-//! it (its own quantile is far off at small ν in extreme tails). Pinned
-//! against SciPy's `t.ppf` / `t.sf` in `tests/it/stats.rs`.
+//! Welch interval), its tail off in the ninth digit. Where t²/ν is small the
+//! tail comes from Hill's transformation into the normal tail (ν ≥ 100) and
+//! the quantile from the Cornish–Fisher expansion (ν ≥ 1000); elsewhere the
+//! tail is statrs' and the quantile is solved on the tail (statrs' own
+//! quantile is far off at small ν in extreme tails). Pinned against SciPy's
+//! `t.ppf` / `t.sf` in `tests/it/stats.rs`.
 
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
-/// Degrees of freedom from which the expansions may be used.
-pub const LARGE_DF: f64 = 1e3;
+/// Degrees of freedom from which the expansions may be used: Hill's for the
+/// tail, Cornish–Fisher's for the quantile (its terms need more).
+pub const LARGE_DF: f64 = 100.0;
+const LARGE_DF_Q: f64 = 1000.0;
 /// The expansions are used where t²/ν is at most this (the quantile's, the
 /// tail's): there statrs loses digits (its error grows as ν/t²), beyond it
 /// the expansions do (their terms grow with t). Set from the SciPy cases.
@@ -37,21 +40,21 @@ pub fn t_quantile(df: f64, p: f64) -> Option<f64> {
     if df.is_infinite() {
         return Some(sign * -std_normal().inverse_cdf(tail));
     }
-    if df >= LARGE_DF {
+    if df >= LARGE_DF_Q {
         let q = cornish_fisher(-std_normal().inverse_cdf(tail), df);
         if q * q / df <= NEAR_Q {
             return Some(sign * q);
         }
     }
     let d = StudentsT::new(0.0, 1.0, df).ok()?;
-    Some(sign * solve_tail(&d, tail))
+    Some(sign * solve_tail(&d, df, tail))
 }
 
 /// The q > 0 with P(T > q) = `tail` (< ½): Newton steps on ln P(T > q)
 /// against ln q, where the tail is close to a line (P ~ q^−ν), kept inside
 /// a bracket that bisects when a step would leave it. Starts from statrs'
 /// own quantile, which is far off for small ν and extreme tails.
-fn solve_tail(d: &StudentsT, tail: f64) -> f64 {
+fn solve_tail(d: &StudentsT, df: f64, tail: f64) -> f64 {
     let guess = d.inverse_cdf(1.0 - tail);
     let mut q = if guess.is_finite() && guess > 0.0 {
         guess
@@ -60,7 +63,7 @@ fn solve_tail(d: &StudentsT, tail: f64) -> f64 {
     };
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     for _ in 0..200 {
-        let s = d.sf(q);
+        let s = t_sf(df, q).unwrap_or(f64::NAN);
         if s > tail {
             lo = q;
         } else {
