@@ -469,7 +469,7 @@ fn numeric_fit(
     };
     let ref_mean = mean_of(ref_key);
     let df = fit.extra;
-    let tq = stats::t_quantile(df, 1.0 - (1.0 - spec.stats.ci_level) / 2.0);
+    let tq = stats::t_isf(df, (1.0 - spec.stats.ci_level) / 2.0);
     let raw = group_levels
         .iter()
         .map(|g| Some(mean_of(g)? - ref_mean?))

@@ -96,7 +96,7 @@ fn moments(c: &ValueCell) -> Option<(f64, Option<f64>, f64)> {
 }
 
 fn t_quantile(df: f64, level: f64) -> Option<f64> {
-    stats::t_quantile(df, 1.0 - (1.0 - level) / 2.0)
+    stats::t_isf(df, (1.0 - level) / 2.0)
 }
 
 /// Welch's test of group vs reference: (difference, interval, test).

@@ -15,7 +15,7 @@ pub mod student;
 
 pub use ratio::{koopman_ratio, ratio_below_p};
 pub use stratified::{mantel_haenszel, MantelHaenszel};
-pub use student::{t_quantile, t_sf};
+pub use student::{t_isf, t_quantile, t_sf};
 
 /// How intervals on rates are computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]

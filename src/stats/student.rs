@@ -29,11 +29,28 @@ fn std_normal() -> Normal {
 /// The `p` quantile of Student's t with `df` degrees of freedom (None for
 /// df ≤ 0, NaN, or p outside (0, 1)).
 pub fn t_quantile(df: f64, p: f64) -> Option<f64> {
-    if df.is_nan() || df <= 0.0 || p.is_nan() || p <= 0.0 || p >= 1.0 {
+    if p.is_nan() || p <= 0.0 || p >= 1.0 {
         return None;
     }
     // Solve on the smaller tail, where its probability keeps its digits.
-    let (tail, sign) = if p > 0.5 { (1.0 - p, 1.0) } else { (p, -1.0) };
+    match p > 0.5 {
+        true => t_isf(df, 1.0 - p),
+        false => t_isf(df, p).map(|q| -q),
+    }
+}
+
+/// The t with P(T > t) = `tail`: an interval's quantile from its tail
+/// (1 − level)/2, which a double holds to full precision where 1 − tail
+/// does not (levels within 1e-12 of 1).
+pub fn t_isf(df: f64, tail: f64) -> Option<f64> {
+    if df.is_nan() || df <= 0.0 || tail.is_nan() || tail <= 0.0 || tail >= 1.0 {
+        return None;
+    }
+    let (tail, sign) = if tail > 0.5 {
+        (1.0 - tail, -1.0)
+    } else {
+        (tail, 1.0)
+    };
     if tail == 0.5 {
         return Some(0.0);
     }

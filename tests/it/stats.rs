@@ -483,6 +483,25 @@ fn welch_interval_at_small_df_and_extreme_level_matches_scipy() {
         (q - want).abs() <= 1e-9 * want,
         "quantile {q} against {want}"
     );
+    // Within 1e-14 of 1 the quantile comes from the tail (1 − L)/2, not from
+    // 1 − (1 − L)/2 rounded (SciPy: t.isf 1.44538e12, t.ppf 1.59194e12).
+    args.pop();
+    args.push("0.999999999999999");
+    let r = audit_json(&args);
+    let b = r["attributes"][0]["numeric"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "b")
+        .unwrap()
+        .clone();
+    let d = f(&b["mean_difference"]["value"]);
+    let q = (f(&b["mean_difference"]["ci"][1]) - d) / (d / t);
+    let want = 1445378360969.5674;
+    assert!(
+        (q - want).abs() <= 1e-9 * want,
+        "quantile {q} against {want}"
+    );
     let out = fairaudit()
         .arg("audit")
         .arg(file)
