@@ -1021,36 +1021,39 @@ fn awkward_data(rows: usize) -> polars::prelude::DataFrame {
     df
 }
 
+/// The shared and planted data sets each counter is checked on.
+const SHARED_EXAMINATIONS: [(&str, &[&str]); 4] = [
+    (
+        "proxy_planted.csv",
+        &[
+            "--attr",
+            "race",
+            "--attr",
+            "sex",
+            "--population",
+            "fixtures/population_shares.csv",
+        ],
+    ),
+    ("missing_planted.csv", &["--attr", "group"]),
+    (
+        "hmda_2018_controls_sample.csv",
+        &["--attr", "race", "--attr", "sex"],
+    ),
+    (
+        "german_credit.csv",
+        &["--attr", "sex", "--attr", "age_band"],
+    ),
+];
+
 #[test]
 fn parquet_row_groups_give_the_streamed_examination() {
     use polars::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     // The shared and planted data as Parquet.
-    for (name, args) in [
-        (
-            "proxy_planted.csv",
-            vec![
-                "--attr",
-                "race",
-                "--attr",
-                "sex",
-                "--population",
-                "fixtures/population_shares.csv",
-            ],
-        ),
-        ("missing_planted.csv", vec!["--attr", "group"]),
-        (
-            "hmda_2018_controls_sample.csv",
-            vec!["--attr", "race", "--attr", "sex"],
-        ),
-        (
-            "german_credit.csv",
-            vec!["--attr", "sex", "--attr", "age_band"],
-        ),
-    ] {
+    for (name, args) in SHARED_EXAMINATIONS {
         let pq = dir.path().join(name.replace(".csv", ".parquet"));
         fairaudit::ingest::convert(&fixture(name), &pq).unwrap();
-        examined_both_ways(&pq, &args, None);
+        examined_both_ways(&pq, args, None);
     }
     let path = dir.path().join("awkward.parquet");
     let mut df = awkward_data(40_000);
@@ -1566,35 +1569,11 @@ fn a_failed_first_data_record_leaves_no_store() {
 /// what it leaves to polars, with the reason.
 #[test]
 fn csv_byte_ranges_give_the_streamed_examination() {
-    for (name, args) in [
-        (
-            "proxy_planted.csv",
-            vec![
-                "--attr",
-                "race",
-                "--attr",
-                "sex",
-                "--population",
-                "fixtures/population_shares.csv",
-            ],
-        ),
-        (
-            "hmda_2018_controls_sample.csv",
-            vec!["--attr", "race", "--attr", "sex"],
-        ),
-        (
-            "german_credit.csv",
-            vec!["--attr", "sex", "--attr", "age_band"],
-        ),
-    ] {
-        examined_both_ways(&fixture(name), &args, None);
+    for (name, args) in SHARED_EXAMINATIONS {
+        // missing_planted.csv's quoted fields are polars' to read.
+        let quoted = (name == "missing_planted.csv").then_some("quoted fields");
+        examined_both_ways(&fixture(name), args, quoted);
     }
-    // Its quoted fields are polars' to read.
-    examined_both_ways(
-        &fixture("missing_planted.csv"),
-        &["--attr", "group"],
-        Some("quoted fields"),
-    );
     let dir = tempfile::tempdir().unwrap();
     let pad = "p".repeat(1000);
     let mut text = String::from("g,k,note,x,n,y_true,y_pred,id,late,pad\n");

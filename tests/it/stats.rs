@@ -460,24 +460,25 @@ fn welch_interval_at_small_df_and_extreme_level_matches_scipy() {
     .unwrap();
     let file = p.to_str().unwrap();
     let base = ["--attr", "g", "--value", "v", "--min-group-size", "2"];
-    let mut args: Vec<&str> = vec![file];
-    args.extend(base);
-    args.extend(["--reference", "g=a", "--ci-level", "0.99999999999999"]);
-    let r = audit_json(&args);
-    let b = &r["attributes"][0]["numeric"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "b")
-        .unwrap()
-        .clone();
+    // Group b's Welch test, and the quantile its interval implies.
+    let welch_b = |level: &str| {
+        let mut args: Vec<&str> = vec![file];
+        args.extend(base);
+        args.extend(["--reference", "g=a", "--ci-level", level]);
+        let r = audit_json(&args);
+        let groups = r["attributes"][0]["numeric"]["groups"].as_array().unwrap();
+        let b = groups.iter().find(|g| g["group"] == "b").unwrap();
+        let (t, d) = (
+            f(&b["welch"]["statistic"]),
+            f(&b["mean_difference"]["value"]),
+        );
+        let q = (f(&b["mean_difference"]["ci"][1]) - d) / (d / t);
+        (t, f(&b["welch"]["df"]), q)
+    };
     // scipy.stats.ttest_ind([0, 3], [0, 1], equal_var=False)
-    let (t, df) = (0.6324555320336759, 1.2195121951219512);
-    assert_close!(f(&b["welch"]["statistic"]), t, 1e-12, "t");
-    assert_close!(f(&b["welch"]["df"]), df, 1e-12, "df");
-    let d = f(&b["mean_difference"]["value"]);
-    let hi = f(&b["mean_difference"]["ci"][1]);
-    let q = (hi - d) / (d / t);
+    let (t, df, q) = welch_b("0.99999999999999");
+    assert_close!(t, 0.6324555320336759, 1e-12, "t");
+    assert_close!(df, 1.2195121951219512, 1e-12, "df");
     let want = 218766867649.17792;
     assert!(
         (q - want).abs() <= 1e-9 * want,
@@ -485,18 +486,7 @@ fn welch_interval_at_small_df_and_extreme_level_matches_scipy() {
     );
     // Within 1e-14 of 1 the quantile comes from the tail (1 − L)/2, not from
     // 1 − (1 − L)/2 rounded (SciPy: t.isf 1.44538e12, t.ppf 1.59194e12).
-    args.pop();
-    args.push("0.999999999999999");
-    let r = audit_json(&args);
-    let b = r["attributes"][0]["numeric"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["group"] == "b")
-        .unwrap()
-        .clone();
-    let d = f(&b["mean_difference"]["value"]);
-    let q = (f(&b["mean_difference"]["ci"][1]) - d) / (d / t);
+    let (_, _, q) = welch_b("0.999999999999999");
     let want = 1445378360969.5674;
     assert!(
         (q - want).abs() <= 1e-9 * want,

@@ -30,7 +30,9 @@ use polars::prelude::{
 use rayon::prelude::*;
 
 use super::values::{self, Floats, Sums};
-use super::{count_indexes, fits, KeyCol, Map, Plan, BATCH, DENSE, MAX_CELLS};
+use super::{
+    count_indexes, fits, sum_columns, Acc, Cells, KeyCol, Map, Plan, BATCH, DENSE, MAX_CELLS,
+};
 use crate::ingest::names::*;
 use crate::spec::ValueSpec;
 
@@ -303,16 +305,15 @@ fn count_range(
     let mut batch = Batch {
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
-        cells: Map::default(),
-        sketch: Map::default(),
+        out: Cells::default(),
         num: num.clone().map(|f| NumBatch::new(f, slots.len())),
     };
     each_line(path, range, body, |line| batch.line(line, slots))?;
     batch.flush()?;
     batch.spill();
     Ok(RangeCells {
-        cells: batch.cells,
-        sketch: batch.sketch,
+        cells: batch.out.cells,
+        sketch: batch.out.sketch,
         coders: batch.coders,
     })
 }
@@ -394,8 +395,7 @@ pub(super) fn each_line(
 struct Batch {
     codes: Vec<Vec<u32>>,
     coders: Vec<Coder>,
-    cells: Map<Vec<u32>, (u64, Sums)>,
-    sketch: Map<(Vec<u32>, i32), u64>,
+    out: Cells,
     num: Option<NumBatch>,
 }
 
@@ -410,14 +410,6 @@ struct NumBatch {
     t: Vec<f64>,
     t_ok: Vec<bool>,
     acc: Option<Acc>,
-}
-
-/// Counts, sums and sketch by the cell index of one set of coder sizes.
-struct Acc {
-    cards: Vec<u32>,
-    n: Vec<u64>,
-    sums: Vec<Sums>,
-    sketch: values::Sketch,
 }
 
 impl NumBatch {
@@ -459,17 +451,6 @@ impl NumBatch {
 fn floats<'a>(v: &'a [f64], ok: &[bool]) -> Floats<'a> {
     let nulls = ok.contains(&false).then(|| NullBuffer::from(ok.to_vec()));
     (Cow::Borrowed(v), nulls)
-}
-
-/// The codes of cell index `cell` under coder sizes `cards`.
-fn decode(cell: u32, cards: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(cards.len());
-    let mut rest = cell;
-    for &c in cards {
-        out.push(rest % c);
-        rest /= c;
-    }
-    out
 }
 
 impl Batch {
@@ -536,10 +517,10 @@ impl Batch {
         } else {
             for (cell, n) in count_indexes(&idx, stride) {
                 let key: Vec<u32> = strides.iter().map(|&(s, card)| (cell / s) % card).collect();
-                self.cells.entry(key).or_default().0 += n;
+                self.out.cells.entry(key).or_default().0 += n;
             }
         }
-        if self.cells.len() > MAX_CELLS {
+        if self.out.cells.len() > MAX_CELLS {
             return Err(format!("more than {MAX_CELLS} cells"));
         }
         for c in &mut self.codes {
@@ -560,24 +541,25 @@ impl Batch {
         if stride > DENSE {
             return Err("too many cells for a numeric outcome's sums".into());
         }
-        let cards: Vec<u32> = strides.iter().map(|&(_, c)| c).collect();
+        // Codes are the ids (a coder's codes never change, only grow).
+        let maps: Vec<(u32, Vec<u32>)> = strides
+            .iter()
+            .map(|&(s, card)| (s, (0..card).collect()))
+            .collect();
         if self
             .num
             .as_ref()
             .and_then(|n| n.acc.as_ref())
-            .is_some_and(|a| a.cards != cards)
+            .is_some_and(|a| a.maps != maps)
         {
             self.spill();
         }
         let num = self.num.as_mut().expect("a numeric outcome");
         let f = &num.fields;
         let attr_size = strides.get(f.attrs).map_or(stride, |&(s, _)| s);
-        let acc = num.acc.get_or_insert_with(|| Acc {
-            cards,
-            n: vec![0; stride as usize],
-            sums: vec![Sums::default(); stride as usize],
-            sketch: values::Sketch::new(attr_size),
-        });
+        let acc = num
+            .acc
+            .get_or_insert_with(|| Acc::new(maps, stride, attr_size, true));
         for &i in idx {
             acc.n[i as usize] += 1;
         }
@@ -612,23 +594,10 @@ impl Batch {
 
     /// Moves the counts by cell index into the cells by codes.
     fn spill(&mut self) {
-        let Some(acc) = self.num.as_mut().and_then(|n| n.acc.take()) else {
-            return;
-        };
-        let attrs = self.num.as_ref().map_or(0, |n| n.fields.attrs);
-        for (cell, &n) in acc.n.iter().enumerate().filter(|(_, &n)| n > 0) {
-            let e = self
-                .cells
-                .entry(decode(cell as u32, &acc.cards))
-                .or_default();
-            e.0 += n;
-            e.1.add(&acc.sums[cell]);
-        }
-        for ((cell, b), n) in acc.sketch.entries() {
-            *self
-                .sketch
-                .entry((decode(cell, &acc.cards[..attrs]), b))
-                .or_default() += n;
+        if let Some(num) = &mut self.num {
+            if let Some(acc) = num.acc.take() {
+                acc.flush(&mut self.out, num.fields.attrs);
+            }
         }
     }
 }
@@ -690,35 +659,8 @@ fn frame(
         cells.iter().map(|(_, (n, _))| *n).collect::<Vec<u64>>(),
     ));
     if let Some(truth) = value {
-        let u = |name: &str, f: &dyn Fn(&Sums) -> u64| {
-            Column::new(
-                name.into(),
-                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<u64>>(),
-            )
-        };
-        let x = |name: &str, f: &dyn Fn(&Sums) -> f64| {
-            Column::new(
-                name.into(),
-                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<f64>>(),
-            )
-        };
-        cols.extend([
-            u(A_VN, &|s| s.vn),
-            u(A_VBAD, &|s| s.vbad),
-            x(A_VW, &|s| s.vn as f64),
-            x(A_VW2, &|s| s.vn as f64),
-            x(A_VS, &|s| s.vs),
-            x(A_VS2, &|s| s.vs2),
-        ]);
-        if truth {
-            cols.extend([
-                u(A_EN, &|s| s.en),
-                x(A_EW, &|s| s.en as f64),
-                x(A_EA, &|s| s.ea),
-                x(A_ES, &|s| s.es),
-                x(A_ES2, &|s| s.es2),
-            ]);
-        }
+        let sums: Vec<&Sums> = cells.iter().map(|(_, (_, s))| s).collect();
+        cols.extend(sum_columns(&sums, truth));
     }
     let df = DataFrame::new(cells.len(), cols).map_err(text)?;
     let by: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();

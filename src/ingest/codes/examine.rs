@@ -178,12 +178,7 @@ fn add_up(
         match &mut tallies {
             None => {
                 // The first part's key ids are the sum's (its keys came first).
-                if let Some(t) = p.tallies.iter().find(|t| t.overflowed()) {
-                    return Err(format!(
-                        "column '{}' has more distinct values than told apart",
-                        t.name()
-                    ));
-                }
+                past_cap(&p.tallies)?;
                 tallies = Some(p.tallies);
             }
             Some(ts) => {
@@ -206,6 +201,18 @@ fn text_type(t: &ArrowType) -> bool {
 fn number_type(t: &ArrowType) -> bool {
     (t.is_integer() && *t != ArrowType::UInt64)
         || matches!(t, ArrowType::Float32 | ArrowType::Float64)
+}
+
+/// Err when a text column has more distinct values than it tells apart
+/// (which values overflow then depends on the whole file: polars reads it).
+fn past_cap(tallies: &[ColumnTally]) -> Result<(), String> {
+    match tallies.iter().find(|t| t.overflowed()) {
+        Some(t) => Err(format!(
+            "column '{}' has more distinct values than told apart",
+            t.name()
+        )),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn new_tallies(columns: &[ColumnSpec]) -> Vec<ColumnTally> {
@@ -262,12 +269,7 @@ fn count_row_groups(
         part.hashes.extend(row);
         // A text column past its distinct values leaves the file to polars:
         // say so now, not after the whole run.
-        if let Some(t) = part.tallies.iter().find(|t| t.overflowed()) {
-            return Err(format!(
-                "column '{}' has more distinct values than told apart",
-                t.name()
-            ));
-        }
+        past_cap(&part.tallies)?;
     }
     part.keys = keys.keys;
     Ok(part)

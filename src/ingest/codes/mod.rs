@@ -272,6 +272,61 @@ fn key_frame(keys: &[KeyCol], rows: &[&[Key]]) -> Result<Vec<Column>, String> {
     Ok(cols)
 }
 
+/// The cells of a row group (or byte range) by the ids of their keys.
+#[derive(Default)]
+struct Cells {
+    cells: Map<Vec<u32>, (u64, Sums)>,
+    sketch: Map<(Vec<u32>, i32), u64>,
+}
+
+/// The ids of cell index `cell` under `maps` (per key: its stride and the
+/// id of each of its codes).
+fn decode(cell: u32, maps: &[(u32, Vec<u32>)]) -> Vec<u32> {
+    maps.iter()
+        .map(|(s, ids)| ids[((cell / s) % ids.len() as u32) as usize])
+        .collect()
+}
+
+/// Counts (and sums) by cell index of batches sharing their codes.
+struct Acc {
+    maps: Vec<(u32, Vec<u32>)>,
+    n: Vec<u64>,
+    sums: Vec<Sums>,
+    sketch: values::Sketch,
+}
+
+impl Acc {
+    /// Cells of `size` indexes, of which the first `attrs` keys make
+    /// `attr_size`; sums only with a numeric outcome.
+    fn new(maps: Vec<(u32, Vec<u32>)>, size: u32, attr_size: u32, value: bool) -> Self {
+        Acc {
+            maps,
+            n: vec![0; size as usize],
+            sums: vec![Sums::default(); if value { size as usize } else { 0 }],
+            sketch: values::Sketch::new(attr_size),
+        }
+    }
+
+    /// Adds the counted cells to `out` under their ids.
+    fn flush(self, out: &mut Cells, attrs: usize) {
+        for (cell, &n) in self.n.iter().enumerate().filter(|(_, &n)| n > 0) {
+            let e = out
+                .cells
+                .entry(decode(cell as u32, &self.maps))
+                .or_default();
+            e.0 += n;
+            if let Some(s) = self.sums.get(cell) {
+                e.1.add(s);
+            }
+        }
+        for ((cell, b), n) in self.sketch.entries() {
+            *out.sketch
+                .entry((decode(cell, &self.maps[..attrs]), b))
+                .or_default() += n;
+        }
+    }
+}
+
 /// The group-by result: one row per cell, key columns of their polars types,
 /// the row count, and with a numeric outcome (`truth`: with its error) the
 /// sums the general path computes.
@@ -296,37 +351,39 @@ fn frame(
         .map_err(|e| e.to_string())?,
     );
     if let Some(truth) = value {
-        let u = |name: &str, f: &dyn Fn(&Sums) -> u64| {
-            Column::new(
-                name.into(),
-                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<u64>>(),
-            )
-        };
-        let x = |name: &str, f: &dyn Fn(&Sums) -> f64| {
-            Column::new(
-                name.into(),
-                cells.iter().map(|(_, (_, s))| f(s)).collect::<Vec<f64>>(),
-            )
-        };
-        cols.extend([
-            u(A_VN, &|s| s.vn),
-            u(A_VBAD, &|s| s.vbad),
-            x(A_VW, &|s| s.vn as f64),
-            x(A_VW2, &|s| s.vn as f64),
-            x(A_VS, &|s| s.vs),
-            x(A_VS2, &|s| s.vs2),
-        ]);
-        if truth {
-            cols.extend([
-                u(A_EN, &|s| s.en),
-                x(A_EW, &|s| s.en as f64),
-                x(A_EA, &|s| s.ea),
-                x(A_ES, &|s| s.es),
-                x(A_ES2, &|s| s.es2),
-            ]);
-        }
+        let sums: Vec<&Sums> = cells.iter().map(|(_, (_, s))| s).collect();
+        cols.extend(sum_columns(&sums, truth));
     }
     DataFrame::new(height, cols).map_err(|e| e.to_string())
+}
+
+/// A numeric outcome's sum columns of the cells, as the general path's query
+/// names and types them (every weight 1); `truth`: with the error's.
+fn sum_columns(sums: &[&Sums], truth: bool) -> Vec<Column> {
+    let u = |name: &str, f: &dyn Fn(&Sums) -> u64| {
+        Column::new(name.into(), sums.iter().map(|s| f(s)).collect::<Vec<u64>>())
+    };
+    let x = |name: &str, f: &dyn Fn(&Sums) -> f64| {
+        Column::new(name.into(), sums.iter().map(|s| f(s)).collect::<Vec<f64>>())
+    };
+    let mut cols = vec![
+        u(A_VN, &|s| s.vn),
+        u(A_VBAD, &|s| s.vbad),
+        x(A_VW, &|s| s.vn as f64),
+        x(A_VW2, &|s| s.vn as f64),
+        x(A_VS, &|s| s.vs),
+        x(A_VS2, &|s| s.vs2),
+    ];
+    if truth {
+        cols.extend([
+            u(A_EN, &|s| s.en),
+            x(A_EW, &|s| s.en as f64),
+            x(A_EA, &|s| s.ea),
+            x(A_ES, &|s| s.es),
+            x(A_ES2, &|s| s.es2),
+        ]);
+    }
+    cols
 }
 
 /// The numeric outcome's sketch as the general path gives it: attribute key

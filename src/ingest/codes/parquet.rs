@@ -18,8 +18,8 @@ use rayon::prelude::*;
 
 use super::values::{self, Sums};
 use super::{
-    count_indexes, fits, frame, sketch_frame, Interner, Key, KeyCol, Kind, Map, Plan, BATCH, DENSE,
-    MAX_CELLS, SPAN,
+    count_indexes, decode, fits, frame, sketch_frame, Acc, Cells, Interner, Key, KeyCol, Kind, Map,
+    Plan, BATCH, DENSE, MAX_CELLS, SPAN,
 };
 use crate::ingest::names::{K_LABEL, K_PRED};
 use crate::spec::ValueSpec;
@@ -237,60 +237,6 @@ fn check_type(k: &KeyCol, t: &ArrowType) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("column '{}' is read as {t}", k.source))
-    }
-}
-
-/// The cells of a row group by row-group ids of their keys.
-#[derive(Default)]
-struct Cells {
-    cells: Map<Vec<u32>, (u64, Sums)>,
-    sketch: Map<(Vec<u32>, i32), u64>,
-}
-
-/// The row-group ids of cell index `cell` under `maps`.
-fn decode(cell: u32, maps: &[(u32, Vec<u32>)]) -> Vec<u32> {
-    maps.iter()
-        .map(|(s, ids)| ids[((cell / s) % ids.len() as u32) as usize])
-        .collect()
-}
-
-/// Counts (and sums) by cell index of batches sharing their codes.
-struct Acc {
-    maps: Vec<(u32, Vec<u32>)>,
-    n: Vec<u64>,
-    sums: Vec<Sums>,
-    sketch: values::Sketch,
-}
-
-impl Acc {
-    /// Cells of `size` indexes, of which the first `attrs` keys make
-    /// `attr_size`; sums only with a numeric outcome.
-    fn new(maps: Vec<(u32, Vec<u32>)>, size: u32, attr_size: u32, value: bool) -> Self {
-        Acc {
-            maps,
-            n: vec![0; size as usize],
-            sums: vec![Sums::default(); if value { size as usize } else { 0 }],
-            sketch: values::Sketch::new(attr_size),
-        }
-    }
-
-    /// Adds the counted cells to `out` under their row-group ids.
-    fn flush(self, out: &mut Cells, attrs: usize) {
-        for (cell, &n) in self.n.iter().enumerate().filter(|(_, &n)| n > 0) {
-            let e = out
-                .cells
-                .entry(decode(cell as u32, &self.maps))
-                .or_default();
-            e.0 += n;
-            if let Some(s) = self.sums.get(cell) {
-                e.1.add(s);
-            }
-        }
-        for ((cell, b), n) in self.sketch.entries() {
-            *out.sketch
-                .entry((decode(cell, &self.maps[..attrs]), b))
-                .or_default() += n;
-        }
     }
 }
 
