@@ -136,6 +136,38 @@ pub(super) fn is_na(t: &str) -> bool {
     t.len() <= 8 && !t.bytes().any(|b| matches!(b, b'0' | b'2'..=b'9')) && PANDAS_NA.contains(&t)
 }
 
+/// `t` as `str::parse::<f64>` reads it after `trim`. Plain decimals of at
+/// most 15 digits skip the parser: the integer of their digits and the
+/// power of ten of their decimals are exact doubles, so one division rounds
+/// once, to the nearest double, as the parser does (Clinger's fast path).
+#[inline]
+fn parse_number(t: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let slow = || t.trim().parse::<f64>().ok();
+    let (neg, b) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        b => (false, b),
+    };
+    let (mut m, mut digits, mut point) = (0u64, 0usize, None);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if digits < 15 => {
+                m = m * 10 + (c - b'0') as u64;
+                digits += 1;
+            }
+            b'.' if point.is_none() => point = Some(i),
+            _ => return slow(),
+        }
+    }
+    if digits == 0 {
+        return slow();
+    }
+    let x = m as f64 / POW10[point.map_or(0, |p| b.len() - p - 1)];
+    Some(if neg { -x } else { x })
+}
+
 /// Level ids fixed for every column.
 pub(super) const L_MISSING: u32 = 0;
 pub(super) const L_EMPTY: u32 = 1;
@@ -146,6 +178,15 @@ pub(super) const ROW_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 #[inline]
 pub(super) fn int_hash(x: i64) -> u64 {
     x as u64 ^ 0x5bd1_e995
+}
+
+/// What one value of a column comes to: its level, whether it is outside
+/// the column's range, and its hash in the row hash.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Seen {
+    pub level: u32,
+    pub outside: bool,
+    pub hash: u64,
 }
 
 /// How a column's values are read.
@@ -161,10 +202,18 @@ pub enum Kind {
     Number,
 }
 
+/// A cell's count in a column's table: 16-bit, so that the table of a
+/// column of many values stays in the core's cache; a count that reaches
+/// the maximum spills into the column's map.
+type Count = u16;
+
 /// The text of a numeric bucket's values.
 #[derive(Clone, Debug)]
 enum Label {
     Unset,
+    /// One text of at most 15 bytes, packed (`pack`): compared without
+    /// reading the heap.
+    Packed(u128),
     One(String),
     Many,
 }
@@ -191,10 +240,9 @@ pub(super) struct ColumnTally {
     levels: Vec<Level>,
     /// The text of a level's values (CSV numbers), by level id.
     texts: Vec<Label>,
-    /// counts[level × kcap + key]: the keys of a level side by side, 32-bit
-    /// so that a column's table stays in cache; a counter that reaches
-    /// 2³² − 1 spills into `spilled`.
-    counts: Vec<u32>,
+    /// counts[level × kcap + key]: the keys of a level side by side (see
+    /// `Count`); a counter that reaches its maximum spills into `spilled`.
+    counts: Vec<Count>,
     /// Spilled counts by index.
     spilled: HashMap<usize, u64>,
     /// Keys per level (grows by re-laying).
@@ -234,8 +282,8 @@ impl ColumnTally {
             self.counts.resize((l + 1) * self.kcap, 0);
         }
         let c = &mut self.counts[i];
-        if *c == u32::MAX {
-            *self.spilled.entry(i).or_default() += u32::MAX as u64;
+        if *c == Count::MAX {
+            *self.spilled.entry(i).or_default() += Count::MAX as u64;
             *c = 0;
         }
         *c += 1;
@@ -399,38 +447,96 @@ impl ColumnTally {
     /// value ("1" = "1.0"), other text as text.
     #[inline]
     pub(super) fn number_text(&mut self, k: u32, t: &str) -> u64 {
+        let s = self.see_number_text(t);
+        self.count(k, s);
+        s.hash
+    }
+
+    /// What a number given as text comes to, its level made if new (and its
+    /// bucket's text kept), nothing counted.
+    #[inline]
+    pub(super) fn see_number_text(&mut self, t: &str) -> Seen {
+        let missing = |level| Seen {
+            level,
+            outside: false,
+            hash: MISSING_HASH,
+        };
         if t.is_empty() {
-            self.bump(k, L_EMPTY);
-            return MISSING_HASH;
+            return missing(L_EMPTY);
         }
         if is_na(t) {
-            self.bump(k, L_MISSING);
-            return MISSING_HASH;
+            return missing(L_MISSING);
         }
-        match t.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() => {
-                let l = self.bucket_level(x) as usize;
+        let x = match parse_number(t) {
+            Some(x) => x,
+            None => {
+                return Seen {
+                    level: L_INVALID,
+                    outside: false,
+                    hash: hasher().hash_one(t),
+                }
+            }
+        };
+        // NaN is missing (pandas' isna); ±inf is invalid, and outside any
+        // bounded range.
+        let level = match x {
+            x if x.is_nan() => L_MISSING,
+            x if x.is_infinite() => L_INVALID,
+            x => {
+                let l = self.bucket_level(x);
                 // A bucket keeps its text while all its values agree.
-                if self.texts.len() <= l {
-                    self.texts.resize(l + 1, Label::Unset);
+                let i = l as usize;
+                if self.texts.len() <= i {
+                    self.texts.resize(i + 1, Label::Unset);
                 }
-                match &self.texts[l] {
-                    Label::Many => {}
-                    Label::One(old) if old == t => {}
-                    Label::One(_) => self.texts[l] = Label::Many,
-                    Label::Unset => self.texts[l] = Label::One(t.into()),
+                let next = match (&self.texts[i], pack(t.as_bytes())) {
+                    (Label::Many, _) => None,
+                    (Label::Packed(q), Some(p)) if *q == p => None,
+                    (Label::One(old), None) if old == t => None,
+                    (Label::Unset, Some(p)) => Some(Label::Packed(p)),
+                    (Label::Unset, None) => Some(Label::One(t.into())),
+                    _ => Some(Label::Many),
+                };
+                if let Some(next) = next {
+                    self.texts[i] = next;
                 }
-                self.number(k, x);
-                number_hash(x)
+                l
             }
-            Ok(x) => {
-                self.number(k, x);
-                number_hash(x)
-            }
-            Err(_) => {
-                self.bump(k, L_INVALID);
-                hasher().hash_one(t)
-            }
+        };
+        Seen {
+            level,
+            outside: !x.is_nan() && self.range.as_ref().is_some_and(|r| r.outside(x)),
+            hash: number_hash(x),
+        }
+    }
+
+    /// What a CSV text field comes to, its level made if new, nothing
+    /// counted; hashed by its value (pandas' NA literals and the empty field
+    /// as missing).
+    #[inline]
+    pub(super) fn see_csv_text(&mut self, t: &str) -> Seen {
+        let level = match t {
+            "" => L_EMPTY,
+            t if is_na(t) => L_MISSING,
+            t => self.text_level(t),
+        };
+        let hash = match level {
+            L_MISSING | L_EMPTY => MISSING_HASH,
+            _ => hasher().hash_one(t),
+        };
+        Seen {
+            level,
+            outside: false,
+            hash,
+        }
+    }
+
+    /// Counts a value seen by `see_*` under key `k`.
+    #[inline]
+    pub(super) fn count(&mut self, k: u32, s: Seen) {
+        self.bump(k, s.level);
+        if s.outside {
+            self.book_out_of_range(k);
         }
     }
 
@@ -478,11 +584,11 @@ impl ColumnTally {
             self.counts.resize((level as usize + 1) * self.kcap, 0);
         }
         let t = self.counts[i] as u64 + n;
-        let keep = t % u32::MAX as u64;
+        let keep = t % Count::MAX as u64;
         if t > keep {
             *self.spilled.entry(i).or_default() += t - keep;
         }
-        self.counts[i] = keep as u32;
+        self.counts[i] = keep as Count;
     }
 
     /// Adds another part's tally of the same column (a later part of the
@@ -535,6 +641,7 @@ impl ColumnTally {
             self.texts[sl] = match (std::mem::replace(&mut self.texts[sl], Label::Unset), label) {
                 (x, Label::Unset) | (Label::Unset, x) => x,
                 (Label::One(a), Label::One(b)) if a == b => Label::One(a),
+                (Label::Packed(a), Label::Packed(b)) if a == b => Label::Packed(a),
                 _ => Label::Many,
             };
         }
@@ -601,6 +708,7 @@ impl ColumnTally {
                     if let Level::Bucket(b) = self.levels[l] {
                         match t {
                             Label::One(s) => merge_label(&mut labels, b, Some(s.clone())),
+                            Label::Packed(p) => merge_label(&mut labels, b, Some(unpack(*p))),
                             Label::Many => merge_label(&mut labels, b, None),
                             Label::Unset => {}
                         }
@@ -904,6 +1012,114 @@ mod tests {
             "12",
         ] {
             assert_eq!(is_na(t), PANDAS_NA.contains(&t), "{t}");
+        }
+    }
+}
+
+/// A field of at most 15 bytes as one 128-bit key: its bytes in order from
+/// the low end, its length in the top byte — so two fields give equal keys
+/// exactly when they are equal, and a map of them hashes and compares one
+/// integer instead of a slice. Longer fields: `None`.
+#[inline]
+pub(crate) fn pack(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    let w8 = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+    let w4 = |s: &[u8]| u32::from_le_bytes(s.try_into().expect("4 bytes")) as u64;
+    // Two overlapping loads; the shift drops the bytes the first one holds.
+    let (lo, hi) = match n {
+        16.. => return None,
+        9..=15 => (w8(&b[..8]), w8(&b[n - 8..]) >> (8 * (16 - n))),
+        8 => (w8(b), 0),
+        4..=7 => (w4(&b[..4]) | (w4(&b[n - 4..]) >> (8 * (8 - n))) << 32, 0),
+        _ => (b.iter().rev().fold(0, |w, &c| w << 8 | c as u64), 0),
+    };
+    Some(lo as u128 | (hi as u128) << 64 | (n as u128) << 120)
+}
+
+/// The text `pack` packed.
+pub(crate) fn unpack(p: u128) -> String {
+    let b = p.to_le_bytes();
+    String::from_utf8_lossy(&b[..b[15] as usize]).into_owned()
+}
+
+#[cfg(test)]
+mod pack_tests {
+    use super::parse_number;
+
+    #[test]
+    fn parse_number_is_the_parser() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "-0.0",
+            "5.",
+            ".5",
+            "-.5",
+            ".",
+            "-",
+            "",
+            "1e5",
+            "+5",
+            " 7 ",
+            "1.2.3",
+            "abc",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567890123456",
+            "9007199254740993",
+            "0.000000000000001",
+            "0.0000000000000001",
+            "-99999999.9999999",
+            "1_0",
+            "١",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Decimals of every length and point position (a fixed LCG).
+        let mut r: u64 = 12345;
+        for _ in 0..200_000 {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = 1 + (r >> 59) as usize % 17;
+            let mut d: String = (0..n)
+                .map(|i| char::from(b'0' + ((r >> (i * 3)) % 10) as u8))
+                .collect();
+            let p = (r >> 20) as usize % (n + 2);
+            if p <= n {
+                d.insert(p, '.');
+            }
+            if r & 1 == 1 {
+                d.insert(0, '-');
+            }
+            texts.push(d);
+        }
+        for t in &texts {
+            let want = t.trim().parse::<f64>().ok();
+            let got = parse_number(t);
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{t:?}");
+        }
+    }
+
+    use super::{pack, unpack};
+
+    #[test]
+    fn pack_is_the_bytes_and_the_length() {
+        let text = b"0123456789abcdef-\xff\x00zq";
+        for from in 0..4 {
+            for n in 0..=text.len() - from {
+                let b = &text[from..from + n];
+                let mut want = [0u8; 16];
+                want[..n.min(15)].copy_from_slice(&b[..n.min(15)]);
+                want[15] = n as u8;
+                let want = (n <= 15).then(|| u128::from_le_bytes(want));
+                assert_eq!(pack(b), want, "{b:?}");
+                if let (Some(p), Ok(t)) = (pack(b), std::str::from_utf8(b)) {
+                    assert_eq!(unpack(p), t);
+                }
+            }
         }
     }
 }

@@ -1679,3 +1679,42 @@ fn csv_byte_ranges_give_the_streamed_examination() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("invalid utf-8"), "{err}");
 }
+
+/// The CSV counter's shortcuts against planted counts: a cell past 65,535
+/// rows (the tables count in 16 bits and spill), a column of more distinct
+/// short numbers than its memo holds (which then turns off), a column whose
+/// values repeat (memo hits), and rows repeated across the counter's
+/// batches (duplicates).
+#[test]
+fn csv_examination_counts_past_16_bits_and_past_the_memo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("g,c,u,v\n");
+    let mut empty = [0u64; 2];
+    for i in 0..200_000usize {
+        // The last 10,000 rows repeat the first 10,000.
+        let j = if i >= 190_000 { i - 190_000 } else { i };
+        let c = if j % 5 == 1 { "" } else { "7" };
+        empty[j % 2] += (j % 5 == 1) as u64;
+        text.push_str(&format!("{},{c},{j}.5,{}\n", ["a", "b"][j % 2], j % 1000));
+    }
+    let path = dir.path().join("many.csv");
+    std::fs::write(&path, &text).unwrap();
+    let args = ["--attr", "g", "--columns", "c,u,v"];
+    examined_both_ways(&path, &args, None);
+    let (r, _) = data_read(&path, &args, "auto");
+    let ex = &r["data_examination"];
+    assert_eq!(ex["duplicate_rows"], 10_000);
+    let c = ex["quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["column"] == "c")
+        .unwrap();
+    for (g, group) in c["groups"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(group["group"], ["a", "b"][g]);
+        assert_eq!(group["n"], 100_000);
+        assert_eq!(group["empty"], empty[g]);
+    }
+    // 80,000 rows of "7" per group: past a 16-bit counter.
+    assert!(empty.iter().all(|&e| 100_000 - e > 65_535));
+}

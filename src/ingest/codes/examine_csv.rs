@@ -18,7 +18,9 @@ use super::csv::{each_line, header, ranges};
 use super::examine::{finish, new_tallies, Part};
 use super::Map;
 use crate::counts::MISSING;
-use crate::ingest::tally::{hasher, mix, ColumnSpec, Kind, Tally, MISSING_HASH, ROW_SEED};
+use crate::ingest::tally::{
+    hasher, mix, pack, ColumnSpec, ColumnTally, Kind, Seen, Tally, ROW_SEED,
+};
 
 /// What a field of the file is read for.
 #[derive(Clone, Default)]
@@ -70,6 +72,7 @@ pub fn tally(
         .collect();
     let layout = Layout {
         roles,
+        fields: order,
         attrs: attrs.to_vec(),
         rest,
     };
@@ -82,6 +85,8 @@ pub fn tally(
 
 struct Layout {
     roles: Vec<Roles>,
+    /// Each examined column's field.
+    fields: Vec<usize>,
     attrs: Vec<String>,
     rest: Vec<usize>,
 }
@@ -89,6 +94,8 @@ struct Layout {
 /// One range's attribute keys: each attribute's values by id, and the
 /// key id of each combination, in first-seen order.
 struct Keys {
+    /// By the value's bytes packed (`pack`), or, if longer, by its bytes.
+    packed: Vec<Map<u128, u32>>,
     values: Vec<Map<Box<[u8]>, u32>>,
     names: Vec<Vec<String>>,
     /// The attributes' value ids packed into 128 bits (as the streamed
@@ -103,6 +110,7 @@ struct Keys {
 impl Keys {
     fn new(na: usize) -> Self {
         Keys {
+            packed: (0..na).map(|_| Map::default()).collect(),
             values: (0..na).map(|_| Map::default()).collect(),
             names: vec![vec![]; na],
             combos: Map::default(),
@@ -126,7 +134,12 @@ impl Keys {
                 "" => MISSING,
                 v => v,
             };
-            self.ids[at] = match self.values[at].get(v.as_bytes()) {
+            let p = pack(v.as_bytes());
+            let known = match p {
+                Some(p) => self.packed[at].get(&p),
+                None => self.values[at].get(v.as_bytes()),
+            };
+            self.ids[at] = match known {
                 Some(&id) => id,
                 None => {
                     let id = self.names[at].len() as u32;
@@ -136,7 +149,10 @@ impl Keys {
                         return Err("an attribute with too many values".into());
                     }
                     self.names[at].push(v.to_string());
-                    self.values[at].insert(v.as_bytes().into(), id);
+                    match p {
+                        Some(p) => self.packed[at].insert(p, id),
+                        None => self.values[at].insert(v.as_bytes().into(), id),
+                    };
                     id
                 }
             };
@@ -160,20 +176,89 @@ impl Keys {
     }
 }
 
+/// Values met before in a column of a range, by their text packed
+/// (`pack`): a value met again is counted as it was seen, without being
+/// parsed or looked up by its text. Most columns repeat their values; one
+/// that does not (a full-precision float) turns the memo off once it has
+/// filled and missed more than it hit.
+#[derive(Default)]
+struct Memo {
+    seen: Map<u128, Seen>,
+    off: bool,
+    hits: u64,
+    misses: u64,
+}
+
+/// Values a memo holds at most.
+const MEMO_CAP: usize = 1 << 16;
+
+impl Memo {
+    /// Tallies field `v` of a column (`number`: read as a number) under key
+    /// `k`; returns its hash.
+    #[inline]
+    fn tally(&mut self, t: &mut ColumnTally, number: bool, k: u32, v: &str) -> u64 {
+        let see = |t: &mut ColumnTally| match number {
+            true => t.see_number_text(v),
+            false => t.see_csv_text(v),
+        };
+        let s = match pack(v.as_bytes()).filter(|_| !self.off) {
+            None => see(t),
+            Some(p) => match self.seen.get(&p) {
+                Some(&s) => {
+                    self.hits += 1;
+                    s
+                }
+                None => {
+                    let s = see(t);
+                    if self.seen.len() < MEMO_CAP {
+                        self.seen.insert(p, s);
+                    } else {
+                        self.misses += 1;
+                        self.off = self.misses > MEMO_CAP as u64 && self.misses > self.hits;
+                    }
+                    s
+                }
+            },
+        };
+        t.count(k, s);
+        s.hash
+    }
+}
+
 /// The byte spans of a line's fields, each without one trailing `\r` (as
 /// polars drops it), into `spans`.
 fn split(line: &str, spans: &mut Vec<(usize, usize)>) {
     spans.clear();
     let bytes = line.as_bytes();
-    let mut from = 0;
-    for comma in memchr::memchr_iter(b',', bytes).chain(std::iter::once(line.len())) {
-        let end = match comma > from && bytes[comma - 1] == b'\r' {
-            true => comma - 1,
-            false => comma,
+    let mut push = |from: usize, to: usize| {
+        let end = match to > from && bytes[to - 1] == b'\r' {
+            true => to - 1,
+            false => to,
         };
         spans.push((from, end));
-        from = comma + 1;
+    };
+    // A loop, not memchr: fields are a few bytes, shorter than its setup.
+    let mut from = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        if c == b',' {
+            push(from, i);
+            from = i + 1;
+        }
     }
+    push(from, bytes.len());
+}
+
+/// Rows a range gathers before it tallies them column by column: one
+/// column's memo and table stay in cache for the batch's values, where row
+/// by row every value would go to another column's.
+const BATCH: usize = 32768;
+
+/// The lines of a batch: their text, each field's byte span in it, each
+/// row's key.
+struct Batch {
+    text: String,
+    spans: Vec<(u32, u32)>,
+    keys: Vec<u32>,
 }
 
 /// Tallies the lines that start in `range`.
@@ -191,12 +276,15 @@ fn count_range(
         tallies: new_tallies(columns),
         hashes: vec![],
     };
-    let h = hasher();
     let nf = layout.roles.len();
     // Each field's byte span in the line, reused from line to line.
     let mut spans: Vec<(usize, usize)> = Vec::with_capacity(nf);
-    let mut col_hash = vec![0u64; columns.len()];
-    let kinds: Vec<Kind> = columns.iter().map(|c| c.kind).collect();
+    let mut memos: Vec<Memo> = columns.iter().map(|_| Memo::default()).collect();
+    let mut batch = Batch {
+        text: String::with_capacity(BATCH * 128),
+        spans: Vec::with_capacity(BATCH * nf),
+        keys: Vec::with_capacity(BATCH),
+    };
     each_line(path, range, body, |line| {
         if line.is_empty() || line == b"\r" {
             return Err("a blank line".into());
@@ -215,30 +303,59 @@ fn count_range(
             part.rows_per_key.push(0);
         }
         part.rows_per_key[k as usize] += 1;
-        for (f, &(a, b)) in spans.iter().enumerate() {
-            for &c in &layout.roles[f].columns {
-                let (t, v) = (&mut part.tallies[c], &line[a..b]);
-                col_hash[c] = match kinds[c] {
-                    Kind::NumberText => t.number_text(k, v),
-                    // By the value, not its level id: each range numbers its
-                    // levels in its own order.
-                    _ => match t.text(k, v, true) {
-                        MISSING_HASH => MISSING_HASH,
-                        _ => h.hash_one(v),
-                    },
-                };
-            }
+        let at = batch.text.len();
+        if at + line.len() > u32::MAX as usize {
+            return Err("a batch of lines past 4 GB".into());
         }
-        let mut r = col_hash.iter().fold(ROW_SEED, |r, &hc| mix(r, hc));
-        for &f in &layout.rest {
-            let (a, b) = spans[f];
-            r = mix(r, h.hash_one(&line[a..b]));
+        batch.text.push_str(line);
+        let span = |(a, b): (usize, usize)| ((at + a) as u32, (at + b) as u32);
+        batch.spans.extend(spans.iter().copied().map(span));
+        batch.keys.push(k);
+        if batch.keys.len() == BATCH {
+            tally_batch(&mut batch, layout, columns, &mut part, &mut memos);
         }
-        part.hashes.push(r);
         Ok(())
     })?;
+    tally_batch(&mut batch, layout, columns, &mut part, &mut memos);
     // A text column past its distinct values: `finish` says so when the
     // parts add up.
     part.keys = keys.keys;
     Ok(part)
+}
+
+/// Tallies a batch's values column by column, and adds its rows' hashes:
+/// the examined columns in their order, then the other fields in the
+/// file's (as the streamed counter mixes them). Empties the batch.
+fn tally_batch(
+    batch: &mut Batch,
+    layout: &Layout,
+    columns: &[ColumnSpec],
+    part: &mut Part,
+    memos: &mut [Memo],
+) {
+    let nf = layout.roles.len();
+    let mut hashes = vec![ROW_SEED; batch.keys.len()];
+    let field = |r: usize, f: usize| {
+        let (a, b) = batch.spans[r * nf + f];
+        &batch.text[a as usize..b as usize]
+    };
+    for (c, spec) in columns.iter().enumerate() {
+        let (t, memo) = (&mut part.tallies[c], &mut memos[c]);
+        let number = spec.kind == Kind::NumberText;
+        for (r, (&k, h)) in batch.keys.iter().zip(&mut hashes).enumerate() {
+            // Text by its value, not its level id: each range numbers its
+            // levels in its own order.
+            *h = mix(*h, memo.tally(t, number, k, field(r, layout.fields[c])));
+        }
+    }
+    let hasher = hasher();
+    for &f in &layout.rest {
+        for (r, h) in hashes.iter_mut().enumerate() {
+            *h = mix(*h, hasher.hash_one(field(r, f)));
+        }
+    }
+    part.hashes.extend(hashes);
+    batch.text.clear();
+    batch.spans.clear();
+    batch.keys.clear();
 }
