@@ -390,7 +390,9 @@ mod tests {
         let mut r: u64 = 7;
         let mut spans = vec![];
         for _ in 0..20_000 {
-            r = r.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let n = (r >> 57) as usize;
             let line: String = (0..n)
                 .map(|i| {
