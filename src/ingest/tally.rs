@@ -353,20 +353,24 @@ impl ColumnTally {
     }
 
     pub(super) fn number(&mut self, key: u32, x: f64) {
+        let s = self.see_number(x);
+        self.count(key, s);
+    }
+
+    /// What a number comes to, its level made if new, nothing counted.
+    #[inline]
+    pub(super) fn see_number(&mut self, x: f64) -> Seen {
         // NaN is missing (pandas' isna); ±inf is invalid, and outside any
         // bounded range.
-        if !x.is_finite() {
-            let l = if x.is_nan() { L_MISSING } else { L_INVALID };
-            self.bump(key, l);
-            if x.is_infinite() && self.range.as_ref().is_some_and(|r| r.outside(x)) {
-                self.book_out_of_range(key);
-            }
-            return;
-        }
-        let l = self.bucket_level(x);
-        self.bump(key, l);
-        if self.range.as_ref().is_some_and(|r| r.outside(x)) {
-            self.book_out_of_range(key);
+        let level = match x {
+            x if x.is_nan() => L_MISSING,
+            x if x.is_infinite() => L_INVALID,
+            x => self.bucket_level(x),
+        };
+        Seen {
+            level,
+            outside: !x.is_nan() && self.range.as_ref().is_some_and(|r| r.outside(x)),
+            hash: number_hash(x),
         }
     }
 
@@ -477,37 +481,26 @@ impl ColumnTally {
                 }
             }
         };
-        // NaN is missing (pandas' isna); ±inf is invalid, and outside any
-        // bounded range.
-        let level = match x {
-            x if x.is_nan() => L_MISSING,
-            x if x.is_infinite() => L_INVALID,
-            x => {
-                let l = self.bucket_level(x);
-                // A bucket keeps its text while all its values agree.
-                let i = l as usize;
-                if self.texts.len() <= i {
-                    self.texts.resize(i + 1, Label::Unset);
-                }
-                let next = match (&self.texts[i], pack(t.as_bytes())) {
-                    (Label::Many, _) => None,
-                    (Label::Packed(q), Some(p)) if *q == p => None,
-                    (Label::One(old), None) if old == t => None,
-                    (Label::Unset, Some(p)) => Some(Label::Packed(p)),
-                    (Label::Unset, None) => Some(Label::One(t.into())),
-                    _ => Some(Label::Many),
-                };
-                if let Some(next) = next {
-                    self.texts[i] = next;
-                }
-                l
+        let seen = self.see_number(x);
+        if x.is_finite() {
+            // A bucket keeps its text while all its values agree.
+            let i = seen.level as usize;
+            if self.texts.len() <= i {
+                self.texts.resize(i + 1, Label::Unset);
             }
-        };
-        Seen {
-            level,
-            outside: !x.is_nan() && self.range.as_ref().is_some_and(|r| r.outside(x)),
-            hash: number_hash(x),
+            let next = match (&self.texts[i], pack(t.as_bytes())) {
+                (Label::Many, _) => None,
+                (Label::Packed(q), Some(p)) if *q == p => None,
+                (Label::One(old), None) if old == t => None,
+                (Label::Unset, Some(p)) => Some(Label::Packed(p)),
+                (Label::Unset, None) => Some(Label::One(t.into())),
+                _ => Some(Label::Many),
+            };
+            if let Some(next) = next {
+                self.texts[i] = next;
+            }
         }
+        seen
     }
 
     /// What a CSV text field comes to, its level made if new, nothing
@@ -669,19 +662,22 @@ impl ColumnTally {
         numeric: bool,
         dtype: String,
     ) -> ColumnCounts {
-        let mut cells = BTreeMap::new();
-        for (i, &n) in self.counts.iter().enumerate() {
-            let (l, k) = (i / self.kcap, i % self.kcap);
-            let n = n as u64 + self.spilled.get(&i).copied().unwrap_or(0);
-            {
+        // The cells in the map's order (by key, then level), so that the map
+        // is built in one go rather than by a search per cell.
+        let mut order: Vec<usize> = (0..self.counts.len() / self.kcap).collect();
+        order.sort_unstable_by(|&a, &b| self.levels[a].cmp(&self.levels[b]));
+        let mut sorted = vec![];
+        for k in 0..self.kcap {
+            for &l in &order {
+                let i = l * self.kcap + k;
+                let n = self.counts[i] as u64 + self.spilled.get(&i).copied().unwrap_or(0);
                 if n > 0 {
-                    cells.insert(
-                        (k as u32, self.levels[l].clone()),
-                        LevelCount { n, out_of_range: 0 },
-                    );
+                    let cell = LevelCount { n, out_of_range: 0 };
+                    sorted.push(((k as u32, self.levels[l].clone()), cell));
                 }
             }
         }
+        let mut cells: BTreeMap<_, _> = sorted.into_iter().collect();
         // Out-of-range rows are kept per key: booked on the key's first
         // numeric cell (only their per-group sum is read).
         for (k, &o) in self.out_of_range.iter().enumerate() {
@@ -953,6 +949,52 @@ pub fn tally(
 /// The tally of a file from its parts' sums: attribute keys (by id), rows
 /// per key id, the examined columns' tallies (key ids of `keys`), every
 /// row's hash.
+/// How many distinct values `hashes` holds (reordering them). They are
+/// uniform 64-bit hashes: moved in place into 256 runs by their top byte
+/// (one counting pass, then each value swapped into its run), each run then
+/// sorted on its own, in cache and in parallel.
+fn distinct(hashes: &mut [u64]) -> u64 {
+    let bucket = |h: u64| (h >> 56) as usize;
+    let mut ends = [0usize; 256];
+    for &h in hashes.iter() {
+        ends[bucket(h)] += 1;
+    }
+    for b in 1..256 {
+        ends[b] += ends[b - 1];
+    }
+    // `at[b]`: the first place of run b not yet holding a value of b.
+    let mut at = [0usize; 256];
+    at[1..].copy_from_slice(&ends[..255]);
+    for b in 0..256 {
+        while at[b] < ends[b] {
+            let to = bucket(hashes[at[b]]);
+            if to == b {
+                at[b] += 1;
+            } else {
+                hashes.swap(at[b], at[to]);
+                at[to] += 1;
+            }
+        }
+    }
+    let mut runs = vec![];
+    let mut rest = hashes;
+    let mut start = 0;
+    for &end in &ends {
+        let (run, tail) = rest.split_at_mut(end - start);
+        runs.push(run);
+        (rest, start) = (tail, end);
+    }
+    runs.into_par_iter()
+        .map(|run| {
+            run.sort_unstable();
+            run.iter()
+                .enumerate()
+                .filter(|&(i, h)| i == 0 || run[i - 1] != *h)
+                .count() as u64
+        })
+        .sum()
+}
+
 pub(super) fn assemble(
     keys: Vec<Vec<String>>,
     rows_per_key: &[u64],
@@ -960,12 +1002,7 @@ pub(super) fn assemble(
     columns: Vec<ColumnSpec>,
     mut hashes: Vec<u64>,
 ) -> Tally {
-    hashes.par_sort_unstable();
-    let distinct = if hashes.is_empty() {
-        0
-    } else {
-        1 + hashes.windows(2).filter(|w| w[0] != w[1]).count() as u64
-    };
+    let distinct = distinct(&mut hashes);
     let keys = std::sync::Arc::new(keys);
     let groups = rows_per_key
         .iter()
@@ -992,6 +1029,25 @@ pub(super) fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_counts_as_a_set_does() {
+        for n in [0usize, 1, 2, 1000, 300_000] {
+            let mut r: u64 = 99;
+            let mut hashes: Vec<u64> = (0..n)
+                .map(|_| {
+                    r = r
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    mix(r % 50_000, 0)
+                })
+                .collect();
+            // Values in every top-byte run, and repeats across runs' edges.
+            hashes.extend([0, 0, u64::MAX, u64::MAX, 1 << 56, (1 << 56) - 1]);
+            let set: std::collections::HashSet<u64> = hashes.iter().copied().collect();
+            assert_eq!(distinct(&mut hashes), set.len() as u64, "{n}");
+        }
+    }
 
     #[test]
     fn is_na_is_pandas_literals_exactly() {
