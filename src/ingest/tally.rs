@@ -942,55 +942,69 @@ pub fn tally(
         &st.rows_per_key,
         st.columns,
         columns,
-        st.row_hashes,
+        vec![Runs::new(st.row_hashes)],
     ))
 }
 
 /// The tally of a file from its parts' sums: attribute keys (by id), rows
 /// per key id, the examined columns' tallies (key ids of `keys`), every
 /// row's hash.
-/// How many distinct values `hashes` holds (reordering them). They are
-/// uniform 64-bit hashes: moved in place into 256 runs by their top byte
-/// (one counting pass, then each value swapped into its run), each run then
-/// sorted on its own, in cache and in parallel.
-fn distinct(hashes: &mut [u64]) -> u64 {
-    let bucket = |h: u64| (h >> 56) as usize;
-    let mut ends = [0usize; 256];
-    for &h in hashes.iter() {
-        ends[bucket(h)] += 1;
-    }
-    for b in 1..256 {
-        ends[b] += ends[b - 1];
-    }
-    // `at[b]`: the first place of run b not yet holding a value of b.
-    let mut at = [0usize; 256];
-    at[1..].copy_from_slice(&ends[..255]);
-    for b in 0..256 {
-        while at[b] < ends[b] {
-            let to = bucket(hashes[at[b]]);
-            if to == b {
-                at[b] += 1;
-            } else {
-                hashes.swap(at[b], at[to]);
-                at[to] += 1;
+/// A part's row hashes, moved in place into 256 runs by their top byte
+/// (one counting pass, then each value swapped into its run): parts read in
+/// parallel are then counted run by run, each run of every part together.
+pub(super) struct Runs {
+    hashes: Vec<u64>,
+    /// Where each run ends.
+    ends: [usize; 256],
+}
+
+impl Runs {
+    pub(super) fn new(mut hashes: Vec<u64>) -> Self {
+        let bucket = |h: u64| (h >> 56) as usize;
+        let mut ends = [0usize; 256];
+        for &h in &hashes {
+            ends[bucket(h)] += 1;
+        }
+        for b in 1..256 {
+            ends[b] += ends[b - 1];
+        }
+        // `at[b]`: the first place of run b not yet holding a value of b.
+        let mut at = [0usize; 256];
+        at[1..].copy_from_slice(&ends[..255]);
+        for b in 0..256 {
+            while at[b] < ends[b] {
+                let to = bucket(hashes[at[b]]);
+                if to == b {
+                    at[b] += 1;
+                } else {
+                    hashes.swap(at[b], at[to]);
+                    at[to] += 1;
+                }
             }
         }
+        Runs { hashes, ends }
     }
-    let mut runs = vec![];
-    let mut rest = hashes;
-    let mut start = 0;
-    for &end in &ends {
-        let (run, tail) = rest.split_at_mut(end - start);
-        runs.push(run);
-        (rest, start) = (tail, end);
+
+    fn run(&self, b: usize) -> &[u64] {
+        let start = if b == 0 { 0 } else { self.ends[b - 1] };
+        &self.hashes[start..self.ends[b]]
     }
-    runs.into_par_iter()
-        .map(|run| {
+
+    pub(super) fn len(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
+/// How many distinct hashes the parts hold. They are uniform 64-bit hashes:
+/// each of the 256 runs is sorted on its own, in cache and in parallel.
+fn distinct(parts: &[Runs]) -> u64 {
+    (0..256)
+        .into_par_iter()
+        .map(|b| {
+            let mut run: Vec<u64> = parts.iter().flat_map(|p| p.run(b)).copied().collect();
             run.sort_unstable();
-            run.iter()
-                .enumerate()
-                .filter(|&(i, h)| i == 0 || run[i - 1] != *h)
-                .count() as u64
+            run.dedup();
+            run.len() as u64
         })
         .sum()
 }
@@ -1000,9 +1014,10 @@ pub(super) fn assemble(
     rows_per_key: &[u64],
     tallies: Vec<ColumnTally>,
     columns: Vec<ColumnSpec>,
-    mut hashes: Vec<u64>,
+    hashes: Vec<Runs>,
 ) -> Tally {
-    let distinct = distinct(&mut hashes);
+    let distinct = distinct(&hashes);
+    let rows: usize = hashes.iter().map(Runs::len).sum();
     let keys = std::sync::Arc::new(keys);
     let groups = rows_per_key
         .iter()
@@ -1022,7 +1037,7 @@ pub(super) fn assemble(
     Tally {
         groups,
         columns: cols,
-        duplicate_rows: hashes.len() as u64 - distinct,
+        duplicate_rows: rows as u64 - distinct,
     }
 }
 
@@ -1045,7 +1060,12 @@ mod tests {
             // Values in every top-byte run, and repeats across runs' edges.
             hashes.extend([0, 0, u64::MAX, u64::MAX, 1 << 56, (1 << 56) - 1]);
             let set: std::collections::HashSet<u64> = hashes.iter().copied().collect();
-            assert_eq!(distinct(&mut hashes), set.len() as u64, "{n}");
+            // As one part, and as three (repeats across parts).
+            let one = vec![Runs::new(hashes.clone())];
+            assert_eq!(distinct(&one), set.len() as u64, "{n}");
+            let (a, b) = hashes.split_at(hashes.len() / 3);
+            let three = [a, b, a].map(|p| Runs::new(p.to_vec()));
+            assert_eq!(distinct(&three), set.len() as u64, "{n}");
         }
     }
 

@@ -24,7 +24,7 @@ use super::values;
 use super::{Map, BATCH};
 use crate::counts::MISSING;
 use crate::ingest::tally::{
-    assemble, hasher, int_hash, mix, number_hash, ColumnSpec, ColumnTally, Kind, Seen, Tally,
+    assemble, hasher, int_hash, mix, number_hash, ColumnSpec, ColumnTally, Kind, Runs, Seen, Tally,
     L_EMPTY, L_MISSING, MISSING_HASH, ROW_SEED,
 };
 
@@ -37,7 +37,7 @@ pub(super) struct Part {
     pub keys: Vec<Vec<String>>,
     pub rows_per_key: Vec<u64>,
     pub tallies: Vec<ColumnTally>,
-    pub hashes: Vec<u64>,
+    pub hashes: Runs,
 }
 
 /// The tally of a Parquet file: `attrs` make the keys, `columns` are
@@ -84,8 +84,9 @@ pub(super) fn finish(
             return Err(format!("attribute '{}' has too many values", attrs[a]));
         }
     }
-    if let Some(n) = expected.filter(|&n| n != hashes.len() as u64) {
-        return Err(format!("read {} rows of {n}", hashes.len()));
+    let rows: usize = hashes.iter().map(Runs::len).sum();
+    if let Some(n) = expected.filter(|&n| n != rows as u64) {
+        return Err(format!("read {rows} rows of {n}"));
     }
     Ok(assemble(
         keys,
@@ -152,12 +153,12 @@ fn layout(
 fn add_up(
     parts: Vec<Result<Part, String>>,
     columns: &[ColumnSpec],
-) -> Result<(Vec<Vec<String>>, Vec<u64>, Vec<ColumnTally>, Vec<u64>), String> {
+) -> Result<(Vec<Vec<String>>, Vec<u64>, Vec<ColumnTally>, Vec<Runs>), String> {
     let mut keys: Vec<Vec<String>> = vec![];
     let mut key_ids: Map<Vec<String>, u32> = Map::default();
     let mut rows_per_key: Vec<u64> = vec![];
     let mut tallies: Option<Vec<ColumnTally>> = None;
-    let mut hashes: Vec<u64> = vec![];
+    let mut hashes: Vec<Runs> = vec![];
     for p in parts {
         let p = p?;
         let map: Vec<u32> = p
@@ -187,7 +188,7 @@ fn add_up(
                 }
             }
         }
-        hashes.extend(p.hashes);
+        hashes.push(p.hashes);
     }
     let tallies = tallies.unwrap_or_else(|| new_tallies(columns));
     Ok((keys, rows_per_key, tallies, hashes))
@@ -248,8 +249,9 @@ fn count_row_groups(
         keys: vec![],
         rows_per_key: vec![],
         tallies: new_tallies(columns),
-        hashes: vec![],
+        hashes: Runs::new(vec![]),
     };
+    let mut hashes = vec![];
     let mut texts: Vec<Texts> = columns.iter().map(|_| Texts::default()).collect();
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
@@ -266,12 +268,13 @@ fn count_row_groups(
         for &c in &layout.rest {
             hash_column(batch.column(c), &mut row)?;
         }
-        part.hashes.extend(row);
+        hashes.extend(row);
         // A text column past its distinct values leaves the file to polars:
         // say so now, not after the whole run.
         past_cap(&part.tallies)?;
     }
     part.keys = keys.keys;
+    part.hashes = Runs::new(hashes);
     Ok(part)
 }
 

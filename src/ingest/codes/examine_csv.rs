@@ -19,7 +19,7 @@ use super::examine::{finish, new_tallies, Part};
 use super::Map;
 use crate::counts::MISSING;
 use crate::ingest::tally::{
-    hasher, mix, pack, ColumnSpec, ColumnTally, Kind, Seen, Tally, ROW_SEED,
+    hasher, mix, pack, ColumnSpec, ColumnTally, Kind, Runs, Seen, Tally, ROW_SEED,
 };
 
 /// What a field of the file is read for.
@@ -125,12 +125,12 @@ impl Keys {
     fn of_row(
         &mut self,
         roles: &[Roles],
-        line: &str,
-        spans: &[(usize, usize)],
+        text: &str,
+        spans: &[(u32, u32)],
     ) -> Result<(u32, bool), String> {
         for (f, &(a, b)) in spans.iter().enumerate() {
             let Some(at) = roles[f].attr else { continue };
-            let v = match &line[a..b] {
+            let v = match &text[a as usize..b as usize] {
                 "" => MISSING,
                 v => v,
             };
@@ -223,41 +223,50 @@ impl Memo {
 }
 
 /// The byte spans of a line's fields, each without one trailing `\r` (as
-/// polars drops it), into `spans`.
-fn split(line: &str, spans: &mut Vec<(usize, usize)>) {
-    spans.clear();
+/// polars drops it), added to `spans` from `base` (the line's place in the
+/// batch's text).
+fn split(line: &str, base: u32, spans: &mut Vec<(u32, u32)>) {
     let bytes = line.as_bytes();
-    let mut from = 0;
-    let mut push = |to: usize| {
-        let end = match to > from && bytes[to - 1] == b'\r' {
-            true => to - 1,
-            false => to,
-        };
-        spans.push((from, end));
-        from = to + 1;
-    };
+    let first = spans.len();
+    let mut from = base;
+    let mut cr = false;
     // The commas of 32 bytes at a time as a bit mask (the compiler makes
     // the loop one vector compare): fields are a few bytes, shorter than a
     // memchr call's setup.
     let mut chunks = bytes.chunks_exact(32);
-    let mut base = 0;
+    let mut at = base;
     for chunk in &mut chunks {
-        let mut mask = chunk
+        let (mut mask, r) = chunk
             .iter()
             .enumerate()
-            .fold(0u32, |m, (i, &c)| m | ((c == b',') as u32) << i);
+            .fold((0u32, false), |(m, r), (i, &c)| {
+                (m | ((c == b',') as u32) << i, r | (c == b'\r'))
+            });
+        cr |= r;
         while mask != 0 {
-            push(base + mask.trailing_zeros() as usize);
+            let to = at + mask.trailing_zeros();
+            spans.push((from, to));
+            from = to + 1;
             mask &= mask - 1;
         }
-        base += 32;
+        at += 32;
     }
-    for (i, &c) in chunks.remainder().iter().enumerate() {
+    for &c in chunks.remainder() {
         if c == b',' {
-            push(base + i);
+            spans.push((from, at));
+            from = at + 1;
+        }
+        cr |= c == b'\r';
+        at += 1;
+    }
+    spans.push((from, at));
+    if cr {
+        for (a, b) in &mut spans[first..] {
+            if *b > *a && bytes[(*b - 1 - base) as usize] == b'\r' {
+                *b -= 1;
+            }
         }
     }
-    push(bytes.len());
 }
 
 /// Rows a range gathers before it tallies them column by column: one
@@ -286,11 +295,10 @@ fn count_range(
         keys: vec![],
         rows_per_key: vec![],
         tallies: new_tallies(columns),
-        hashes: vec![],
+        hashes: Runs::new(vec![]),
     };
+    let mut hashes = vec![];
     let nf = layout.roles.len();
-    // Each field's byte span in the line, reused from line to line.
-    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(nf);
     let mut memos: Vec<Memo> = columns.iter().map(|_| Memo::default()).collect();
     let mut batch = Batch {
         text: String::with_capacity(BATCH * 128),
@@ -302,12 +310,19 @@ fn count_range(
             return Err("a blank line".into());
         }
         let line = std::str::from_utf8(line).map_err(|_| "text that is not UTF-8")?;
-        split(line, &mut spans);
+        let at = batch.text.len();
+        if at + line.len() > u32::MAX as usize {
+            return Err("a batch of lines past 4 GB".into());
+        }
+        batch.text.push_str(line);
+        let first = batch.spans.len();
+        split(line, at as u32, &mut batch.spans);
+        let spans = &batch.spans[first..];
         if spans.len() != nf {
             let n = spans.len();
             return Err(format!("a line with {n} fields, the header {nf}"));
         }
-        let (k, new) = keys.of_row(&layout.roles, line, &spans)?;
+        let (k, new) = keys.of_row(&layout.roles, &batch.text, spans)?;
         if new {
             for t in &mut part.tallies {
                 t.ensure_keys(keys.keys.len());
@@ -315,23 +330,31 @@ fn count_range(
             part.rows_per_key.push(0);
         }
         part.rows_per_key[k as usize] += 1;
-        let at = batch.text.len();
-        if at + line.len() > u32::MAX as usize {
-            return Err("a batch of lines past 4 GB".into());
-        }
-        batch.text.push_str(line);
-        let span = |(a, b): (usize, usize)| ((at + a) as u32, (at + b) as u32);
-        batch.spans.extend(spans.iter().copied().map(span));
         batch.keys.push(k);
         if batch.keys.len() == BATCH {
-            tally_batch(&mut batch, layout, columns, &mut part, &mut memos);
+            tally_batch(
+                &mut batch,
+                layout,
+                columns,
+                &mut part,
+                &mut memos,
+                &mut hashes,
+            );
         }
         Ok(())
     })?;
-    tally_batch(&mut batch, layout, columns, &mut part, &mut memos);
+    tally_batch(
+        &mut batch,
+        layout,
+        columns,
+        &mut part,
+        &mut memos,
+        &mut hashes,
+    );
     // A text column past its distinct values: `finish` says so when the
     // parts add up.
     part.keys = keys.keys;
+    part.hashes = Runs::new(hashes);
     Ok(part)
 }
 
@@ -344,6 +367,7 @@ fn tally_batch(
     columns: &[ColumnSpec],
     part: &mut Part,
     memos: &mut [Memo],
+    rows: &mut Vec<u64>,
 ) {
     let nf = layout.roles.len();
     let mut hashes = vec![ROW_SEED; batch.keys.len()];
@@ -373,7 +397,7 @@ fn tally_batch(
             *h = mix(*h, hasher.hash_one(field(r, f)));
         }
     }
-    part.hashes.extend(hashes);
+    rows.extend(hashes);
     batch.text.clear();
     batch.spans.clear();
     batch.keys.clear();
@@ -400,8 +424,14 @@ mod tests {
                     [',', '\r', 'a', 'b', 'é', ',', 'c', '1'][x as usize]
                 })
                 .collect();
-            split(&line, &mut spans);
-            let got: Vec<&str> = spans.iter().map(|&(a, b)| &line[a..b]).collect();
+            // After a line of 3 bytes, as in a batch.
+            let text = format!("abc{line}");
+            spans.clear();
+            split(&line, 3, &mut spans);
+            let got: Vec<&str> = spans
+                .iter()
+                .map(|&(a, b)| &text[a as usize..b as usize])
+                .collect();
             let want: Vec<&str> = line
                 .split(',')
                 .map(|f| f.strip_suffix('\r').unwrap_or(f))
