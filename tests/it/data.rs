@@ -1718,3 +1718,28 @@ fn csv_examination_counts_past_16_bits_and_past_the_memo() {
     // 80,000 rows of "7" per group: past a 16-bit counter.
     assert!(empty.iter().all(|&e| 100_000 - e > 65_535));
 }
+
+/// A wide CSV file: the counter's batches hold fewer rows (their field
+/// spans are bounded), so 1,000 rows of 1,100 fields make several batches,
+/// with rows repeated across them.
+#[test]
+fn csv_examination_of_a_wide_file_in_short_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..1_100).map(|f| format!("c{f}")).collect();
+    let mut text = format!("g,{}\n", names.join(","));
+    for i in 0..1_000usize {
+        // Rows 900.. repeat rows 0..100.
+        let j = if i >= 900 { i - 900 } else { i };
+        // c0 tells the rows apart.
+        let fields: Vec<String> = (0..1_100)
+            .map(|f| if f == 0 { j } else { (j * 7 + f) % 13 }.to_string())
+            .collect();
+        text.push_str(&format!("{},{}\n", ["a", "b", ""][j % 3], fields.join(",")));
+    }
+    let path = dir.path().join("wide.csv");
+    std::fs::write(&path, &text).unwrap();
+    let args = ["--attr", "g", "--columns", "c0,c1,c549,c1099"];
+    examined_both_ways(&path, &args, None);
+    let (r, _) = data_read(&path, &args, "auto");
+    assert_eq!(r["data_examination"]["duplicate_rows"], 100);
+}

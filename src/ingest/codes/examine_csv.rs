@@ -273,6 +273,10 @@ fn split(line: &str, base: u32, spans: &mut Vec<(u32, u32)>) {
 /// column's memo and table stay in cache for the batch's values, where row
 /// by row every value would go to another column's.
 const BATCH: usize = 32768;
+/// A batch's field spans (8 bytes each) and text at most, so that a wide
+/// file's batch stays a few megabytes per thread: fewer rows per batch.
+const BATCH_SPANS: usize = 1 << 19;
+const BATCH_TEXT: usize = 1 << 24;
 
 /// The lines of a batch: their text, each field's byte span in it, each
 /// row's key.
@@ -300,10 +304,11 @@ fn count_range(
     let mut hashes = vec![];
     let nf = layout.roles.len();
     let mut memos: Vec<Memo> = columns.iter().map(|_| Memo::default()).collect();
+    let rows = (BATCH_SPANS / nf.max(1)).clamp(256, BATCH);
     let mut batch = Batch {
-        text: String::with_capacity(BATCH * 128),
-        spans: Vec::with_capacity(BATCH * nf),
-        keys: Vec::with_capacity(BATCH),
+        text: String::with_capacity(BATCH_TEXT.min(BATCH * 128)),
+        spans: Vec::with_capacity(BATCH_SPANS),
+        keys: Vec::with_capacity(rows),
     };
     each_line(path, range, body, |line| {
         if line.is_empty() || line == b"\r" {
@@ -331,7 +336,7 @@ fn count_range(
         }
         part.rows_per_key[k as usize] += 1;
         batch.keys.push(k);
-        if batch.keys.len() == BATCH {
+        if batch.keys.len() == rows || batch.text.len() >= BATCH_TEXT {
             tally_batch(
                 &mut batch,
                 layout,
