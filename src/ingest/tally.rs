@@ -3,7 +3,9 @@
 //! (attribute key × level) counts — one read, no per-column group-by.
 //! Within a batch the columns are counted in parallel (rayon); a row's key
 //! is computed once for all columns. Row hashes (for duplicate rows) are
-//! kept, 8 bytes per row, and sorted at the end.
+//! kept, 8 bytes per row, split into 256 runs by their top byte and each
+//! run sorted at the end (`Runs`). The coded counters (`codes/examine*.rs`)
+//! share the per-value tally (`ColumnTally::see_*`, `count`).
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;

@@ -27,8 +27,6 @@ use crate::ingest::tally::{
 struct Roles {
     /// Its attribute index, if it is one.
     attr: Option<usize>,
-    /// The examined columns it is (by index).
-    columns: Vec<usize>,
 }
 
 /// The tally of a CSV file whose header is `names` (polars' names of the
@@ -57,12 +55,11 @@ pub fn tally(
         roles[at(name)?].attr = Some(a);
     }
     let mut order = vec![];
-    for (c, spec) in columns.iter().enumerate() {
+    for spec in columns {
         if !matches!(spec.kind, Kind::CsvText | Kind::NumberText) {
             return Err(format!("column '{}' is not read as CSV text", spec.name));
         }
         let f = at(&spec.name)?;
-        roles[f].columns.push(c);
         order.push(f);
     }
     // The row hash: examined columns in their order, then the others in
