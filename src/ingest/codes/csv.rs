@@ -34,6 +34,7 @@ use super::{
     count_indexes, fits, sum_columns, Acc, Cells, KeyCol, Map, Plan, BATCH, DENSE, MAX_CELLS,
 };
 use crate::ingest::names::*;
+use crate::ingest::tally::pack;
 use crate::spec::ValueSpec;
 
 /// Bytes read per call.
@@ -43,6 +44,8 @@ const MIN_RANGE: u64 = 1 << 24;
 
 /// Codes of one key column's values: 0 is the empty field (null).
 struct Coder {
+    /// By the field packed (`pack`), or, if longer, by its bytes.
+    packed: HashMap<u128, u32, RandomState>,
     ids: HashMap<Box<[u8]>, u32, RandomState>,
     values: Vec<Option<Box<[u8]>>>,
 }
@@ -50,6 +53,7 @@ struct Coder {
 impl Coder {
     fn new() -> Self {
         Coder {
+            packed: HashMap::default(),
             ids: HashMap::default(),
             values: vec![None],
         }
@@ -60,12 +64,20 @@ impl Coder {
         if b.is_empty() {
             return 0;
         }
-        if let Some(&c) = self.ids.get(b) {
+        let p = pack(b);
+        let known = match p {
+            Some(p) => self.packed.get(&p),
+            None => self.ids.get(b),
+        };
+        if let Some(&c) = known {
             return c;
         }
         let c = self.values.len() as u32;
         self.values.push(Some(b.into()));
-        self.ids.insert(b.into(), c);
+        match p {
+            Some(p) => self.packed.insert(p, c),
+            None => self.ids.insert(b.into(), c),
+        };
         c
     }
 }
@@ -303,6 +315,7 @@ fn count_range(
     num: &Option<NumFields>,
 ) -> Result<RangeCells, String> {
     let mut batch = Batch {
+        spans: vec![],
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
         out: Cells::default(),
@@ -393,6 +406,8 @@ pub(super) fn each_line(
 
 /// The codes of the rows of a batch, per key, and the cells so far.
 struct Batch {
+    /// The fields of the line being read.
+    spans: Vec<(u32, u32)>,
     codes: Vec<Vec<u32>>,
     coders: Vec<Coder>,
     out: Cells,
@@ -460,13 +475,16 @@ impl Batch {
         if line.is_empty() || line == b"\r" {
             return Err("a blank line".into());
         }
-        let mut field = 0;
-        let mut from = 0;
-        for comma in memchr::memchr_iter(b',', line).chain(std::iter::once(line.len())) {
-            let slot = slots.get(field).ok_or(crate::ingest::scan::RAGGED)?;
-            // polars drops one trailing \r of every field it reads.
-            let f = &line[from..comma];
-            let f = f.strip_suffix(b"\r").unwrap_or(f);
+        self.spans.clear();
+        split(line, 0, &mut self.spans);
+        if self.spans.len() > slots.len() {
+            return Err(crate::ingest::scan::RAGGED.into());
+        }
+        if self.spans.len() != slots.len() {
+            return Err("a line with fewer fields than the header".into());
+        }
+        for (field, (&(a, b), slot)) in self.spans.iter().zip(slots).enumerate() {
+            let f = &line[a as usize..b as usize];
             for &j in slot {
                 let c = self.coders[j].code(f);
                 self.codes[j].push(c);
@@ -474,11 +492,6 @@ impl Batch {
             if let Some(num) = &mut self.num {
                 num.field(field, f)?;
             }
-            field += 1;
-            from = comma + 1;
-        }
-        if field != slots.len() {
-            return Err("a line with fewer fields than the header".into());
         }
         if self.codes[0].len() == BATCH {
             self.flush()?;
@@ -695,4 +708,88 @@ fn sketch_frame(attrs: &[KeyCol], sketch: Map<(Bytes, i32), u64>) -> Result<Data
     let mut by: Vec<&str> = attrs.iter().map(|k| k.name.as_str()).collect();
     by.push(K_VBIN);
     regroup(df, &by)
+}
+
+/// The byte spans of a line's fields, each without one trailing `\r` (as
+/// polars drops it), added to `spans` from `base` (the line's place in the
+/// batch's text).
+pub(super) fn split(bytes: &[u8], base: u32, spans: &mut Vec<(u32, u32)>) {
+    let first = spans.len();
+    let mut from = base;
+    let mut cr = false;
+    // The commas of 32 bytes at a time as a bit mask (the compiler makes
+    // the loop one vector compare): fields are a few bytes, shorter than a
+    // memchr call's setup.
+    let mut chunks = bytes.chunks_exact(32);
+    let mut at = base;
+    for chunk in &mut chunks {
+        let (mut mask, r) = chunk
+            .iter()
+            .enumerate()
+            .fold((0u32, false), |(m, r), (i, &c)| {
+                (m | ((c == b',') as u32) << i, r | (c == b'\r'))
+            });
+        cr |= r;
+        while mask != 0 {
+            let to = at + mask.trailing_zeros();
+            spans.push((from, to));
+            from = to + 1;
+            mask &= mask - 1;
+        }
+        at += 32;
+    }
+    for &c in chunks.remainder() {
+        if c == b',' {
+            spans.push((from, at));
+            from = at + 1;
+        }
+        cr |= c == b'\r';
+        at += 1;
+    }
+    spans.push((from, at));
+    if cr {
+        for (a, b) in &mut spans[first..] {
+            if *b > *a && bytes[(*b - 1 - base) as usize] == b'\r' {
+                *b -= 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    /// The mask loop against `str::split`, on lines of every length up to
+    /// three chunks with commas and `\r` anywhere.
+    #[test]
+    fn split_is_str_split_without_one_trailing_cr() {
+        let mut r: u64 = 7;
+        let mut spans = vec![];
+        for _ in 0..20_000 {
+            r = r
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = (r >> 57) as usize;
+            let line: String = (0..n)
+                .map(|i| {
+                    let x = r.rotate_left(i as u32 * 7) % 8;
+                    [',', '\r', 'a', 'b', 'é', ',', 'c', '1'][x as usize]
+                })
+                .collect();
+            // After a line of 3 bytes, as in a batch.
+            let text = format!("abc{line}");
+            spans.clear();
+            split(line.as_bytes(), 3, &mut spans);
+            let got: Vec<&str> = spans
+                .iter()
+                .map(|&(a, b)| &text[a as usize..b as usize])
+                .collect();
+            let want: Vec<&str> = line
+                .split(',')
+                .map(|f| f.strip_suffix('\r').unwrap_or(f))
+                .collect();
+            assert_eq!(got, want, "{line:?}");
+        }
+    }
 }

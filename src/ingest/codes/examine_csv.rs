@@ -14,7 +14,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::csv::{each_line, header, ranges};
+use super::csv::{each_line, header, ranges, split};
 use super::examine::{finish, new_tallies, Part};
 use super::Map;
 use crate::counts::MISSING;
@@ -219,53 +219,6 @@ impl Memo {
     }
 }
 
-/// The byte spans of a line's fields, each without one trailing `\r` (as
-/// polars drops it), added to `spans` from `base` (the line's place in the
-/// batch's text).
-fn split(line: &str, base: u32, spans: &mut Vec<(u32, u32)>) {
-    let bytes = line.as_bytes();
-    let first = spans.len();
-    let mut from = base;
-    let mut cr = false;
-    // The commas of 32 bytes at a time as a bit mask (the compiler makes
-    // the loop one vector compare): fields are a few bytes, shorter than a
-    // memchr call's setup.
-    let mut chunks = bytes.chunks_exact(32);
-    let mut at = base;
-    for chunk in &mut chunks {
-        let (mut mask, r) = chunk
-            .iter()
-            .enumerate()
-            .fold((0u32, false), |(m, r), (i, &c)| {
-                (m | ((c == b',') as u32) << i, r | (c == b'\r'))
-            });
-        cr |= r;
-        while mask != 0 {
-            let to = at + mask.trailing_zeros();
-            spans.push((from, to));
-            from = to + 1;
-            mask &= mask - 1;
-        }
-        at += 32;
-    }
-    for &c in chunks.remainder() {
-        if c == b',' {
-            spans.push((from, at));
-            from = at + 1;
-        }
-        cr |= c == b'\r';
-        at += 1;
-    }
-    spans.push((from, at));
-    if cr {
-        for (a, b) in &mut spans[first..] {
-            if *b > *a && bytes[(*b - 1 - base) as usize] == b'\r' {
-                *b -= 1;
-            }
-        }
-    }
-}
-
 /// Rows a range gathers before it tallies them column by column: one
 /// column's memo and table stay in cache for the batch's values, where row
 /// by row every value would go to another column's.
@@ -318,7 +271,7 @@ fn count_range(
         }
         batch.text.push_str(line);
         let first = batch.spans.len();
-        split(line, at as u32, &mut batch.spans);
+        split(line.as_bytes(), at as u32, &mut batch.spans);
         let spans = &batch.spans[first..];
         if spans.len() != nf {
             let n = spans.len();
@@ -403,42 +356,4 @@ fn tally_batch(
     batch.text.clear();
     batch.spans.clear();
     batch.keys.clear();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split;
-
-    /// The mask loop against `str::split`, on lines of every length up to
-    /// three chunks with commas and `\r` anywhere.
-    #[test]
-    fn split_is_str_split_without_one_trailing_cr() {
-        let mut r: u64 = 7;
-        let mut spans = vec![];
-        for _ in 0..20_000 {
-            r = r
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let n = (r >> 57) as usize;
-            let line: String = (0..n)
-                .map(|i| {
-                    let x = r.rotate_left(i as u32 * 7) % 8;
-                    [',', '\r', 'a', 'b', 'é', ',', 'c', '1'][x as usize]
-                })
-                .collect();
-            // After a line of 3 bytes, as in a batch.
-            let text = format!("abc{line}");
-            spans.clear();
-            split(&line, 3, &mut spans);
-            let got: Vec<&str> = spans
-                .iter()
-                .map(|&(a, b)| &text[a as usize..b as usize])
-                .collect();
-            let want: Vec<&str> = line
-                .split(',')
-                .map(|f| f.strip_suffix('\r').unwrap_or(f))
-                .collect();
-            assert_eq!(got, want, "{line:?}");
-        }
-    }
 }
