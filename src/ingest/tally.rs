@@ -948,9 +948,6 @@ pub fn tally(
     ))
 }
 
-/// The tally of a file from its parts' sums: attribute keys (by id), rows
-/// per key id, the examined columns' tallies (key ids of `keys`), every
-/// row's hash.
 /// A part's row hashes, moved in place into 256 runs by their top byte
 /// (one counting pass, then each value swapped into its run): parts read in
 /// parallel are then counted run by run, each run of every part together.
@@ -1011,6 +1008,9 @@ fn distinct(parts: &[Runs]) -> u64 {
         .sum()
 }
 
+/// The tally of a file from its parts' sums: attribute keys (by id), rows
+/// per key id, the examined columns' tallies (key ids of `keys`), every
+/// part's row hashes.
 pub(super) fn assemble(
     keys: Vec<Vec<String>>,
     rows_per_key: &[u64],

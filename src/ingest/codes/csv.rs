@@ -15,7 +15,6 @@
 //! (`NaN`, `inf`, a space) goes to polars. Its sums and sketch are then the
 //! Parquet path's (`codes/values.rs`).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -23,7 +22,6 @@ use std::path::Path;
 use std::borrow::Cow;
 
 use arrow_buffer::NullBuffer;
-use foldhash::fast::RandomState;
 use polars::prelude::{
     col, Column, DataFrame, DataType, Expr, IntoLazy, Schema, SortMultipleOptions, IDX_DTYPE,
 };
@@ -31,10 +29,10 @@ use rayon::prelude::*;
 
 use super::values::{self, Floats, Sums};
 use super::{
-    count_indexes, fits, sum_columns, Acc, Cells, KeyCol, Map, Plan, BATCH, DENSE, MAX_CELLS,
+    count_indexes, fits, sum_columns, Acc, ByBytes, Cells, KeyCol, Map, Plan, BATCH, DENSE,
+    MAX_CELLS,
 };
 use crate::ingest::names::*;
-use crate::ingest::tally::pack;
 use crate::spec::ValueSpec;
 
 /// Bytes read per call.
@@ -44,17 +42,14 @@ const MIN_RANGE: u64 = 1 << 24;
 
 /// Codes of one key column's values: 0 is the empty field (null).
 struct Coder {
-    /// By the field packed (`pack`), or, if longer, by its bytes.
-    packed: HashMap<u128, u32, RandomState>,
-    ids: HashMap<Box<[u8]>, u32, RandomState>,
+    ids: ByBytes,
     values: Vec<Option<Box<[u8]>>>,
 }
 
 impl Coder {
     fn new() -> Self {
         Coder {
-            packed: HashMap::default(),
-            ids: HashMap::default(),
+            ids: ByBytes::default(),
             values: vec![None],
         }
     }
@@ -64,20 +59,12 @@ impl Coder {
         if b.is_empty() {
             return 0;
         }
-        let p = pack(b);
-        let known = match p {
-            Some(p) => self.packed.get(&p),
-            None => self.ids.get(b),
-        };
-        if let Some(&c) = known {
+        if let Some(c) = self.ids.get(b) {
             return c;
         }
         let c = self.values.len() as u32;
         self.values.push(Some(b.into()));
-        match p {
-            Some(p) => self.packed.insert(p, c),
-            None => self.ids.insert(b.into(), c),
-        };
+        self.ids.insert(b, c);
         c
     }
 }

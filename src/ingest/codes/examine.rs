@@ -40,6 +40,18 @@ pub(super) struct Part {
     pub hashes: Runs,
 }
 
+impl Part {
+    /// An empty part; its hashes are set when it is complete.
+    pub(super) fn new(columns: &[ColumnSpec]) -> Self {
+        Part {
+            keys: vec![],
+            rows_per_key: vec![],
+            tallies: new_tallies(columns),
+            hashes: Runs::new(vec![]),
+        }
+    }
+}
+
 /// The tally of a Parquet file: `attrs` make the keys, `columns` are
 /// examined, `all` (every column) make the row hash.
 pub fn tally(
@@ -245,12 +257,7 @@ fn count_row_groups(
         .build()
         .map_err(|e| e.to_string())?;
     let mut keys = Keys::new(layout.attrs.len());
-    let mut part = Part {
-        keys: vec![],
-        rows_per_key: vec![],
-        tallies: new_tallies(columns),
-        hashes: Runs::new(vec![]),
-    };
+    let mut part = Part::new(columns);
     let mut hashes = vec![];
     let mut texts: Vec<Texts> = columns.iter().map(|_| Texts::default()).collect();
     for batch in reader {

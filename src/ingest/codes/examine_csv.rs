@@ -15,19 +15,12 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::csv::{each_line, header, ranges, split};
-use super::examine::{finish, new_tallies, Part};
-use super::Map;
+use super::examine::{finish, Part};
+use super::{ByBytes, Map};
 use crate::counts::MISSING;
 use crate::ingest::tally::{
     hasher, mix, pack, ColumnSpec, ColumnTally, Kind, Runs, Seen, Tally, ROW_SEED,
 };
-
-/// What a field of the file is read for.
-#[derive(Clone, Default)]
-struct Roles {
-    /// Its attribute index, if it is one.
-    attr: Option<usize>,
-}
 
 /// The tally of a CSV file whose header is `names` (polars' names of the
 /// file), or why polars must read it.
@@ -50,9 +43,9 @@ pub fn tally(
             .position(|n| n == name)
             .ok_or_else(|| format!("no column '{name}'"))
     };
-    let mut roles = vec![Roles::default(); head.len()];
+    let mut attr_of = vec![None; head.len()];
     for (a, name) in attrs.iter().enumerate() {
-        roles[at(name)?].attr = Some(a);
+        attr_of[at(name)?] = Some(a);
     }
     let mut order = vec![];
     for spec in columns {
@@ -68,7 +61,7 @@ pub fn tally(
         .filter(|&f| !columns.iter().any(|c| c.name == head[f]))
         .collect();
     let layout = Layout {
-        roles,
+        attr_of,
         fields: order,
         attrs: attrs.to_vec(),
         rest,
@@ -81,7 +74,8 @@ pub fn tally(
 }
 
 struct Layout {
-    roles: Vec<Roles>,
+    /// Each field's attribute index, if it is one.
+    attr_of: Vec<Option<usize>>,
     /// Each examined column's field.
     fields: Vec<usize>,
     attrs: Vec<String>,
@@ -91,9 +85,7 @@ struct Layout {
 /// One range's attribute keys: each attribute's values by id, and the
 /// key id of each combination, in first-seen order.
 struct Keys {
-    /// By the value's bytes packed (`pack`), or, if longer, by its bytes.
-    packed: Vec<Map<u128, u32>>,
-    values: Vec<Map<Box<[u8]>, u32>>,
+    values: Vec<ByBytes>,
     names: Vec<Vec<String>>,
     /// The attributes' value ids packed into 128 bits (as the streamed
     /// counter packs them) → key id.
@@ -107,8 +99,7 @@ struct Keys {
 impl Keys {
     fn new(na: usize) -> Self {
         Keys {
-            packed: (0..na).map(|_| Map::default()).collect(),
-            values: (0..na).map(|_| Map::default()).collect(),
+            values: (0..na).map(|_| ByBytes::default()).collect(),
             names: vec![vec![]; na],
             combos: Map::default(),
             keys: vec![],
@@ -121,23 +112,18 @@ impl Keys {
     /// key is new.
     fn of_row(
         &mut self,
-        roles: &[Roles],
+        attr_of: &[Option<usize>],
         text: &str,
         spans: &[(u32, u32)],
     ) -> Result<(u32, bool), String> {
         for (f, &(a, b)) in spans.iter().enumerate() {
-            let Some(at) = roles[f].attr else { continue };
+            let Some(at) = attr_of[f] else { continue };
             let v = match &text[a as usize..b as usize] {
                 "" => MISSING,
                 v => v,
             };
-            let p = pack(v.as_bytes());
-            let known = match p {
-                Some(p) => self.packed[at].get(&p),
-                None => self.values[at].get(v.as_bytes()),
-            };
-            self.ids[at] = match known {
-                Some(&id) => id,
+            self.ids[at] = match self.values[at].get(v.as_bytes()) {
+                Some(id) => id,
                 None => {
                     let id = self.names[at].len() as u32;
                     // Past its share of the packed 128 bits: polars' counter
@@ -146,10 +132,7 @@ impl Keys {
                         return Err("an attribute with too many values".into());
                     }
                     self.names[at].push(v.to_string());
-                    match p {
-                        Some(p) => self.packed[at].insert(p, id),
-                        None => self.values[at].insert(v.as_bytes().into(), id),
-                    };
+                    self.values[at].insert(v.as_bytes(), id);
                     id
                 }
             };
@@ -229,11 +212,14 @@ const BATCH_SPANS: usize = 1 << 19;
 const BATCH_TEXT: usize = 1 << 24;
 
 /// The lines of a batch: their text, each field's byte span in it, each
-/// row's key.
+/// row's key; and what the range keeps from batch to batch: each column's
+/// memo and the row hashes so far.
 struct Batch {
     text: String,
     spans: Vec<(u32, u32)>,
     keys: Vec<u32>,
+    memos: Vec<Memo>,
+    hashes: Vec<u64>,
 }
 
 /// Tallies the lines that start in `range`.
@@ -245,20 +231,15 @@ fn count_range(
     columns: &[ColumnSpec],
 ) -> Result<Part, String> {
     let mut keys = Keys::new(layout.attrs.len());
-    let mut part = Part {
-        keys: vec![],
-        rows_per_key: vec![],
-        tallies: new_tallies(columns),
-        hashes: Runs::new(vec![]),
-    };
-    let mut hashes = vec![];
-    let nf = layout.roles.len();
-    let mut memos: Vec<Memo> = columns.iter().map(|_| Memo::default()).collect();
+    let mut part = Part::new(columns);
+    let nf = layout.attr_of.len();
     let rows = (BATCH_SPANS / nf.max(1)).clamp(256, BATCH);
     let mut batch = Batch {
         text: String::with_capacity(BATCH_TEXT.min(BATCH * 128)),
         spans: Vec::with_capacity(BATCH_SPANS),
         keys: Vec::with_capacity(rows),
+        memos: columns.iter().map(|_| Memo::default()).collect(),
+        hashes: vec![],
     };
     each_line(path, range, body, |line| {
         if line.is_empty() || line == b"\r" {
@@ -277,7 +258,7 @@ fn count_range(
             let n = spans.len();
             return Err(format!("a line with {n} fields, the header {nf}"));
         }
-        let (k, new) = keys.of_row(&layout.roles, &batch.text, spans)?;
+        let (k, new) = keys.of_row(&layout.attr_of, &batch.text, spans)?;
         if new {
             for t in &mut part.tallies {
                 t.ensure_keys(keys.keys.len());
@@ -287,73 +268,64 @@ fn count_range(
         part.rows_per_key[k as usize] += 1;
         batch.keys.push(k);
         if batch.keys.len() == rows || batch.text.len() >= BATCH_TEXT {
-            tally_batch(
-                &mut batch,
-                layout,
-                columns,
-                &mut part,
-                &mut memos,
-                &mut hashes,
-            );
+            batch.tally(layout, columns, &mut part.tallies);
         }
         Ok(())
     })?;
-    tally_batch(
-        &mut batch,
-        layout,
-        columns,
-        &mut part,
-        &mut memos,
-        &mut hashes,
-    );
+    batch.tally(layout, columns, &mut part.tallies);
     // A text column past its distinct values: `finish` says so when the
     // parts add up.
     part.keys = keys.keys;
-    part.hashes = Runs::new(hashes);
+    part.hashes = Runs::new(batch.hashes);
     Ok(part)
 }
 
-/// Tallies a batch's values column by column, and adds its rows' hashes:
-/// the examined columns in their order, then the other fields in the
-/// file's (as the streamed counter mixes them). Empties the batch.
-fn tally_batch(
-    batch: &mut Batch,
-    layout: &Layout,
-    columns: &[ColumnSpec],
-    part: &mut Part,
-    memos: &mut [Memo],
-    rows: &mut Vec<u64>,
-) {
-    let nf = layout.roles.len();
-    let mut hashes = vec![ROW_SEED; batch.keys.len()];
-    let field = |r: usize, f: usize| {
-        let (a, b) = batch.spans[r * nf + f];
-        &batch.text[a as usize..b as usize]
-    };
-    let mut seen = Vec::with_capacity(batch.keys.len());
-    for (c, spec) in columns.iter().enumerate() {
-        let (t, memo) = (&mut part.tallies[c], &mut memos[c]);
-        let number = spec.kind == Kind::NumberText;
-        // Seen first, counted after: two loops of independent lookups,
-        // whose cache misses the processor overlaps.
-        seen.clear();
-        let f = layout.fields[c];
-        seen.extend((0..batch.keys.len()).map(|r| memo.see(t, number, field(r, f))));
-        for ((&k, h), &s) in batch.keys.iter().zip(&mut hashes).zip(&seen) {
-            t.count(k, s);
-            // Text by its value, not its level id: each range numbers its
-            // levels in its own order.
-            *h = mix(*h, s.hash);
+impl Batch {
+    /// Tallies a batch's values column by column, and adds its rows' hashes:
+    /// the examined columns in their order, then the other fields in the
+    /// file's (as the streamed counter mixes them). Empties the batch.
+    fn tally(&mut self, layout: &Layout, columns: &[ColumnSpec], tallies: &mut [ColumnTally]) {
+        let Batch {
+            text,
+            spans,
+            keys,
+            memos,
+            hashes: rows,
+        } = self;
+        let nf = layout.attr_of.len();
+        let mut hashes = vec![ROW_SEED; keys.len()];
+        let field = |r: usize, f: usize| {
+            let (a, b) = spans[r * nf + f];
+            &text[a as usize..b as usize]
+        };
+        let mut seen = Vec::with_capacity(keys.len());
+        for ((c, spec), (t, memo)) in columns
+            .iter()
+            .enumerate()
+            .zip(tallies.iter_mut().zip(memos))
+        {
+            let number = spec.kind == Kind::NumberText;
+            // Seen first, counted after: two loops of independent lookups,
+            // whose cache misses the processor overlaps.
+            seen.clear();
+            let f = layout.fields[c];
+            seen.extend((0..keys.len()).map(|r| memo.see(t, number, field(r, f))));
+            for ((&k, h), &s) in keys.iter().zip(&mut hashes).zip(&seen) {
+                t.count(k, s);
+                // Text by its value, not its level id: each range numbers
+                // its levels in its own order.
+                *h = mix(*h, s.hash);
+            }
         }
-    }
-    let hasher = hasher();
-    for &f in &layout.rest {
-        for (r, h) in hashes.iter_mut().enumerate() {
-            *h = mix(*h, hasher.hash_one(field(r, f)));
+        let hasher = hasher();
+        for &f in &layout.rest {
+            for (r, h) in hashes.iter_mut().enumerate() {
+                *h = mix(*h, hasher.hash_one(field(r, f)));
+            }
         }
+        rows.extend(hashes);
+        text.clear();
+        spans.clear();
+        keys.clear();
     }
-    rows.extend(hashes);
-    batch.text.clear();
-    batch.spans.clear();
-    batch.keys.clear();
 }

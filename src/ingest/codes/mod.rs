@@ -29,6 +29,32 @@ use std::collections::HashMap;
 /// The maps of cells and codes: keys are short and trusted, so a fast hash.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// Ids of fields by their bytes: a field of up to 15 bytes by its packed
+/// form (`tally::pack`: one integer hashed and compared, no `memcmp`), a
+/// longer one by its bytes.
+#[derive(Default)]
+struct ByBytes {
+    packed: Map<u128, u32>,
+    long: Map<Box<[u8]>, u32>,
+}
+
+impl ByBytes {
+    #[inline]
+    fn get(&self, b: &[u8]) -> Option<u32> {
+        match crate::ingest::tally::pack(b) {
+            Some(p) => self.packed.get(&p).copied(),
+            None => self.long.get(b).copied(),
+        }
+    }
+
+    fn insert(&mut self, b: &[u8], id: u32) {
+        match crate::ingest::tally::pack(b) {
+            Some(p) => self.packed.insert(p, id),
+            None => self.long.insert(b.into(), id),
+        };
+    }
+}
+
 use arrow_array::ArrayRef;
 use polars::prelude::{Column, DataFrame, DataType, Schema, IDX_DTYPE};
 
