@@ -33,15 +33,14 @@ pub(super) fn hasher() -> foldhash::fast::FixedState {
     foldhash::fast::FixedState::with_seed(SEED)
 }
 
-/// Folds a value's 64 bits into a row hash (splitmix64's finalizer after
-/// the xor, so that equal rows and only they give equal hashes, up to
-/// 64-bit collisions).
+/// Folds a value's 64 bits into a row hash: one 64 × 64 → 128-bit
+/// multiply, its halves folded by xor (foldhash's and wyhash's mixer), so
+/// that equal rows and, up to 64-bit collisions, only they give equal
+/// hashes. One multiply per value: a row hash takes one for every field.
 #[inline]
 pub(super) fn mix(h: u64, v: u64) -> u64 {
-    let mut z = (h ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    let p = ((h ^ v) as u128) * 0xbf58_476d_1ce4_e5b9;
+    (p as u64) ^ (p >> 64) as u64
 }
 
 /// The hash of a missing value (any form) in the duplicate-row check.
@@ -209,16 +208,24 @@ pub enum Kind {
 /// the maximum spills into the column's map.
 type Count = u16;
 
-/// The text of a numeric bucket's values.
+/// The text of a numeric bucket's values, as merged.
 #[derive(Clone, Debug)]
 enum Label {
     Unset,
-    /// One text of at most 15 bytes, packed (`pack`): compared without
-    /// reading the heap.
-    Packed(u128),
     One(String),
     Many,
 }
+
+/// A bucket's text as kept while counting, 16 bytes a level so that a
+/// column of many buckets keeps them in cache: none yet (0), a text of at
+/// most 15 bytes packed (`pack`; never 0, its length is at least 1), a
+/// longer text by its place in `ColumnTally::long` (`TAG_LONG` and the
+/// index), or texts that differ (`TAG_MANY`).
+type Tag = u128;
+const TAG_UNSET: Tag = 0;
+const TAG_MANY: Tag = u128::MAX;
+/// A top byte no packed text has (lengths go to 15).
+const TAG_LONG: Tag = 0xfe << 120;
 
 /// The tally of one examined column.
 pub(super) struct ColumnTally {
@@ -241,7 +248,9 @@ pub(super) struct ColumnTally {
     /// Level id → level.
     levels: Vec<Level>,
     /// The text of a level's values (CSV numbers), by level id.
-    texts: Vec<Label>,
+    texts: Vec<Tag>,
+    /// The texts of more than 15 bytes that `texts` points to.
+    long: Vec<String>,
     /// counts[level × kcap + key]: the keys of a level side by side (see
     /// `Count`); a counter that reaches its maximum spills into `spilled`.
     counts: Vec<Count>,
@@ -266,6 +275,7 @@ impl ColumnTally {
             zero_level: 0,
             levels: vec![Level::Missing, Level::Empty, Level::Invalid],
             texts: vec![],
+            long: vec![],
             counts: vec![],
             spilled: map(),
             kcap: 1,
@@ -488,17 +498,24 @@ impl ColumnTally {
             // A bucket keeps its text while all its values agree.
             let i = seen.level as usize;
             if self.texts.len() <= i {
-                self.texts.resize(i + 1, Label::Unset);
+                self.texts.resize(i + 1, TAG_UNSET);
             }
-            let next = match (&self.texts[i], pack(t.as_bytes())) {
-                (Label::Many, _) => None,
-                (Label::Packed(q), Some(p)) if *q == p => None,
-                (Label::One(old), None) if old == t => None,
-                (Label::Unset, Some(p)) => Some(Label::Packed(p)),
-                (Label::Unset, None) => Some(Label::One(t.into())),
-                _ => Some(Label::Many),
-            };
-            if let Some(next) = next {
+            let tag = self.texts[i];
+            if tag != TAG_MANY {
+                let next = match pack(t.as_bytes()) {
+                    Some(p) if p == tag => p,
+                    Some(p) if tag == TAG_UNSET => p,
+                    None if tag == TAG_UNSET => {
+                        self.long.push(t.into());
+                        TAG_LONG | (self.long.len() - 1) as Tag
+                    }
+                    None if tag >> 120 == TAG_LONG >> 120
+                        && self.long[tag as u64 as usize] == t =>
+                    {
+                        tag
+                    }
+                    _ => TAG_MANY,
+                };
                 self.texts[i] = next;
             }
         }
@@ -523,6 +540,16 @@ impl ColumnTally {
             level,
             outside: false,
             hash,
+        }
+    }
+
+    /// Counts a level with its out-of-range flag in the top bit (as the
+    /// CSV counter keeps them) under key `k`.
+    #[inline]
+    pub(super) fn count_flagged(&mut self, k: u32, flagged: u32) {
+        self.bump(k, flagged & !(1 << 31));
+        if flagged >> 31 != 0 {
+            self.book_out_of_range(k);
         }
     }
 
@@ -569,6 +596,30 @@ impl ColumnTally {
     /// Whether more distinct text values came than are told apart.
     pub(super) fn overflowed(&self) -> bool {
         self.overflow_level != 0
+    }
+
+    /// The text of level `l`'s values.
+    fn label(&self, l: usize) -> Label {
+        match self.texts.get(l).copied().unwrap_or(TAG_UNSET) {
+            TAG_UNSET => Label::Unset,
+            TAG_MANY => Label::Many,
+            t if t >> 120 == TAG_LONG >> 120 => Label::One(self.long[t as u64 as usize].clone()),
+            t => Label::One(unpack(t)),
+        }
+    }
+
+    fn set_label(&mut self, l: usize, label: Label) {
+        if self.texts.len() <= l {
+            self.texts.resize(l + 1, TAG_UNSET);
+        }
+        self.texts[l] = match label {
+            Label::Unset => TAG_UNSET,
+            Label::Many => TAG_MANY,
+            Label::One(t) => pack(t.as_bytes()).unwrap_or_else(|| {
+                self.long.push(t);
+                TAG_LONG | (self.long.len() - 1) as Tag
+            }),
+        };
     }
 
     /// Adds `n` rows to a cell.
@@ -628,17 +679,14 @@ impl ColumnTally {
             });
         }
         // A bucket's text (CSV numbers): kept while every part's agrees.
-        for (ol, label) in o.texts.into_iter().enumerate() {
-            let sl = ids[ol] as usize;
-            if self.texts.len() <= sl {
-                self.texts.resize(sl + 1, Label::Unset);
-            }
-            self.texts[sl] = match (std::mem::replace(&mut self.texts[sl], Label::Unset), label) {
+        for (ol, &sl) in ids.iter().enumerate().take(o.texts.len()) {
+            let sl = sl as usize;
+            let merged = match (self.label(sl), o.label(ol)) {
                 (x, Label::Unset) | (Label::Unset, x) => x,
                 (Label::One(a), Label::One(b)) if a == b => Label::One(a),
-                (Label::Packed(a), Label::Packed(b)) if a == b => Label::Packed(a),
                 _ => Label::Many,
             };
+            self.set_label(sl, merged);
         }
         for (i, &n) in o.counts.iter().enumerate().filter(|(_, &n)| n > 0) {
             let (l, k) = (i / o.kcap, i % o.kcap);
@@ -694,26 +742,23 @@ impl ColumnTally {
                 c.out_of_range += o;
             }
         }
+        let mut labels = BTreeMap::new();
+        for l in 0..self.texts.len() {
+            if let Level::Bucket(b) = self.levels[l] {
+                match self.label(l) {
+                    Label::One(s) => merge_label(&mut labels, b, Some(s)),
+                    Label::Many => merge_label(&mut labels, b, None),
+                    Label::Unset => {}
+                }
+            }
+        }
         ColumnCounts {
             name: self.name,
             dtype,
             numeric,
             keys: keys.clone(),
             cells,
-            labels: {
-                let mut labels = BTreeMap::new();
-                for (l, t) in self.texts.iter().enumerate() {
-                    if let Level::Bucket(b) = self.levels[l] {
-                        match t {
-                            Label::One(s) => merge_label(&mut labels, b, Some(s.clone())),
-                            Label::Packed(p) => merge_label(&mut labels, b, Some(unpack(*p))),
-                            Label::Many => merge_label(&mut labels, b, None),
-                            Label::Unset => {}
-                        }
-                    }
-                }
-                labels
-            },
+            labels,
         }
     }
 }

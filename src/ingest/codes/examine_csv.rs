@@ -1,20 +1,22 @@
 //! The data examination's counter on CSV: the file splits into byte ranges
 //! at line ends (`codes/csv.rs`), one rayon task per range, each into
 //! tallies of its own; the parts then add up in file order
-//! (`codes/examine.rs`). Every field is read as the polars-streamed counter
-//! reads CSV — text, an empty field as "" (not null), one trailing `\r`
-//! dropped — and goes through the same per-value tally (`ColumnTally::text`,
-//! `number_text`) and row hash, so the examination is the same. A quote, a
-//! blank line, a line with another number of fields than the header, a
-//! header polars would rename or text that is not UTF-8 leaves the file to
-//! polars, which knows CSV in full.
+//! (`codes/examine.rs`). A range is read in chunks of whole lines
+//! (`each_chunk`), each checked as UTF-8 and split into fields at once
+//! (`split_lines`), and its values counted column by column. Every field is
+//! read as the polars-streamed counter reads CSV — text, an empty field as
+//! "" (not null), one trailing `\r` dropped — and goes through the same
+//! per-value tally (`ColumnTally::see_*`) and value hashes, so the
+//! examination is the same. A quote, a blank line, a line with another
+//! number of fields than the header, a header polars would rename or text
+//! that is not UTF-8 leaves the file to polars, which knows CSV in full.
 
 use std::hash::BuildHasher;
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::csv::{each_line, header, ranges, split};
+use super::csv::{each_chunk, header, ranges, split_lines};
 use super::examine::{finish, Part};
 use super::{ByBytes, Map};
 use crate::counts::MISSING;
@@ -85,7 +87,14 @@ struct Layout {
 /// One range's attribute keys: each attribute's values by id, and the
 /// key id of each combination, in first-seen order.
 struct Keys {
+    /// Per attribute: a field's bytes → its entry in `fields`.
     values: Vec<ByBytes>,
+    /// Per attribute and entry: the value id, and the hash of the field's
+    /// text in the row hash ("" and the missing label are one value, two
+    /// texts).
+    fields: Vec<Vec<(u32, u64)>>,
+    /// Per attribute: value → id, and id → value.
+    ids: Vec<Map<String, u32>>,
     names: Vec<Vec<String>>,
     /// The attributes' value ids packed into 128 bits (as the streamed
     /// counter packs them) → key id.
@@ -93,52 +102,73 @@ struct Keys {
     keys: Vec<Vec<String>>,
     /// Bits per attribute in the packing, and the row's ids.
     bits: u32,
-    ids: Vec<u32>,
+    row: Vec<u32>,
 }
 
 impl Keys {
     fn new(na: usize) -> Self {
         Keys {
             values: (0..na).map(|_| ByBytes::default()).collect(),
+            fields: vec![vec![]; na],
+            ids: (0..na).map(|_| Map::default()).collect(),
             names: vec![vec![]; na],
             combos: Map::default(),
             keys: vec![],
             bits: (128 / na.max(1) as u32).min(32),
-            ids: vec![0; na],
+            row: vec![0; na],
         }
     }
 
-    /// The key id of a row (its fields: `spans` of `line`), and whether the
-    /// key is new.
+    /// The entry of a field of attribute `at`, made if new.
+    #[cold]
+    fn new_field(&mut self, at: usize, text: &str) -> Result<u32, String> {
+        let v = match text {
+            "" => MISSING,
+            v => v,
+        };
+        let id = match self.ids[at].get(v) {
+            Some(&id) => id,
+            None => {
+                let id = self.names[at].len() as u32;
+                // Past its share of the packed 128 bits: polars' counter
+                // says so.
+                if (id as u128) >> self.bits != 0 {
+                    return Err("an attribute with too many values".into());
+                }
+                self.names[at].push(v.to_string());
+                self.ids[at].insert(v.to_string(), id);
+                id
+            }
+        };
+        let entry = self.fields[at].len() as u32;
+        self.fields[at].push((id, hasher().hash_one(text)));
+        self.values[at].insert(text.as_bytes(), entry);
+        Ok(entry)
+    }
+
+    /// The key id of a row (its fields: `spans` of `text`), whether the key
+    /// is new, and the row's attribute fields mixed into `hash` in the
+    /// file's order.
     fn of_row(
         &mut self,
         attr_of: &[Option<usize>],
         text: &str,
         spans: &[(u32, u32)],
+        hash: &mut u64,
     ) -> Result<(u32, bool), String> {
         for (f, &(a, b)) in spans.iter().enumerate() {
             let Some(at) = attr_of[f] else { continue };
-            let v = match &text[a as usize..b as usize] {
-                "" => MISSING,
-                v => v,
+            let v = &text[a as usize..b as usize];
+            let entry = match self.values[at].get(v.as_bytes()) {
+                Some(e) => e,
+                None => self.new_field(at, v)?,
             };
-            self.ids[at] = match self.values[at].get(v.as_bytes()) {
-                Some(id) => id,
-                None => {
-                    let id = self.names[at].len() as u32;
-                    // Past its share of the packed 128 bits: polars' counter
-                    // says so.
-                    if (id as u128) >> self.bits != 0 {
-                        return Err("an attribute with too many values".into());
-                    }
-                    self.names[at].push(v.to_string());
-                    self.values[at].insert(v.as_bytes(), id);
-                    id
-                }
-            };
+            let (id, h) = self.fields[at][entry as usize];
+            self.row[at] = id;
+            *hash = mix(*hash, h);
         }
         let bits = self.bits;
-        let packed = self.ids.iter().fold(0u128, |p, &i| (p << bits) | i as u128);
+        let packed = self.row.iter().fold(0u128, |p, &i| (p << bits) | i as u128);
         let next = self.keys.len() as u32;
         if let Some(&k) = self.combos.get(&packed) {
             return Ok((k, false));
@@ -146,7 +176,7 @@ impl Keys {
         self.combos.insert(packed, next);
         let names = &self.names;
         self.keys.push(
-            self.ids
+            self.row
                 .iter()
                 .enumerate()
                 .map(|(a, &i)| names[a][i as usize].clone())
@@ -202,27 +232,21 @@ impl Memo {
     }
 }
 
-/// Rows a range gathers before it tallies them column by column: one
-/// column's memo and table stay in cache for the batch's values, where row
-/// by row every value would go to another column's.
-const BATCH: usize = 32768;
-/// A batch's field spans (8 bytes each) and text at most, so that a wide
-/// file's batch stays a few megabytes per thread: fewer rows per batch.
-const BATCH_SPANS: usize = 1 << 19;
-const BATCH_TEXT: usize = 1 << 24;
-
-/// The lines of a batch: their text, each field's byte span in it, each
-/// row's key; and what the range keeps from batch to batch: each column's
-/// memo and the row hashes so far.
+/// A range's state from chunk to chunk: each column's memo, the row hashes
+/// so far; and the current chunk's field spans, line ends and row keys.
 struct Batch {
-    text: String,
     spans: Vec<(u32, u32)>,
+    ends: Vec<u32>,
     keys: Vec<u32>,
     memos: Vec<Memo>,
     hashes: Vec<u64>,
 }
 
-/// Tallies the lines that start in `range`.
+/// Tallies the lines that start in `range`, a chunk of lines at a time
+/// (`each_chunk`): split at once, keyed line by line, then counted column
+/// by column, so that one column's memo and table stay in cache for the
+/// chunk's values, where row by row every value would go to another
+/// column's.
 fn count_range(
     path: &Path,
     range: (u64, u64),
@@ -233,46 +257,50 @@ fn count_range(
     let mut keys = Keys::new(layout.attrs.len());
     let mut part = Part::new(columns);
     let nf = layout.attr_of.len();
-    let rows = (BATCH_SPANS / nf.max(1)).clamp(256, BATCH);
     let mut batch = Batch {
-        text: String::with_capacity(BATCH_TEXT.min(BATCH * 128)),
-        spans: Vec::with_capacity(BATCH_SPANS),
-        keys: Vec::with_capacity(rows),
+        spans: vec![],
+        ends: vec![],
+        keys: vec![],
         memos: columns.iter().map(|_| Memo::default()).collect(),
         hashes: vec![],
     };
-    each_line(path, range, body, |line| {
-        if line.is_empty() || line == b"\r" {
-            return Err("a blank line".into());
+    each_chunk(path, range, body, |chunk| {
+        if chunk.len() > u32::MAX as usize {
+            return Err("a line past 4 GB".into());
         }
-        let line = std::str::from_utf8(line).map_err(|_| "text that is not UTF-8")?;
-        let at = batch.text.len();
-        if at + line.len() > u32::MAX as usize {
-            return Err("a batch of lines past 4 GB".into());
-        }
-        batch.text.push_str(line);
-        let first = batch.spans.len();
-        split(line.as_bytes(), at as u32, &mut batch.spans);
-        let spans = &batch.spans[first..];
-        if spans.len() != nf {
-            let n = spans.len();
-            return Err(format!("a line with {n} fields, the header {nf}"));
-        }
-        let (k, new) = keys.of_row(&layout.attr_of, &batch.text, spans)?;
-        if new {
-            for t in &mut part.tallies {
-                t.ensure_keys(keys.keys.len());
+        let text = std::str::from_utf8(chunk).map_err(|_| "text that is not UTF-8")?;
+        batch.spans.clear();
+        batch.ends.clear();
+        batch.keys.clear();
+        split_lines(chunk, &mut batch.spans, &mut batch.ends);
+        let mut first = 0;
+        for &end in &batch.ends {
+            let spans = &batch.spans[first..end as usize];
+            first = end as usize;
+            if let [(a, b)] = spans {
+                if a == b {
+                    return Err("a blank line".into());
+                }
             }
-            part.rows_per_key.push(0);
+            if spans.len() != nf {
+                let n = spans.len();
+                return Err(format!("a line with {n} fields, the header {nf}"));
+            }
+            let mut h = ROW_SEED;
+            let (k, new) = keys.of_row(&layout.attr_of, text, spans, &mut h)?;
+            batch.hashes.push(h);
+            if new {
+                for t in &mut part.tallies {
+                    t.ensure_keys(keys.keys.len());
+                }
+                part.rows_per_key.push(0);
+            }
+            part.rows_per_key[k as usize] += 1;
+            batch.keys.push(k);
         }
-        part.rows_per_key[k as usize] += 1;
-        batch.keys.push(k);
-        if batch.keys.len() == rows || batch.text.len() >= BATCH_TEXT {
-            batch.tally(layout, columns, &mut part.tallies);
-        }
+        batch.tally(text, layout, columns, &mut part.tallies);
         Ok(())
     })?;
-    batch.tally(layout, columns, &mut part.tallies);
     // A text column past its distinct values: `finish` says so when the
     // parts add up.
     part.keys = keys.keys;
@@ -281,24 +309,33 @@ fn count_range(
 }
 
 impl Batch {
-    /// Tallies a batch's values column by column, and adds its rows' hashes:
-    /// the examined columns in their order, then the other fields in the
-    /// file's (as the streamed counter mixes them). Empties the batch.
-    fn tally(&mut self, layout: &Layout, columns: &[ColumnSpec], tallies: &mut [ColumnTally]) {
+    /// Tallies a chunk's values (`text`, split) column by column, and mixes
+    /// them into its rows' hashes (begun with the attribute fields): the
+    /// examined columns in their order, then the other fields in the
+    /// file's.
+    fn tally(
+        &mut self,
+        text: &str,
+        layout: &Layout,
+        columns: &[ColumnSpec],
+        tallies: &mut [ColumnTally],
+    ) {
         let Batch {
-            text,
             spans,
             keys,
             memos,
             hashes: rows,
+            ..
         } = self;
         let nf = layout.attr_of.len();
-        let mut hashes = vec![ROW_SEED; keys.len()];
+        // Each row's hash so far: its attribute fields (`Keys::of_row`).
+        let first = rows.len() - keys.len();
+        let hashes = &mut rows[first..];
         let field = |r: usize, f: usize| {
             let (a, b) = spans[r * nf + f];
             &text[a as usize..b as usize]
         };
-        let mut seen = Vec::with_capacity(keys.len());
+        let mut levels: Vec<u32> = Vec::with_capacity(keys.len());
         for ((c, spec), (t, memo)) in columns
             .iter()
             .enumerate()
@@ -306,26 +343,26 @@ impl Batch {
         {
             let number = spec.kind == Kind::NumberText;
             // Seen first, counted after: two loops of independent lookups,
-            // whose cache misses the processor overlaps.
-            seen.clear();
+            // whose cache misses the processor overlaps. The level goes
+            // with its out-of-range flag in the top bit.
+            levels.clear();
             let f = layout.fields[c];
-            seen.extend((0..keys.len()).map(|r| memo.see(t, number, field(r, f))));
-            for ((&k, h), &s) in keys.iter().zip(&mut hashes).zip(&seen) {
-                t.count(k, s);
+            for (r, h) in hashes.iter_mut().enumerate() {
+                let s = memo.see(t, number, field(r, f));
                 // Text by its value, not its level id: each range numbers
                 // its levels in its own order.
                 *h = mix(*h, s.hash);
+                levels.push(s.level | (s.outside as u32) << 31);
+            }
+            for (&k, &l) in keys.iter().zip(&levels) {
+                t.count_flagged(k, l);
             }
         }
         let hasher = hasher();
-        for &f in &layout.rest {
+        for &f in layout.rest.iter().filter(|&&f| layout.attr_of[f].is_none()) {
             for (r, h) in hashes.iter_mut().enumerate() {
                 *h = mix(*h, hasher.hash_one(field(r, f)));
             }
         }
-        rows.extend(hashes);
-        text.clear();
-        spans.clear();
-        keys.clear();
     }
 }
