@@ -464,6 +464,7 @@ pub(super) fn each_chunk(
 
 const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
 const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+const RETURNS: u64 = u64::from_ne_bytes([b'\r'; 8]);
 
 /// The top bit of each zero byte of `x`, and no other bit: a byte's low
 /// seven bits plus 0x7f carry into its top bit unless they are all 0, and
@@ -845,39 +846,32 @@ fn sketch_frame(attrs: &[KeyCol], sketch: Map<(Bytes, i32), u64>) -> Result<Data
 /// batch's text).
 pub(super) fn split(bytes: &[u8], base: u32, spans: &mut Vec<(u32, u32)>) {
     let first = spans.len();
-    let mut from = base;
-    let mut cr = false;
-    // The commas of 32 bytes at a time as a bit mask (the compiler makes
-    // the loop one vector compare): fields are a few bytes, shorter than a
-    // memchr call's setup.
-    let mut chunks = bytes.chunks_exact(32);
-    let mut at = base;
+    let (mut from, mut at, mut cr) = (base, base, 0u64);
+    // Commas 8 bytes at a time (`zero_bytes`): fields are a few bytes,
+    // shorter than a memchr call's setup.
+    let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let (mut mask, r) = chunk
-            .iter()
-            .enumerate()
-            .fold((0u32, false), |(m, r), (i, &c)| {
-                (m | ((c == b',') as u32) << i, r | (c == b'\r'))
-            });
-        cr |= r;
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let mut mask = zero_bytes(w ^ COMMAS);
+        cr |= zero_bytes(w ^ RETURNS);
         while mask != 0 {
-            let to = at + mask.trailing_zeros();
+            let to = at + mask.trailing_zeros() / 8;
             spans.push((from, to));
             from = to + 1;
             mask &= mask - 1;
         }
-        at += 32;
+        at += 8;
     }
     for &c in chunks.remainder() {
         if c == b',' {
             spans.push((from, at));
             from = at + 1;
         }
-        cr |= c == b'\r';
+        cr |= (c == b'\r') as u64;
         at += 1;
     }
     spans.push((from, at));
-    if cr {
+    if cr != 0 {
         for (a, b) in &mut spans[first..] {
             if *b > *a && bytes[(*b - 1 - base) as usize] == b'\r' {
                 *b -= 1;
