@@ -63,6 +63,9 @@ pub fn tally(
         .filter(|&f| !columns.iter().any(|c| c.name == head[f]))
         .collect();
     let layout = Layout {
+        attrs_at: (attr_of.iter().enumerate())
+            .filter_map(|(f, a)| a.map(|a| (f, a)))
+            .collect(),
         attr_of,
         fields: order,
         attrs: attrs.to_vec(),
@@ -78,6 +81,8 @@ pub fn tally(
 struct Layout {
     /// Each field's attribute index, if it is one.
     attr_of: Vec<Option<usize>>,
+    /// The attributes' fields and indexes, in the file's order.
+    attrs_at: Vec<(usize, usize)>,
     /// Each examined column's field.
     fields: Vec<usize>,
     attrs: Vec<String>,
@@ -103,6 +108,12 @@ struct Keys {
     /// Bits per attribute in the packing, and the row's ids.
     bits: u32,
     row: Vec<u32>,
+    /// The attribute fields of rows met before, each packed (`pack`), in
+    /// the file's order → the key id and their mix into the row hash: one
+    /// lookup per row where there would be one per attribute and one for
+    /// the key.
+    rows: Map<Box<[u128]>, (u32, u64)>,
+    packed: Vec<u128>,
 }
 
 impl Keys {
@@ -116,6 +127,8 @@ impl Keys {
             keys: vec![],
             bits: (128 / na.max(1) as u32).min(32),
             row: vec![0; na],
+            rows: Map::default(),
+            packed: Vec::with_capacity(na),
         }
     }
 
@@ -146,32 +159,57 @@ impl Keys {
         Ok(entry)
     }
 
-    /// The key id of a row (its fields: `spans` of `text`), whether the key
-    /// is new, and the row's attribute fields mixed into `hash` in the
-    /// file's order.
+    /// The key id of a row (its fields: `spans` of `text`, the attributes'
+    /// `(field, attribute)` in the file's order), whether the key is new,
+    /// and the row's attribute fields mixed into the row hash's seed.
     fn of_row(
         &mut self,
-        attr_of: &[Option<usize>],
+        attrs: &[(usize, usize)],
         text: &str,
         spans: &[(u32, u32)],
-        hash: &mut u64,
-    ) -> Result<(u32, bool), String> {
-        for (f, &(a, b)) in spans.iter().enumerate() {
-            let Some(at) = attr_of[f] else { continue };
-            let v = &text[a as usize..b as usize];
+    ) -> Result<(u32, bool, u64), String> {
+        let field = |f: usize| {
+            let (a, b) = spans[f];
+            &text[a as usize..b as usize]
+        };
+        self.packed.clear();
+        for &(f, _) in attrs {
+            match pack(field(f).as_bytes()) {
+                Some(p) => self.packed.push(p),
+                None => break,
+            }
+        }
+        let whole = self.packed.len() == attrs.len();
+        if whole {
+            if let Some(&(k, h)) = self.rows.get(&self.packed[..]) {
+                return Ok((k, false, h));
+            }
+        }
+        let mut hash = ROW_SEED;
+        for &(f, at) in attrs {
+            let v = field(f);
             let entry = match self.values[at].get(v.as_bytes()) {
                 Some(e) => e,
                 None => self.new_field(at, v)?,
             };
             let (id, h) = self.fields[at][entry as usize];
             self.row[at] = id;
-            *hash = mix(*hash, h);
+            hash = mix(hash, h);
         }
+        let (k, new) = self.key();
+        if whole {
+            self.rows.insert(self.packed.as_slice().into(), (k, hash));
+        }
+        Ok((k, new, hash))
+    }
+
+    /// The key id of the row's value ids, and whether it is new.
+    fn key(&mut self) -> (u32, bool) {
         let bits = self.bits;
         let packed = self.row.iter().fold(0u128, |p, &i| (p << bits) | i as u128);
         let next = self.keys.len() as u32;
         if let Some(&k) = self.combos.get(&packed) {
-            return Ok((k, false));
+            return (k, false);
         }
         self.combos.insert(packed, next);
         let names = &self.names;
@@ -182,7 +220,7 @@ impl Keys {
                 .map(|(a, &i)| names[a][i as usize].clone())
                 .collect(),
         );
-        Ok((next, true))
+        (next, true)
     }
 }
 
@@ -304,8 +342,7 @@ fn count_range(
                 let n = spans.len();
                 return Err(format!("a line with {n} fields, the header {nf}"));
             }
-            let mut h = ROW_SEED;
-            let (k, new) = keys.of_row(&layout.attr_of, text, spans, &mut h)?;
+            let (k, new, h) = keys.of_row(&layout.attrs_at, text, spans)?;
             batch.hashes.push(h);
             if new {
                 for t in &mut part.tallies {
