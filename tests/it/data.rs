@@ -1680,6 +1680,33 @@ fn csv_byte_ranges_give_the_streamed_examination() {
     assert!(err.contains("invalid utf-8"), "{err}");
 }
 
+/// Lines longer than the CSV counter's chunk (512 KB) and than its read
+/// block (4 MB) are read whole: the same examination as polars'.
+#[test]
+fn csv_examination_of_lines_longer_than_a_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("g,x,pad\n");
+    for i in 0..30usize {
+        let len = match i {
+            7 => 5 << 20,
+            i if i % 3 == 0 => 600 << 10,
+            _ => 10,
+        };
+        let pad = char::from(b'a' + (i % 5) as u8).to_string().repeat(len);
+        // x tells the rows apart.
+        text.push_str(&format!("{},{i},{pad}\n", ["a", "b"][i % 2]));
+    }
+    // Two rows that repeat the first.
+    let first = text.lines().nth(1).unwrap().to_string();
+    text.push_str(&format!("{first}\n{first}\n"));
+    let path = dir.path().join("long.csv");
+    std::fs::write(&path, &text).unwrap();
+    let args = ["--attr", "g", "--columns", "x,pad"];
+    examined_both_ways(&path, &args, None);
+    let (r, _) = data_read(&path, &args, "auto");
+    assert_eq!(r["data_examination"]["duplicate_rows"], 2);
+}
+
 /// The CSV counter's shortcuts against planted counts: a cell past 65,535
 /// rows (the tables count in 16 bits and spill), a column of more distinct
 /// short numbers than its memo holds (which then turns off), a column whose
@@ -1719,9 +1746,9 @@ fn csv_examination_counts_past_16_bits_and_past_the_memo() {
     assert!(empty.iter().all(|&e| 100_000 - e > 65_535));
 }
 
-/// A wide CSV file: the counter's batches hold fewer rows (their field
-/// spans are bounded), so 1,000 rows of 1,100 fields make several batches,
-/// with rows repeated across them.
+/// A wide CSV file: the counter reads chunks of about 512 KB of lines, so
+/// 1,000 rows of 1,100 fields make several chunks, with rows repeated across
+/// them; a group name too long to pack, and no line end after the last row.
 #[test]
 fn csv_examination_of_a_wide_file_in_short_batches() {
     let dir = tempfile::tempdir().unwrap();
@@ -1734,8 +1761,12 @@ fn csv_examination_of_a_wide_file_in_short_batches() {
         let fields: Vec<String> = (0..1_100)
             .map(|f| if f == 0 { j } else { (j * 7 + f) % 13 }.to_string())
             .collect();
-        text.push_str(&format!("{},{}\n", ["a", "b", ""][j % 3], fields.join(",")));
+        // A group name past 15 bytes (not packed in the key lookup).
+        let g = ["a", "b", "", "a group named at some length"][j % 4];
+        text.push_str(&format!("{g},{}\n", fields.join(",")));
     }
+    // The file's last line without its line end.
+    text.pop();
     let path = dir.path().join("wide.csv");
     std::fs::write(&path, &text).unwrap();
     let args = ["--attr", "g", "--columns", "c0,c1,c549,c1099"];
