@@ -1707,6 +1707,26 @@ fn csv_examination_of_lines_longer_than_a_chunk() {
     assert_eq!(r["data_examination"]["duplicate_rows"], 2);
 }
 
+/// More combinations of attribute values than the CSV counter remembers
+/// rows of (65,536): the same examination as polars', duplicates found
+/// past the cap too.
+#[test]
+fn csv_examination_past_the_remembered_attribute_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,b,c\n");
+    for i in 0..100_000usize {
+        // 90,000 combinations, then the first 10,000 again (duplicates).
+        let j = i % 90_000;
+        text.push_str(&format!("{},{},{}\n", j % 300, j / 300, j % 3));
+    }
+    let path = dir.path().join("combos.csv");
+    std::fs::write(&path, &text).unwrap();
+    let args = ["--attr", "a", "--attr", "b", "--columns", "c"];
+    examined_both_ways(&path, &args, None);
+    let (r, _) = data_read(&path, &args, "auto");
+    assert_eq!(r["data_examination"]["duplicate_rows"], 10_000);
+}
+
 /// The CSV counter's shortcuts against planted counts: a cell past 65,535
 /// rows (the tables count in 16 bits and spill), a column of more distinct
 /// short numbers than its memo holds (which then turns off), a column whose

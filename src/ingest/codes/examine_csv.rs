@@ -116,6 +116,9 @@ struct Keys {
     packed: Vec<u128>,
 }
 
+/// Rows' attribute fields `Keys` remembers at most.
+const ROWS_CAP: usize = 1 << 16;
+
 impl Keys {
     fn new(na: usize) -> Self {
         Keys {
@@ -197,7 +200,9 @@ impl Keys {
             hash = mix(hash, h);
         }
         let (k, new) = self.key();
-        if whole {
+        // Attributes of many values (an identifier) would fill it with
+        // rows that never repeat.
+        if whole && self.rows.len() < ROWS_CAP {
             self.rows.insert(self.packed.as_slice().into(), (k, hash));
         }
         Ok((k, new, hash))
