@@ -302,13 +302,24 @@ fn count_range(
     num: &Option<NumFields>,
 ) -> Result<RangeCells, String> {
     let mut batch = Batch {
-        spans: vec![],
         codes: vec![Vec::with_capacity(BATCH); nkeys],
         coders: (0..nkeys).map(|_| Coder::new()).collect(),
         out: Cells::default(),
         num: num.clone().map(|f| NumBatch::new(f, slots.len())),
     };
-    each_line(path, range, body, |line| batch.line(line, slots))?;
+    // Each chunk of lines split at once, as the examination's counter does.
+    let (mut spans, mut ends) = (vec![], vec![]);
+    each_chunk(path, range, body, |chunk| {
+        spans.clear();
+        ends.clear();
+        split_lines(chunk, &mut spans, &mut ends);
+        let mut first = 0;
+        for &end in &ends {
+            batch.line(chunk, &spans[first..end as usize], slots)?;
+            first = end as usize;
+        }
+        Ok(())
+    })?;
     batch.flush()?;
     batch.spill();
     Ok(RangeCells {
@@ -330,65 +341,6 @@ pub(super) fn ranges(len: u64, body: u64) -> Vec<(u64, u64)> {
             (at(i), at(i + 1))
         })
         .collect()
-}
-
-/// Calls `f` with each line (without its `\n`) that starts in
-/// `[start, end)`; a quote anywhere in what is read is an error (the file
-/// goes to polars).
-pub(super) fn each_line(
-    path: &Path,
-    (start, end): (u64, u64),
-    body: u64,
-    mut f: impl FnMut(&[u8]) -> Result<(), String>,
-) -> Result<(), String> {
-    let text = |e: std::io::Error| e.to_string();
-    let mut file = File::open(path).map_err(text)?;
-    // From one byte early, to see whether `start` begins a line.
-    let mut at = if start > body { start - 1 } else { start };
-    file.seek(SeekFrom::Start(at)).map_err(text)?;
-    let mut skip = start > body;
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
-    let mut eof = false;
-    while !eof {
-        let old = buf.len();
-        buf.resize(old + BLOCK, 0);
-        let n = file.read(&mut buf[old..]).map_err(text)?;
-        buf.truncate(old + n);
-        eof = n == 0;
-        if memchr::memchr(b'"', &buf[old..]).is_some() {
-            return Err("quoted fields".into());
-        }
-        let mut i = 0;
-        if skip {
-            match memchr::memchr(b'\n', &buf) {
-                Some(j) => {
-                    i = j + 1;
-                    skip = false;
-                }
-                None if eof => break,
-                None => continue,
-            }
-        }
-        while at + (i as u64) < end {
-            match memchr::memchr(b'\n', &buf[i..]) {
-                Some(j) => {
-                    f(&buf[i..i + j])?;
-                    i += j + 1;
-                }
-                None if eof && i < buf.len() => {
-                    f(&buf[i..])?;
-                    i = buf.len();
-                }
-                None => break,
-            }
-        }
-        if at + (i as u64) >= end {
-            break;
-        }
-        buf.drain(..i);
-        at += i as u64;
-    }
-    Ok(())
 }
 
 /// Bytes of whole lines handed over at a time by `each_chunk`: a chunk's
@@ -464,7 +416,6 @@ pub(super) fn each_chunk(
 
 const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
 const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
-const RETURNS: u64 = u64::from_ne_bytes([b'\r'; 8]);
 
 /// The top bit of each zero byte of `x`, and no other bit: a byte's low
 /// seven bits plus 0x7f carry into its top bit unless they are all 0, and
@@ -476,11 +427,12 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW) + LOW) | x | LOW)
 }
 
-/// The field spans of a chunk's lines (as `split` gives them, each line's
-/// offsets from the chunk's start) into `spans`, and where each line's
-/// spans end into `ends`. Commas and line ends are found 8 bytes at a time
-/// (`zero_bytes`): no call per line, no byte-by-byte tail per line, no
-/// vector instructions the baseline x86-64 target lacks.
+/// The field spans of a chunk's lines (offsets from the chunk's start; on
+/// a line that holds a `\r`, each field without one trailing `\r`, as
+/// polars drops it) into `spans`, and where each line's spans end into
+/// `ends`. Commas and line ends are found 8 bytes at a time (`zero_bytes`):
+/// no call per line, no byte-by-byte tail per line, no vector instructions
+/// the baseline x86-64 target lacks.
 pub(super) fn split_lines(bytes: &[u8], spans: &mut Vec<(u32, u32)>, ends: &mut Vec<u32>) {
     let cr = memchr::memchr(b'\r', bytes).is_some();
     let (mut from, mut line, mut first) = (0u32, 0usize, spans.len());
@@ -537,8 +489,6 @@ pub(super) fn split_lines(bytes: &[u8], spans: &mut Vec<(u32, u32)>, ends: &mut 
 
 /// The codes of the rows of a batch, per key, and the cells so far.
 struct Batch {
-    /// The fields of the line being read.
-    spans: Vec<(u32, u32)>,
     codes: Vec<Vec<u32>>,
     coders: Vec<Coder>,
     out: Cells,
@@ -600,22 +550,27 @@ fn floats<'a>(v: &'a [f64], ok: &[bool]) -> Floats<'a> {
 }
 
 impl Batch {
-    /// Codes the key fields of one line.
+    /// Codes the key fields of one line (its fields: `spans` of `text`).
     #[inline]
-    fn line(&mut self, line: &[u8], slots: &[Vec<usize>]) -> Result<(), String> {
-        if line.is_empty() || line == b"\r" {
-            return Err("a blank line".into());
+    fn line(
+        &mut self,
+        text: &[u8],
+        spans: &[(u32, u32)],
+        slots: &[Vec<usize>],
+    ) -> Result<(), String> {
+        if let [(a, b)] = spans {
+            if a == b {
+                return Err("a blank line".into());
+            }
         }
-        self.spans.clear();
-        split(line, 0, &mut self.spans);
-        if self.spans.len() > slots.len() {
+        if spans.len() > slots.len() {
             return Err(crate::ingest::scan::RAGGED.into());
         }
-        if self.spans.len() != slots.len() {
+        if spans.len() != slots.len() {
             return Err("a line with fewer fields than the header".into());
         }
-        for (field, (&(a, b), slot)) in self.spans.iter().zip(slots).enumerate() {
-            let f = &line[a as usize..b as usize];
+        for (field, (&(a, b), slot)) in spans.iter().zip(slots).enumerate() {
+            let f = &text[a as usize..b as usize];
             for &j in slot {
                 let c = self.coders[j].code(f);
                 self.codes[j].push(c);
@@ -841,123 +796,61 @@ fn sketch_frame(attrs: &[KeyCol], sketch: Map<(Bytes, i32), u64>) -> Result<Data
     regroup(df, &by)
 }
 
-/// The byte spans of a line's fields, each without one trailing `\r` (as
-/// polars drops it), added to `spans` from `base` (the line's place in the
-/// batch's text).
-pub(super) fn split(bytes: &[u8], base: u32, spans: &mut Vec<(u32, u32)>) {
-    let first = spans.len();
-    let (mut from, mut at, mut cr) = (base, base, 0u64);
-    // Commas 8 bytes at a time (`zero_bytes`): fields are a few bytes,
-    // shorter than a memchr call's setup.
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let mut mask = zero_bytes(w ^ COMMAS);
-        cr |= zero_bytes(w ^ RETURNS);
-        while mask != 0 {
-            let to = at + mask.trailing_zeros() / 8;
-            spans.push((from, to));
-            from = to + 1;
-            mask &= mask - 1;
-        }
-        at += 8;
-    }
-    for &c in chunks.remainder() {
-        if c == b',' {
-            spans.push((from, at));
-            from = at + 1;
-        }
-        cr |= (c == b'\r') as u64;
-        at += 1;
-    }
-    spans.push((from, at));
-    if cr != 0 {
-        for (a, b) in &mut spans[first..] {
-            if *b > *a && bytes[(*b - 1 - base) as usize] == b'\r' {
-                *b -= 1;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::split_lines;
 
-    /// The mask loop against `str::split`, on lines of every length up to
-    /// three chunks with commas and `\r` anywhere.
+    /// `split_lines` against `str::split` (lines at `\n`, fields at `,`,
+    /// one trailing `\r` dropped from each field): single lines of every
+    /// length up to two 64-byte spans, and chunks of many lines with and
+    /// without a last line end, with commas, `\r` and multibyte text
+    /// anywhere.
     #[test]
-    fn split_is_str_split_without_one_trailing_cr() {
-        let mut r: u64 = 7;
-        let mut spans = vec![];
-        for _ in 0..20_000 {
-            r = r
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let n = (r >> 57) as usize;
-            let line: String = (0..n)
-                .map(|i| {
-                    let x = r.rotate_left(i as u32 * 7) % 8;
-                    [',', '\r', 'a', 'b', 'é', ',', 'c', '1'][x as usize]
-                })
-                .collect();
-            // After a line of 3 bytes, as in a batch.
-            let text = format!("abc{line}");
-            spans.clear();
-            split(line.as_bytes(), 3, &mut spans);
-            let got: Vec<&str> = spans
-                .iter()
-                .map(|&(a, b)| &text[a as usize..b as usize])
-                .collect();
-            let want: Vec<&str> = line
-                .split(',')
-                .map(|f| f.strip_suffix('\r').unwrap_or(f))
-                .collect();
-            assert_eq!(got, want, "{line:?}");
-        }
-    }
-
-    /// A chunk of lines split at once gives each line's `split`.
-    #[test]
-    fn split_lines_is_split_line_by_line() {
+    fn split_lines_is_str_split_without_one_trailing_cr() {
         let mut r: u64 = 11;
-        let (mut spans, mut ends, mut want) = (vec![], vec![], vec![]);
-        for _ in 0..3_000 {
+        let (mut spans, mut ends) = (vec![], vec![]);
+        for round in 0..23_000 {
             r = r
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let n = (r >> 54) as usize;
+            // One line (as the audit splits them), then chunks.
+            let (n, alphabet) = match round < 20_000 {
+                true => ((r >> 57) as usize, 8),
+                false => ((r >> 54) as usize, 10),
+            };
             let mut chunk: String = (0..n)
                 .map(|i| {
-                    let x = r.rotate_left(i as u32 * 5) % 10;
-                    [',', '\r', 'a', 'b', 'é', ',', '\n', 'c', '1', 'd'][x as usize]
+                    let x = r.rotate_left(i as u32 * 5) % alphabet;
+                    [',', '\r', 'a', 'b', 'é', ',', 'c', '1', '\n', 'd'][x as usize]
                 })
                 .collect();
             // Most chunks end with a line end; some (the file's last) not.
-            if r & 3 != 0 {
+            if round >= 20_000 && r & 3 != 0 {
                 chunk.push('\n');
             }
             spans.clear();
             ends.clear();
-            super::split_lines(chunk.as_bytes(), &mut spans, &mut ends);
+            split_lines(chunk.as_bytes(), &mut spans, &mut ends);
             let lines = chunk.strip_suffix('\n').unwrap_or(&chunk);
-            let lines: Vec<&str> = if chunk.is_empty() {
-                vec![]
-            } else {
-                lines.split('\n').collect()
+            // An empty chunk has no line (the audit refuses a blank line
+            // before splitting it).
+            let lines: Vec<&str> = match chunk.is_empty() {
+                true => vec![],
+                false => lines.split('\n').collect(),
             };
             assert_eq!(ends.len(), lines.len(), "{chunk:?}");
-            let (mut first, mut at) = (0, 0u32);
+            let mut first = 0;
             for (line, &e) in lines.iter().zip(&ends) {
-                want.clear();
-                split(line.as_bytes(), at, &mut want);
-                assert_eq!(
-                    &spans[first..e as usize],
-                    &want[..],
-                    "{line:?} in {chunk:?}"
-                );
+                let got: Vec<&str> = spans[first..e as usize]
+                    .iter()
+                    .map(|&(a, b)| &chunk[a as usize..b as usize])
+                    .collect();
+                let want: Vec<&str> = line
+                    .split(',')
+                    .map(|f| f.strip_suffix('\r').unwrap_or(f))
+                    .collect();
+                assert_eq!(got, want, "{line:?} in {chunk:?}");
                 first = e as usize;
-                at += line.len() as u32 + 1;
             }
         }
     }
